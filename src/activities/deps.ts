@@ -1,0 +1,10 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logging.js';
+
+/** What activities are built from: all of their I/O goes through these. */
+export interface ActivityDependencies {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}

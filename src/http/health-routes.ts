@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { ApiDependencies, AppEnv } from './context.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `/healthz` (process alive) and `/readyz` (Postgres and Temporal reachable, worker-independent). */
+export function healthRoutes(deps: Pick<ApiDependencies, 'db' | 'temporal'>) {
+  const app = new Hono<AppEnv>();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks = {
+      postgres: withTimeout(deps.db.execute(sql`select 1`), CHECK_TIMEOUT_MS),
+      temporal: withTimeout(deps.temporal.connection.workflowService.getSystemInfo({}), CHECK_TIMEOUT_MS),
+    };
+    const results = await Promise.allSettled(Object.values(checks));
+    const names = Object.keys(checks);
+    const failed = names.filter((_, i) => results[i]!.status === 'rejected');
+    const detail = Object.fromEntries(
+      names.map((name, i) => {
+        const r = results[i]!;
+        return [name, r.status === 'fulfilled' ? 'ok' : `unreachable: ${(r.reason as Error).message}`];
+      }),
+    );
+    if (failed.length === 0) return c.json({ status: 'ready', checks: detail });
+    return c.json(
+      {
+        type: 'https://hookflow.dev/problems/not-ready',
+        title: 'Not ready',
+        status: 503,
+        detail: `Unreachable: ${failed.join(', ')}.`,
+        failed,
+        checks: detail,
+        traceId: c.get('traceId'),
+      },
+      503,
+      { 'content-type': 'application/problem+json' },
+    );
+  });
+  return app;
+}

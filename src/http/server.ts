@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config.js';
+import { closeDatabase, openDatabase } from '../db/client.js';
+import { RateLimiter } from '../ingress/rate-limiter.js';
+import { SourceCache } from '../ingress/source-cache.js';
+import type { Logger } from '../logging.js';
+import { buildApp } from './app.js';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  server: ServerType;
+  /** Stops accepting connections, waits for in-flight requests, then closes Postgres and Temporal. */
+  stop(): Promise<void>;
+}
+
+/** Wires the API's dependencies from config and listens on `config.PORT` (0 = any free port). */
+export async function startApi(config: Config, logger: Logger, managementApiKey: string, hostname = '0.0.0.0'): Promise<RunningApi> {
+  const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
+  // Lazy: the API starts (and answers 503 at ingress, readyz says why) while Temporal is still down.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = buildApp({
+    config, db, temporal, logger, managementApiKey,
+    sources: new SourceCache(db, config.SOURCE_CACHE_TTL),
+    rateLimiter: new RateLimiter(),
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${port}`;
+  logger.info({ event: 'api_listening', url }, 'API listening');
+  return {
+    url, port, server,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+        (server as import('node:http').Server).closeIdleConnections?.();
+      });
+      await Promise.allSettled([closeDatabase(db), connection.close()]);
+    },
+  };
+}

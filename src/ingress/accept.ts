@@ -1,0 +1,33 @@
+import type { SourceSecret } from '../db/schema.js';
+
+const JSON_MEDIA_TYPE = /^application\/(?:json|[A-Za-z0-9!#$&^_.-]+\+json)$/i;
+
+/** `application/json` or `application/*+json`, parameters (charset…) allowed. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  return JSON_MEDIA_TYPE.test(header.split(';')[0]!.trim());
+}
+
+/** Secrets valid at `now`: the current one plus previous ones still inside their grace window. */
+export function activeSecrets(secrets: SourceSecret[], now: Date): string[] {
+  return secrets.filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now).map((s) => s.value);
+}
+
+// Inbound headers worth keeping with the event; signatures and credentials never are.
+const KEPT_HEADERS = [
+  'content-type', 'user-agent', 'x-request-id', 'idempotency-key',
+  'webhook-id', 'webhook-timestamp', 'svix-id', 'svix-timestamp',
+  'x-github-delivery', 'x-github-event', 'x-github-hook-id',
+  'x-shopify-topic', 'x-shopify-webhook-id', 'x-shopify-shop-domain', 'x-shopify-api-version',
+  'x-signature-timestamp',
+];
+
+/** The inbound headers stored with an event (a fixed allowlist, each capped at 512 characters). */
+export function selectStoredHeaders(header: (name: string) => string | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = header(name);
+    if (value !== undefined) kept[name] = value.slice(0, 512);
+  }
+  return kept;
+}

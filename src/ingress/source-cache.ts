@@ -1,0 +1,41 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { sources } from '../db/schema.js';
+
+export type SourceRecord = typeof sources.$inferSelect;
+
+interface Entry {
+  expiresAt: number;
+  value: Promise<SourceRecord | undefined>;
+}
+
+/**
+ * Short-lived cache in front of the `sources` table: the ingress hot path reads Postgres at most
+ * once per source per TTL, and a change made through any replica is seen by all within the TTL.
+ */
+export class SourceCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(id: string): Promise<SourceRecord | undefined> {
+    const cached = this.entries.get(id);
+    if (cached && cached.expiresAt > this.now()) return cached.value;
+    const value = this.db.query.sources.findFirst({ where: eq(sources.id, id) });
+    const entry = { expiresAt: this.now() + this.ttlMs, value };
+    this.entries.set(id, entry);
+    // A failed lookup must not be cached: the next request retries Postgres.
+    value.catch(() => this.entries.get(id) === entry && this.entries.delete(id));
+    if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+
+  /** Drops a source so this replica sees a management change immediately. */
+  invalidate(id: string): void {
+    this.entries.delete(id);
+  }
+}

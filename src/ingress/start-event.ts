@@ -1,0 +1,45 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { searchAttributes } from '../temporal/search-attributes.js';
+import type { EventWorkflowInput } from '../workflows/types.js';
+
+/** Temporal did not take the workflow: nothing may be acknowledged. */
+export class TemporalUnavailable extends Error {
+  override name = 'TemporalUnavailable';
+}
+
+export interface StartEventOptions {
+  taskQueue: string;
+  workflowId: string;
+  /** Upper bound on how long ingress waits for Temporal before answering 503. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts the event workflow. Workflow-id uniqueness (REJECT_DUPLICATE, so closed runs count too)
+ * is the deduplication: `duplicate: true` means a run for this (source, key) already exists.
+ */
+export async function startEventWorkflow(client: Client, input: EventWorkflowInput, options: StartEventOptions): Promise<{ duplicate: boolean }> {
+  try {
+    await client.connection.withDeadline(Date.now() + (options.timeoutMs ?? 5_000), () =>
+      client.workflow.start('eventWorkflow', {
+        workflowId: options.workflowId,
+        taskQueue: options.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        memo: { traceId: input.traceId },
+        staticSummary: `${input.eventType} from ${input.sourceId}`,
+        typedSearchAttributes: [
+          { key: searchAttributes.source, value: input.sourceId },
+          { key: searchAttributes.eventType, value: input.eventType },
+          { key: searchAttributes.eventId, value: input.eventId },
+          { key: searchAttributes.idempotencyKey, value: input.idempotencyKey },
+          { key: searchAttributes.status, value: 'processing' },
+        ],
+      }),
+    );
+    return { duplicate: false };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { duplicate: true };
+    throw new TemporalUnavailable(`could not start ${options.workflowId}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,22 @@
+import { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { searchAttributes } from './search-attributes.js';
+
+const indexedType = {
+  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+} as Record<string, temporal.api.enums.v1.IndexedValueType>;
+
+/** Registers Hookflow's search attributes on a namespace; attributes already present are left alone. */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = Object.values(searchAttributes).filter((key) => !known.has(key.name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedType[key.type]!])),
+  });
+  return missing.map((key) => key.name);
+}

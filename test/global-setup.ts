@@ -1,0 +1,67 @@
+// Provisions a test-owned Temporal dev server and a throwaway PostgreSQL database, exactly the way
+// the dev stack does, so a running `npm start` never interferes with `npm test`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import postgres from 'postgres';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import 'vitest';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../src/config.js';
+import { startInfrastructure } from '../src/dev-stack.js';
+import { freePort } from '../src/net/free-port.js';
+import { workflowsPath } from '../src/worker/start-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+function withDatabase(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function onServer(databaseUrl: string, statement: string): Promise<void> {
+  const admin = postgres(withDatabase(databaseUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: undefined });
+  const database = `hookflow_test_${Date.now().toString(36)}_${process.pid}`;
+  // With DATABASE_URL the run gets its own database on that server; without, one in the embedded cluster.
+  if (config.DATABASE_URL) await onServer(config.DATABASE_URL, `create database "${database}"`);
+  const infra = await startInfrastructure(
+    { ...config, DATABASE_URL: config.DATABASE_URL && withDatabase(config.DATABASE_URL, database) },
+    {
+      temporalPort: await freePort(),
+      postgresDir: join(config.DATA_DIR, 'test-postgres'),
+      database,
+      log: (line) => console.log(`[test-setup] ${line}`),
+    },
+  );
+  const bundleDir = resolve(config.DATA_DIR, 'test');
+  mkdirSync(bundleDir, { recursive: true });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never });
+  const workflowBundlePath = join(bundleDir, `workflow-bundle-${process.pid}.js`);
+  writeFileSync(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', infra.temporalAddress);
+  project.provide('databaseUrl', infra.databaseUrl);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  console.log(`[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`);
+
+  return async () => {
+    await onServer(infra.databaseUrl, `drop database if exists "${database}" with (force)`);
+    await infra.stop();
+  };
+}
