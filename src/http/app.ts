@@ -1,16 +1,26 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requireManagementKey } from './auth.js';
 import type { ApiDependencies, AppEnv } from './context.js';
 import { healthRoutes } from './health-routes.js';
 import { ingressRoutes } from './ingress-route.js';
 import { Problem, problems } from './problem.js';
+import { sourceRoutes } from './source-routes.js';
 import { traceIds } from './trace.js';
 
-/** Builds the whole HTTP surface: ingress, management API, health. */
+/** Builds the whole HTTP surface: ingress, management API, health, OpenAPI document. */
 export function buildApp(deps: ApiDependencies) {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
   app.use(traceIds(deps.logger));
   app.route('/', healthRoutes(deps));
   app.route('/v1/webhooks', ingressRoutes(deps));
+
+  // Everything under /v1 except ingress is the management API.
+  const managementAuth = requireManagementKey(deps.managementApiKey);
+  app.use('/v1/*', async (c, next) => (c.req.path.startsWith('/v1/webhooks/') ? next() : managementAuth(c, next)));
+  app.route('/v1/sources', sourceRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'MANAGEMENT_API_KEY' });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Hookflow', version: '0.1.0', description: 'Webhook ingestion and delivery on Temporal.' } });
 
   app.notFound((c) => {
     const problem = problems.notFound(`No route for ${c.req.method} ${c.req.path}.`);
@@ -20,6 +30,10 @@ export function buildApp(deps: ApiDependencies) {
     const traceId = c.get('traceId') ?? 'unknown';
     if (error instanceof Problem) {
       return c.json(error.body(traceId), error.status, { ...error.headers, 'content-type': 'application/problem+json' });
+    }
+    if (error instanceof SyntaxError || (error as { status?: number }).status === 400) {
+      const problem = problems.badRequest(`The request body is not valid JSON: ${error.message}`);
+      return c.json(problem.body(traceId), 400, { 'content-type': 'application/problem+json' });
     }
     c.get('logger')?.error({ err: error }, 'unhandled error');
     const body = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', traceId };
