@@ -7,6 +7,7 @@ import { RateLimiter } from '../ingress/rate-limiter.js';
 import { SourceCache } from '../ingress/source-cache.js';
 import type { Logger } from '../logging.js';
 import { buildApp } from './app.js';
+import { answerClientErrorsWithProblems } from './client-errors.js';
 
 export interface RunningApi {
   url: string;
@@ -30,6 +31,7 @@ export async function startApi(config: Config, logger: Logger, managementApiKey:
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
   });
+  answerClientErrorsWithProblems(server as import('node:http').Server);
   const { port } = server.address() as AddressInfo;
   const url = `http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${port}`;
   logger.info({ event: 'api_listening', url }, 'API listening');

@@ -1,0 +1,27 @@
+/** Prints rows as an aligned table, or the raw value as JSON with --json. */
+export function printRows(rows: Record<string, unknown>[], columns: string[], json: boolean, raw: unknown = rows): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const cell = (value: unknown) => (value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const line = (values: string[]) => values.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd();
+  process.stdout.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
+  for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
+}
+
+/** Prints one object as `key: value` lines, or JSON with --json. */
+export function printObject(value: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    process.stdout.write(`${key}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+  }
+}
