@@ -39,9 +39,3 @@ const SAFE_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 export function normaliseIdempotencyKey(key: string): string {
   return SAFE_KEY.test(key) ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
-
-/** Workflow ids: the one place that knows their shape. */
-export const workflowIds = {
-  event: (sourceId: string, idempotencyKey: string) => `event:${sourceId}:${idempotencyKey}`,
-  delivery: (eventId: string, subscriptionId: string) => `delivery:${eventId}:${subscriptionId}`,
-};

@@ -1,10 +1,16 @@
+import { deadLetterActivities } from './dead-letters.js';
+import { deliverWebhookActivity } from './deliver-webhook.js';
 import type { ActivityDependencies } from './deps.js';
+import { processEventActivity } from './process-event.js';
 import { recordEventActivity } from './record-event.js';
 
 /** Builds every activity the worker registers; workflows import only this function's type. */
 export function createActivities(deps: ActivityDependencies) {
   return {
     recordEvent: recordEventActivity(deps),
+    processEvent: processEventActivity(deps),
+    deliverWebhook: deliverWebhookActivity(deps),
+    ...deadLetterActivities(deps),
   };
 }
 

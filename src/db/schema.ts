@@ -68,6 +68,8 @@ export const events = pgTable(
     idempotencyKey: text('idempotency_key').notNull(),
     eventType: text('event_type').notNull(),
     payload: jsonb('payload').notNull(),
+    // What the source's processor produced; null means the payload is delivered as received.
+    processedPayload: jsonb('processed_payload'),
     payloadSha256: text('payload_sha256').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),

@@ -6,7 +6,8 @@ import { activeSecrets, isJsonContentType, selectStoredHeaders } from '../ingres
 import { extractValue } from '../ingress/extract.js';
 import { BodyTooLarge, readBodyWithLimit } from '../ingress/read-body.js';
 import { startEventWorkflow, TemporalUnavailable } from '../ingress/start-event.js';
-import { eventIdFor, normaliseIdempotencyKey, workflowIds } from '../ids.js';
+import { eventIdFor, normaliseIdempotencyKey } from '../ids.js';
+import { workflowIds } from '../workflow-ids.js';
 import { buildPolicies } from '../temporal/policies.js';
 import type { ApiDependencies, AppEnv } from './context.js';
 import { problems, zodProblem } from './problem.js';

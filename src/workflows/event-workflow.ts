@@ -1,20 +1,89 @@
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure, ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes, WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { HookflowActivities } from '../activities/index.js';
+import { workflowIds } from '../workflow-ids.js';
 import { searchAttributes } from '../temporal/search-attributes.js';
-import type { EventWorkflowInput } from './types.js';
-import { toRetryPolicy } from './retry.js';
+import { deliveryWorkflow } from './delivery-workflow.js';
+import { awaitOperatorDecision, listenToOperator, takeReplay } from './operator-control.js';
+import { activityOptions } from './retry.js';
+import type { EventWorkflowInput, RoutedDelivery, WorkflowState, WorkflowStatus } from './types.js';
 
-/** One run per (source, idempotency key): records the event, then processes and fans it out. */
-export async function eventWorkflow(input: EventWorkflowInput): Promise<{ status: string }> {
-  const { recordEvent } = proxyActivities<HookflowActivities>({
-    startToCloseTimeout: '30s',
-    retry: toRetryPolicy(input.policies.processingRetry),
-  });
+/**
+ * One run per (source, idempotency key): records the event in the ledger, processes and routes
+ * it, and starts one abandoned child delivery workflow per matching subscription.
+ */
+export async function eventWorkflow(input: EventWorkflowInput): Promise<WorkflowState> {
+  const state: WorkflowState = { status: 'processing', attempts: 0, lastError: null, deadLetterId: null, replayCount: 0 };
+  const control = listenToOperator(state);
+  const options = activityOptions(input.policies);
+  const { recordEvent, processEvent } = proxyActivities<HookflowActivities>(options.processing);
+  const { recordDeadLetter, markReplaying, markDiscarded } = proxyActivities<HookflowActivities>(options.bookkeeping);
+  const setStatus = (status: WorkflowStatus) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+  };
+
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
-    upsertSearchAttributes([{ key: searchAttributes.status, value: 'duplicate' }]);
-    return { status: 'duplicate' };
+    setStatus('duplicate');
+    return state;
   }
-  void workflowInfo;
-  return { status: 'processing' };
+  const replay = async () => {
+    const { reason } = takeReplay(control);
+    state.replayCount = (await markReplaying({ eventId: input.eventId, reason })).replayCount;
+    setStatus('processing');
+  };
+  if (control.replays.length > 0) await replay();
+
+  for (;;) {
+    try {
+      const { deliveries } = await processEvent({ eventId: input.eventId });
+      await Promise.all(deliveries.map((delivery) => startDelivery(input, delivery)));
+      setStatus(deliveries.length > 0 ? 'dispatched' : 'skipped');
+      return state;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      state.lastError = error.cause?.message ?? error.message;
+      const deadLetter = await recordDeadLetter({ stage: 'processing', eventId: input.eventId, sourceId: input.sourceId, reason: 'processing_failed', lastError: state.lastError });
+      state.deadLetterId = deadLetter.deadLetterId;
+      setStatus('dead_lettered');
+    }
+    const decision = await awaitOperatorDecision(control, input.policies.deadLetterReplayWindowMs);
+    if (decision === 'expired') return state;
+    if (decision === 'discard') {
+      await markDiscarded({ eventId: input.eventId });
+      setStatus('discarded');
+      return state;
+    }
+    await replay();
+  }
+}
+
+/** Starts the delivery child; one that already exists (a replayed event) is left alone, never redone. */
+async function startDelivery(input: EventWorkflowInput, delivery: RoutedDelivery): Promise<void> {
+  try {
+    await startChild(deliveryWorkflow, {
+      workflowId: workflowIds.delivery(input.eventId, delivery.subscriptionId),
+      args: [{
+        eventId: input.eventId, subscriptionId: delivery.subscriptionId, deliveryId: delivery.deliveryId, sourceId: input.sourceId,
+        eventType: input.eventType, traceId: input.traceId, policies: input.policies,
+      }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${input.eventType} → ${delivery.url}`,
+      memo: { traceId: input.traceId },
+      typedSearchAttributes: [
+        { key: searchAttributes.source, value: input.sourceId },
+        { key: searchAttributes.eventType, value: input.eventType },
+        { key: searchAttributes.eventId, value: input.eventId },
+        { key: searchAttributes.subscriptionId, value: delivery.subscriptionId },
+        { key: searchAttributes.status, value: 'delivering' },
+        { key: searchAttributes.attempts, value: 0 },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
 }

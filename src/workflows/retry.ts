@@ -1,5 +1,6 @@
-import type { RetryPolicy } from '@temporalio/common';
-import type { RetrySettings } from './types.js';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import { nonRetryableDeliveryTypes } from '../delivery/outcome.js';
+import type { RetrySettings, WorkflowPolicies } from './types.js';
 
 /** Converts config-built retry settings into a Temporal retry policy. */
 export function toRetryPolicy(settings: RetrySettings, nonRetryableErrorTypes: string[] = []): RetryPolicy {
@@ -9,5 +10,29 @@ export function toRetryPolicy(settings: RetrySettings, nonRetryableErrorTypes: s
     maximumInterval: settings.maximumIntervalMs,
     maximumAttempts: settings.maximumAttempts,
     nonRetryableErrorTypes,
+  };
+}
+
+/**
+ * Every activity's timeout and retry policy, in one place, built from the config-derived policies
+ * carried in workflow input (workflows cannot read config themselves).
+ */
+export function activityOptions(policies: WorkflowPolicies) {
+  return {
+    /** recordEvent, processEvent: the processing policy (PROCESSING_RETRY_*). */
+    processing: {
+      startToCloseTimeout: policies.deliveryTimeoutMs + 30_000,
+      retry: toRetryPolicy(policies.processingRetry, ['ProcessingRejected']),
+    } satisfies ActivityOptions,
+    /** deliverWebhook: the delivery policy (DELIVERY_RETRY_*); the HTTP timeout plus bookkeeping headroom. */
+    delivery: {
+      startToCloseTimeout: policies.deliveryTimeoutMs + 15_000,
+      retry: toRetryPolicy(policies.deliveryRetry, nonRetryableDeliveryTypes),
+    } satisfies ActivityOptions,
+    /** Dead-letter bookkeeping: must eventually land, so it retries without limit (e.g. through a Postgres outage). */
+    bookkeeping: {
+      startToCloseTimeout: 30_000,
+      retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 },
+    } satisfies ActivityOptions,
   };
 }

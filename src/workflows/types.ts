@@ -25,3 +25,57 @@ export interface RecordEventResult {
   /** False when another run already recorded this (source, key): the event is a duplicate. */
   recorded: boolean;
 }
+
+/** A delivery of one event to one subscription; everything else is loaded at attempt time. */
+export interface DeliveryWorkflowInput {
+  eventId: string;
+  subscriptionId: string;
+  deliveryId: string;
+  sourceId: string;
+  eventType: string;
+  traceId: string;
+  policies: WorkflowPolicies;
+}
+
+/** One routed subscription, as returned by `processEvent`. */
+export interface RoutedDelivery {
+  subscriptionId: string;
+  deliveryId: string;
+  url: string;
+}
+
+export interface ProcessEventResult {
+  deliveries: RoutedDelivery[];
+}
+
+export interface DeliveryAttemptResult {
+  statusCode: number;
+  /** Attempts made for this delivery so far (across retries and replays). */
+  attempts: number;
+}
+
+export interface DeadLetterInput {
+  stage: 'processing' | 'delivery';
+  eventId: string;
+  sourceId: string;
+  deliveryId?: string;
+  subscriptionId?: string;
+  reason: 'retries_exhausted' | 'rejected_by_endpoint' | 'blocked_target' | 'subscription_disabled' | 'processing_failed';
+  lastError: string;
+}
+
+export type WorkflowStatus =
+  | 'processing' | 'dispatched' | 'delivering' | 'delivered' | 'dead_lettered' | 'replaying' | 'discarded' | 'duplicate' | 'skipped';
+
+/** What the `state` query answers on both workflows. */
+export interface WorkflowState {
+  status: WorkflowStatus;
+  attempts: number;
+  lastError: string | null;
+  deadLetterId: string | null;
+  replayCount: number;
+}
+
+export interface ReplayRequest {
+  reason?: string;
+}

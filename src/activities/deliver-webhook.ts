@@ -1,0 +1,81 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { BlockedTargetError, NoResponseError, sendRequest, type OutboundResponse } from '../delivery/http-client.js';
+import { classifyResponse, deliveryFailureTypes, type AttemptOutcome } from '../delivery/outcome.js';
+import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
+import { deliveries, events, subscriptions } from '../db/schema.js';
+import type { DeliveryAttemptResult, DeliveryWorkflowInput } from '../workflows/types.js';
+import type { ActivityDependencies } from './deps.js';
+import { recordAttempt } from './record-attempt.js';
+
+export const USER_AGENT = 'Hookflow/0.1.0';
+const EXCERPT_BYTES = 1024;
+
+type Outcome = AttemptOutcome | { kind: 'blocked' };
+
+/**
+ * One delivery attempt: loads the subscription now (so an operator's fix applies to the next
+ * retry), sends the signed POST, records the attempt, and classifies the outcome for Temporal's
+ * retry policy: retryable failures are thrown as retryable, the rest as non-retryable types.
+ */
+export function deliverWebhookActivity({ db, config, logger }: ActivityDependencies) {
+  const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
+  return async function deliverWebhook(input: DeliveryWorkflowInput): Promise<DeliveryAttemptResult> {
+    const log = logger.child({ traceId: input.traceId, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId });
+    const [delivery, subscription, event] = await Promise.all([
+      db.query.deliveries.findFirst({ where: eq(deliveries.id, input.deliveryId), columns: { status: true, attempts: true, lastStatusCode: true } }),
+      db.query.subscriptions.findFirst({ where: eq(subscriptions.id, input.subscriptionId) }),
+      db.query.events.findFirst({ where: eq(events.id, input.eventId), columns: { id: true, eventType: true, sourceId: true, receivedAt: true, payload: true, processedPayload: true } }),
+    ]);
+    // A retry after a crash that followed a recorded 2xx must not deliver twice.
+    if (delivery?.status === 'delivered') return { statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
+    if (!subscription || !subscription.enabled || !event) {
+      const why = !event ? 'the event no longer exists' : !subscription ? 'the subscription was deleted' : `the subscription is disabled (${subscription.disabledReason ?? 'manual'})`;
+      await db.update(deliveries).set({ lastError: why }).where(eq(deliveries.id, input.deliveryId));
+      throw ApplicationFailure.nonRetryable(why, deliveryFailureTypes.disabled);
+    }
+
+    const body = deliveryBody({ id: event.id, eventType: event.eventType, sourceId: event.sourceId, receivedAt: event.receivedAt, data: event.processedPayload ?? event.payload });
+    const now = new Date();
+    const headers = deliveryHeaders(event.id, body, signingSecrets(subscription, now), now, subscription.headers, USER_AGENT);
+    const started = Date.now();
+    let response: OutboundResponse | undefined;
+    let outcome: Outcome;
+    let error: string | null = null;
+    try {
+      response = await sendRequest({ method: 'POST', url: subscription.url, headers, body, timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES }, targetPolicy);
+      const retryAfter = response.headers['retry-after'];
+      outcome = classifyResponse(response.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      if (outcome.kind !== 'delivered') error = `HTTP ${response.status}`;
+    } catch (caught) {
+      if (caught instanceof BlockedTargetError) outcome = { kind: 'blocked' };
+      else if (caught instanceof NoResponseError) outcome = { kind: 'retryable' };
+      else throw caught;
+      error = (caught as Error).message;
+    }
+    const durationMs = Date.now() - started;
+    const attempts = await recordAttempt(db, {
+      deliveryId: input.deliveryId, subscriptionId: input.subscriptionId, startedAt: now, durationMs,
+      statusCode: response?.status ?? null, error, responseExcerpt: response ? response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
+      delivered: outcome.kind === 'delivered',
+    });
+    log.info({ event: 'delivery_attempt', attempt: attempts, statusCode: response?.status ?? null, durationMs, outcome: outcome.kind }, 'delivery attempt');
+
+    switch (outcome.kind) {
+      case 'delivered':
+        log.info({ event: 'delivery_succeeded', attempts }, 'delivered');
+        return { statusCode: response!.status, attempts };
+      case 'retryable': {
+        const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, config.DELIVERY_RETRY_MAX_INTERVAL);
+        const temporalAttempt = Context.current().info.attempt;
+        if (temporalAttempt < config.DELIVERY_RETRY_MAX_ATTEMPTS) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
+        throw ApplicationFailure.create({ message: error ?? 'delivery failed', type: deliveryFailureTypes.retryable, nextRetryDelay: delay, details: [{ attempts }] });
+      }
+      case 'rejected':
+        throw ApplicationFailure.nonRetryable(`${error}: the endpoint rejected the message`, deliveryFailureTypes.rejected, { attempts });
+      case 'blocked':
+        throw ApplicationFailure.nonRetryable(`blocked target: ${error}`, deliveryFailureTypes.blocked, { attempts });
+    }
+  };
+}
+

@@ -1,0 +1,63 @@
+import { BlockList, isIP } from 'node:net';
+
+/** Ranges a delivery may never connect to unless private targets are allowed (SPEC §6). */
+const blocked = new BlockList();
+const v4: [string, number][] = [
+  ['0.0.0.0', 8], // "this network", incl. unspecified 0.0.0.0
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // CGNAT
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, incl. cloud metadata 169.254.169.254
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // TEST-NET-1
+  ['192.88.99.0', 24], // 6to4 relay anycast
+  ['192.168.0.0', 16], // private
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // TEST-NET-2
+  ['203.0.113.0', 24], // TEST-NET-3
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, incl. broadcast 255.255.255.255
+];
+const v6: [string, number][] = [
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['64:ff9b::', 96], // NAT64 (reaches IPv4 space)
+  ['64:ff9b:1::', 48], // local-use NAT64
+  ['100::', 64], // discard-only
+  ['2001::', 23], // IETF protocol assignments (Teredo, ORCHID…)
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4 (embeds IPv4)
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+];
+for (const [net, prefix] of v4) blocked.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of v6) blocked.addSubnet(net, prefix, 'ipv6');
+
+/** `::ffff:a.b.c.d` and `::a.b.c.d` (mapped / compatible) are checked as the IPv4 address they carry. */
+function embeddedIpv4(address: string): string | undefined {
+  const dotted = /^(?:0{0,4}:){0,5}(?:ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address.replace(/^::/, '0:'));
+  if (dotted) return dotted[1];
+  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address.replace(/^::/, '0:'));
+  if (hex) {
+    const high = parseInt(hex[1]!, 16);
+    const low = parseInt(hex[2]!, 16);
+    return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+  }
+  return undefined;
+}
+
+/** Whether a literal IP address is in a blocked range (non-IP input counts as blocked). */
+export function isBlockedAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').split('%')[0]!;
+  const family = isIP(bare);
+  if (family === 4) return blocked.check(bare, 'ipv4');
+  if (family === 6) {
+    const mapped = embeddedIpv4(bare);
+    if (mapped) return blocked.check(mapped, 'ipv4');
+    return blocked.check(bare, 'ipv6');
+  }
+  return true;
+}

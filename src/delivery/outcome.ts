@@ -1,0 +1,49 @@
+/** Stable failure types: the retry policy and the dead-letter reason both read them (SPEC §5.2). */
+export const deliveryFailureTypes = {
+  retryable: 'DeliveryFailed',
+  rejected: 'RejectedByEndpoint',
+  blocked: 'BlockedTarget',
+  disabled: 'SubscriptionDisabled',
+} as const;
+
+export const nonRetryableDeliveryTypes = [deliveryFailureTypes.rejected, deliveryFailureTypes.blocked, deliveryFailureTypes.disabled];
+
+export type DeadLetterReason = 'retries_exhausted' | 'rejected_by_endpoint' | 'blocked_target' | 'subscription_disabled' | 'processing_failed';
+
+/** Maps the failure type that ended a delivery to its dead-letter reason. */
+export function deadLetterReasonFor(failureType: string | undefined): DeadLetterReason {
+  switch (failureType) {
+    case deliveryFailureTypes.rejected:
+      return 'rejected_by_endpoint';
+    case deliveryFailureTypes.blocked:
+      return 'blocked_target';
+    case deliveryFailureTypes.disabled:
+      return 'subscription_disabled';
+    default:
+      return 'retries_exhausted';
+  }
+}
+
+export type AttemptOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'retryable'; retryAfterMs?: number | undefined }
+  | { kind: 'rejected' };
+
+const RETRYABLE_STATUSES = new Set([408, 425, 429]);
+
+/** Classifies an HTTP answer: 2xx delivered; 408/425/429/5xx retryable; other 4xx and 3xx rejected. */
+export function classifyResponse(status: number, retryAfter: string | null | undefined, now = Date.now()): AttemptOutcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  if (status >= 500 || RETRYABLE_STATUSES.has(status)) return { kind: 'retryable', retryAfterMs: parseRetryAfter(retryAfter, now) };
+  return { kind: 'rejected' };
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date, in milliseconds; undefined when absent or unusable. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
