@@ -11,6 +11,8 @@ export interface Infrastructure {
   databaseUrl: string;
   temporalAddress: string;
   temporalUiUrl?: string | undefined;
+  /** The CLI binary used (when one was), for `temporal workflow …` commands. */
+  temporalCliPath?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -36,11 +38,13 @@ export async function startInfrastructure(config: Config, options: Infrastructur
   try {
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
+    let temporalCliPath: string | undefined;
     if (!temporalAddress) {
       for (const port of [options.temporalPort, options.temporalUiPort].filter((p): p is number => !!p)) {
         if (await portInUse(port)) throw new Error(`Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`);
       }
       const cli = await provisionTemporalCli({ dataDir: config.DATA_DIR, cliPath: config.TEMPORAL_CLI_PATH, log: options.log });
+      if (cli.kind === 'binary') temporalCliPath = cli.path;
       options.log(cli.kind === 'binary' ? `Temporal CLI: ${cli.path} (${cli.origin})` : 'Temporal CLI: downloading through the Temporal SDK');
       const server: DevServer = await startDevServer({
         cli,
@@ -65,7 +69,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
     } finally {
       await closeDatabase(db);
     }
-    return { databaseUrl, temporalAddress, temporalUiUrl, stop: stopAll };
+    return { databaseUrl, temporalAddress, temporalUiUrl, temporalCliPath, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -16,6 +16,7 @@ declare module 'vitest' {
     temporalAddress: string;
     databaseUrl: string;
     workflowBundlePath: string;
+    temporalCliPath: string;
   }
 }
 
@@ -58,6 +59,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', infra.temporalAddress);
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('temporalCliPath', infra.temporalCliPath ?? 'temporal');
   console.log(`[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`);
 
   return async () => {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, exitCodes } from './api-client.js';
 import { registerSendCommand } from './send-command.js';
 import { registerSourceCommands } from './source-commands.js';
+import { registerOperatorCommands } from './operator-commands.js';
 
 /** Builds the `hookflow` command tree. */
 export function buildProgram(): Command {
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSendCommand(program);
   registerSourceCommands(program);
+  registerOperatorCommands(program);
   return program;
 }
 

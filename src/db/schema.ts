@@ -57,7 +57,6 @@ export const subscriptions = pgTable(
     failureStreak: integer('failure_streak').notNull().default(0),
     failingSince: timestamp('failing_since', { withTimezone: true }),
   },
-  (t) => [index('subscriptions_created_idx').on(t.createdAt, t.id)],
 );
 
 export const events = pgTable(
@@ -105,7 +104,8 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex('deliveries_event_subscription_uq').on(t.eventId, t.subscriptionId),
-    index('deliveries_subscription_created_idx').on(t.subscriptionId, t.createdAt),
+    index('deliveries_subscription_id_idx').on(t.subscriptionId, t.id),
+    index('deliveries_event_idx').on(t.eventId),
     index('deliveries_status_idx').on(t.status),
   ],
 );
@@ -149,10 +149,11 @@ export const deadLetters = pgTable(
   },
   (t) => [
     uniqueIndex('dead_letters_workflow_uq').on(t.workflowId),
-    index('dead_letters_status_created_idx').on(t.status, t.createdAt),
-    index('dead_letters_subscription_idx').on(t.subscriptionId, t.createdAt),
-    index('dead_letters_source_idx').on(t.sourceId, t.createdAt),
-    index('dead_letters_reason_idx').on(t.reason, t.createdAt),
-    index('dead_letters_created_idx').on(t.createdAt, t.id),
+    // Lists are newest first by ULID id; each filter has an index leading with it.
+    index('dead_letters_status_idx').on(t.status, t.id),
+    index('dead_letters_subscription_idx').on(t.subscriptionId, t.id),
+    index('dead_letters_source_idx').on(t.sourceId, t.id),
+    index('dead_letters_reason_idx').on(t.reason, t.id),
+    index('dead_letters_created_idx').on(t.createdAt),
   ],
 );

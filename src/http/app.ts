@@ -5,6 +5,9 @@ import { healthRoutes } from './health-routes.js';
 import { ingressRoutes } from './ingress-route.js';
 import { Problem, problems } from './problem.js';
 import { sourceRoutes } from './source-routes.js';
+import { subscriptionRoutes } from './subscription-routes.js';
+import { eventRoutes } from './event-routes.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
 import { traceIds } from './trace.js';
 
 /** Builds the whole HTTP surface: ingress, management API, health, OpenAPI document. */
@@ -18,6 +21,9 @@ export function buildApp(deps: ApiDependencies) {
   const managementAuth = requireManagementKey(deps.managementApiKey);
   app.use('/v1/*', async (c, next) => (c.req.path.startsWith('/v1/webhooks/') ? next() : managementAuth(c, next)));
   app.route('/v1/sources', sourceRoutes(deps));
+  app.route('/v1/subscriptions', subscriptionRoutes(deps));
+  app.route('/v1/events', eventRoutes(deps));
+  app.route('/v1/dead-letters', deadLetterRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'MANAGEMENT_API_KEY' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Hookflow', version: '0.1.0', description: 'Webhook ingestion and delivery on Temporal.' } });

@@ -46,6 +46,7 @@ CREATE TABLE "events" (
 	"idempotency_key" text NOT NULL,
 	"event_type" text NOT NULL,
 	"payload" jsonb NOT NULL,
+	"processed_payload" jsonb,
 	"payload_sha256" text NOT NULL,
 	"headers" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"received_at" timestamp with time zone NOT NULL,
@@ -93,13 +94,14 @@ CREATE TABLE "subscriptions" (
 ALTER TABLE "deliveries" ADD CONSTRAINT "deliveries_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "delivery_attempts" ADD CONSTRAINT "delivery_attempts_delivery_id_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."deliveries"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "dead_letters_workflow_uq" ON "dead_letters" USING btree ("workflow_id");--> statement-breakpoint
-CREATE INDEX "dead_letters_status_created_idx" ON "dead_letters" USING btree ("status","created_at");--> statement-breakpoint
-CREATE INDEX "dead_letters_subscription_idx" ON "dead_letters" USING btree ("subscription_id","created_at");--> statement-breakpoint
-CREATE INDEX "dead_letters_source_idx" ON "dead_letters" USING btree ("source_id","created_at");--> statement-breakpoint
-CREATE INDEX "dead_letters_reason_idx" ON "dead_letters" USING btree ("reason","created_at");--> statement-breakpoint
-CREATE INDEX "dead_letters_created_idx" ON "dead_letters" USING btree ("created_at","id");--> statement-breakpoint
+CREATE INDEX "dead_letters_status_idx" ON "dead_letters" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "dead_letters_subscription_idx" ON "dead_letters" USING btree ("subscription_id","id");--> statement-breakpoint
+CREATE INDEX "dead_letters_source_idx" ON "dead_letters" USING btree ("source_id","id");--> statement-breakpoint
+CREATE INDEX "dead_letters_reason_idx" ON "dead_letters" USING btree ("reason","id");--> statement-breakpoint
+CREATE INDEX "dead_letters_created_idx" ON "dead_letters" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "deliveries_event_subscription_uq" ON "deliveries" USING btree ("event_id","subscription_id");--> statement-breakpoint
-CREATE INDEX "deliveries_subscription_created_idx" ON "deliveries" USING btree ("subscription_id","created_at");--> statement-breakpoint
+CREATE INDEX "deliveries_subscription_id_idx" ON "deliveries" USING btree ("subscription_id","id");--> statement-breakpoint
+CREATE INDEX "deliveries_event_idx" ON "deliveries" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "deliveries_status_idx" ON "deliveries" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "delivery_attempts_delivery_attempt_uq" ON "delivery_attempts" USING btree ("delivery_id","attempt");--> statement-breakpoint
 CREATE INDEX "delivery_attempts_started_idx" ON "delivery_attempts" USING btree ("started_at");--> statement-breakpoint
@@ -107,5 +109,4 @@ CREATE UNIQUE INDEX "events_source_key_uq" ON "events" USING btree ("source_id",
 CREATE INDEX "events_received_idx" ON "events" USING btree ("received_at","id");--> statement-breakpoint
 CREATE INDEX "events_source_received_idx" ON "events" USING btree ("source_id","received_at");--> statement-breakpoint
 CREATE INDEX "events_status_received_idx" ON "events" USING btree ("status","received_at");--> statement-breakpoint
-CREATE INDEX "events_type_received_idx" ON "events" USING btree ("event_type","received_at");--> statement-breakpoint
-CREATE INDEX "subscriptions_created_idx" ON "subscriptions" USING btree ("created_at","id");
+CREATE INDEX "events_type_received_idx" ON "events" USING btree ("event_type","received_at");

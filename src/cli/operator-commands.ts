@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { apiClientFromEnv, CliError, exitCodes, type ApiClient } from './api-client.js';
+import { printObject, printRows } from './output.js';
+
+interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Follows `nextCursor` until the last page (or `max` rows). */
+async function fetchAll<T>(client: ApiClient, path: string, max = 10_000): Promise<T[]> {
+  const rows: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await client.get(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    rows.push(...page.data);
+    cursor = page.nextCursor;
+  } while (cursor && rows.length < max);
+  return rows;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A one-line progress bar on stderr (only when it is a terminal). */
+function progress(done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = total ? Math.round((done / total) * width) : width;
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stderr.write('\n');
+}
+
+/** `events show|list`, `dead-letters list|show|discard`, `replay`. */
+export function registerOperatorCommands(program: Command): void {
+  const eventsCommand = program.command('events').description('inspect the event log');
+  eventsCommand
+    .command('list')
+    .option('--source <id>').option('--status <status>').option('--type <eventType>').option('--since <time>').option('--json', 'print JSON')
+    .action(async (opts: { source?: string; status?: string; type?: string; since?: string; json?: boolean }) => {
+      const rows = await fetchAll<Record<string, unknown>>(apiClientFromEnv(), `/v1/events${query({ sourceId: opts.source, status: opts.status, eventType: opts.type, since: opts.since })}`, 1_000);
+      printRows(rows, ['id', 'sourceId', 'eventType', 'status', 'receivedAt'], !!opts.json);
+    });
+  eventsCommand
+    .command('show')
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const event = await apiClientFromEnv().get<Record<string, unknown> & { deliveries: { id: string; subscriptionId: string; status: string; attempts: Record<string, unknown>[] }[] }>(`/v1/events/${encodeURIComponent(id)}`);
+      if (opts.json) return printObject(event, true);
+      const { deliveries, payload, ...summary } = event;
+      printObject(summary, false);
+      for (const delivery of deliveries) {
+        process.stdout.write(`\ndelivery ${delivery.id} → ${delivery.subscriptionId}: ${delivery.status}\n`);
+        printRows(delivery.attempts, ['attempt', 'statusCode', 'durationMs', 'startedAt', 'error'], false);
+      }
+      void payload;
+    });
+
+  const deadLetters = program.command('dead-letters').description('inspect and resolve dead letters');
+  deadLetters
+    .command('list')
+    .option('--status <status>', 'open | replayed | discarded', 'open').option('--subscription <id>').option('--source <id>').option('--reason <reason>').option('--since <time>').option('--json', 'print JSON')
+    .action(async (opts: { status: string; subscription?: string; source?: string; reason?: string; since?: string; json?: boolean }) => {
+      const rows = await fetchAll<Record<string, unknown>>(apiClientFromEnv(), `/v1/dead-letters${query({ status: opts.status, subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
+      printRows(rows, ['id', 'stage', 'reason', 'subscriptionId', 'eventId', 'attempts', 'status', 'replayCount', 'createdAt'], !!opts.json);
+    });
+  deadLetters.command('show').argument('<id>').option('--json', 'print JSON').action(async (id: string, opts: { json?: boolean }) => {
+    printObject(await apiClientFromEnv().get(`/v1/dead-letters/${encodeURIComponent(id)}`), !!opts.json);
+  });
+  deadLetters.command('discard').argument('<id>').option('--json', 'print JSON').action(async (id: string, opts: { json?: boolean }) => {
+    printObject(await apiClientFromEnv().post(`/v1/dead-letters/${encodeURIComponent(id)}/discard`), !!opts.json);
+  });
+
+  program
+    .command('replay')
+    .description('replay one dead letter by id, or every open one matching --subscription/--source/--reason/--since')
+    .argument('[id]', 'dead letter id')
+    .option('--subscription <id>').option('--source <id>').option('--reason <reason>').option('--since <time>').option('--json', 'print JSON')
+    .action(async (id: string | undefined, opts: { subscription?: string; source?: string; reason?: string; since?: string; json?: boolean }) => {
+      const client = apiClientFromEnv();
+      if (id) return printObject(await client.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`), !!opts.json);
+      if (!opts.subscription && !opts.source && !opts.reason && !opts.since) throw new CliError('give a dead letter id or at least one filter (--subscription, --source, --reason, --since)', exitCodes.usage);
+      // One at a time, so the operator sees progress and a failure stops with an exact count.
+      const open = await fetchAll<{ id: string }>(client, `/v1/dead-letters${query({ status: 'open', subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
+      let done = 0;
+      const failed: string[] = [];
+      for (const row of open) {
+        try {
+          await client.post(`/v1/dead-letters/${row.id}/replay`);
+        } catch (error) {
+          if (error instanceof CliError && error.exitCode === exitCodes.unreachable) throw error;
+          failed.push(row.id);
+        }
+        progress(++done, open.length);
+      }
+      printObject({ matched: open.length, replayed: open.length - failed.length, failed }, !!opts.json);
+      if (failed.length) throw new CliError(`${failed.length} replays failed`, exitCodes.partial);
+    });
+}

@@ -1,0 +1,64 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from '../management/dead-letters.js';
+import { discardDeadLetter, replayDeadLetter, replayMany } from '../management/replay.js';
+import type { ApiDependencies } from './context.js';
+import { openApiRouter, problemResponses } from './openapi-app.js';
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { problems } from './problem.js';
+import { idParam, json, security } from './route-helpers.js';
+import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from './schemas/events.js';
+
+const tags = ['Dead letters'];
+const params = idParam('dlq_01jd3k5v7w8x9y0z1a2b3c4d5e');
+const routes = {
+  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'Dead letters, newest first', request: { query: pageQuerySchema.extend(deadLetterFilterSchema.shape) },
+    responses: { 200: { description: 'A page', ...json(pageOf(deadLetterSchema)) }, ...problemResponses } }),
+  bulkReplay: createRoute({ method: 'post', path: '/replay', tags, security, summary: 'Replay every open dead letter matching the filters',
+    request: { query: deadLetterFilterSchema.omit({ status: true }), body: { ...json(replayBodySchema), required: false } },
+    responses: { 200: { description: 'How many were signalled', ...json(z.object({ count: z.number().int() })) }, ...problemResponses } }),
+  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'A dead letter', request: { params },
+    responses: { 200: { description: 'The dead letter', ...json(deadLetterSchema) }, ...problemResponses } }),
+  replay: createRoute({ method: 'post', path: '/{id}/replay', tags, security, summary: 'Replay one (signal, or signal-with-start after the window)', request: { params, body: { ...json(replayBodySchema), required: false } },
+    responses: { 202: { description: 'Replay signalled', ...json(z.object({ id: z.string(), workflowId: z.string(), status: z.literal('replaying') })) }, 409: { description: 'Not open' }, ...problemResponses } }),
+  discard: createRoute({ method: 'post', path: '/{id}/discard', tags, security, summary: 'Close without delivery', request: { params },
+    responses: { 200: { description: 'Discarded', ...json(deadLetterSchema) }, 409: { description: 'Not open' }, ...problemResponses } }),
+};
+
+/** Dead-letter inspection, replay (one or in bulk) and discard. */
+export function deadLetterRoutes(deps: ApiDependencies) {
+  const app = openApiRouter();
+  const openOne = async (id: string) => {
+    const row = await findDeadLetter(deps.db, id);
+    if (!row) throw problems.notFound(`No dead letter "${id}".`);
+    if (row.status !== 'open') throw problems.conflict(`Dead letter ${id} is ${row.status}, not open.`);
+    return row;
+  };
+  app.openapi(routes.list, async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const rows = await listDeadLetters(deps.db, filter, limit, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
+    return c.json(toPage(rows, limit, (r) => [r.id], deadLetterView), 200);
+  });
+  app.openapi(routes.bulkReplay, async (c) => {
+    const filter = c.req.valid('query');
+    const request = c.req.valid('json') ?? {};
+    const count = await replayMany(deps, await openDeadLetters(deps.db, filter), request);
+    return c.json({ count }, 200);
+  });
+  app.openapi(routes.get, async (c) => {
+    const row = await findDeadLetter(deps.db, c.req.valid('param').id);
+    if (!row) throw problems.notFound(`No dead letter "${c.req.valid('param').id}".`);
+    return c.json(deadLetterView(row), 200);
+  });
+  app.openapi(routes.replay, async (c) => {
+    const row = await openOne(c.req.valid('param').id);
+    await replayDeadLetter(deps, row, c.req.valid('json') ?? {});
+    return c.json({ id: row.id, workflowId: row.workflowId, status: 'replaying' as const }, 202);
+  });
+  app.openapi(routes.discard, async (c) => {
+    const row = await openOne(c.req.valid('param').id);
+    const discarded = await discardDeadLetter(deps, row);
+    if (!discarded) throw problems.conflict(`Dead letter ${row.id} is no longer open.`);
+    return c.json(deadLetterView(discarded), 200);
+  });
+  return app;
+}

@@ -1,0 +1,34 @@
+import { createRoute } from '@hono/zod-openapi';
+import { eventDetail, eventSummary, listEvents } from '../management/events.js';
+import type { ApiDependencies } from './context.js';
+import { openApiRouter, problemResponses } from './openapi-app.js';
+import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { problems } from './problem.js';
+import { idParam, json, security } from './route-helpers.js';
+import { eventDetailSchema, eventFilterSchema, eventSummarySchema } from './schemas/events.js';
+
+const tags = ['Events'];
+const routes = {
+  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'The event log, newest first', request: { query: pageQuerySchema.extend(eventFilterSchema.shape) },
+    responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) }, ...problemResponses } }),
+  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'An event with its deliveries and their attempts', request: { params: idParam('evt_0123456789abcdefghjkmnpqrs') },
+    responses: { 200: { description: 'The event', ...json(eventDetailSchema) }, ...problemResponses } }),
+};
+
+/** `GET /v1/events` and `GET /v1/events/:id`. */
+export function eventRoutes(deps: ApiDependencies) {
+  const app = openApiRouter();
+  app.openapi(routes.list, async (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    const after = cursor ? (decodeCursor(cursor, 2).map(String) as [string, string]) : undefined;
+    const rows = await listEvents(deps.db, filter, limit, after);
+    return c.json(toPage(rows, limit, (r) => [r.receivedAt.toISOString(), r.id], eventSummary), 200);
+  });
+  app.openapi(routes.get, async (c) => {
+    const { id } = c.req.valid('param');
+    const detail = await eventDetail(deps.db, id);
+    if (!detail) throw problems.notFound(`No event "${id}".`);
+    return c.json(detail, 200);
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import { z } from '@hono/zod-openapi';
+
+export const eventStatusSchema = z.enum(['received', 'processing', 'dispatched', 'duplicate', 'dead_lettered', 'skipped']);
+
+export const eventSummarySchema = z
+  .object({ id: z.string(), sourceId: z.string(), idempotencyKey: z.string(), eventType: z.string(), status: z.string(), receivedAt: z.string(), workflowId: z.string() })
+  .openapi('EventSummary');
+
+const attemptSchema = z.object({
+  attempt: z.number().int(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), startedAt: z.string(), responseExcerpt: z.string().nullable(),
+});
+
+export const eventDetailSchema = eventSummarySchema
+  .extend({
+    payload: z.unknown(),
+    deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string(), status: z.string(), workflowId: z.string(), attempts: z.array(attemptSchema) })),
+  })
+  .openapi('EventDetail');
+
+export const eventFilterSchema = z.object({
+  sourceId: z.string().max(100).optional(),
+  status: eventStatusSchema.optional(),
+  eventType: z.string().max(200).optional(),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Only events received at or after this time.' }),
+});
+
+export const deadLetterSchema = z
+  .object({
+    id: z.string(), stage: z.enum(['processing', 'delivery']), eventId: z.string(), deliveryId: z.string().nullable(), subscriptionId: z.string().nullable(),
+    sourceId: z.string(), reason: z.string(), lastError: z.string().nullable(), attempts: z.number().int(), status: z.enum(['open', 'replayed', 'discarded']),
+    replayCount: z.number().int(), workflowId: z.string(), createdAt: z.string(), resolvedAt: z.string().nullable(),
+  })
+  .openapi('DeadLetter');
+
+export const deadLetterFilterSchema = z.object({
+  status: z.enum(['open', 'replayed', 'discarded']).optional(),
+  subscriptionId: z.string().max(100).optional(),
+  sourceId: z.string().max(100).optional(),
+  reason: z.enum(['retries_exhausted', 'rejected_by_endpoint', 'blocked_target', 'subscription_disabled', 'processing_failed']).optional(),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Only dead letters created at or after this time.' }),
+});
+
+export const replayBodySchema = z.object({ reason: z.string().max(500).optional() }).strict().openapi('ReplayRequest');
+
+export type DeadLetterView = z.infer<typeof deadLetterSchema>;
+export type EventDetail = z.infer<typeof eventDetailSchema>;

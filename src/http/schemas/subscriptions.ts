@@ -1,0 +1,89 @@
+import { z } from '@hono/zod-openapi';
+import { sourceIdSchema } from './sources.js';
+
+const RESERVED_HEADERS = /^(host|content-type|content-length|transfer-encoding|connection|user-agent|webhook-.*)$/i;
+
+const eventTypePattern = z
+  .string()
+  .regex(/^(\*|[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*(\.\*)?)$/, 'must be an exact type (a.b), a prefix (a.*) or *')
+  .max(200);
+
+export const subscriptionSecretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]{24,}={0,2}$/, 'must be whsec_ followed by at least 18 bytes of base64')
+  .openapi({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+
+const staticHeaders = z
+  .record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name'), z.string().max(1_000).regex(/^[^\r\n]*$/, 'must not contain line breaks'))
+  .refine((headers) => Object.keys(headers).length <= 20, 'at most 20 headers')
+  .refine((headers) => Object.keys(headers).every((name) => !RESERVED_HEADERS.test(name)), 'must not set content-type, user-agent, host or webhook-* headers')
+  .openapi({ description: 'Static headers added to every delivery (e.g. an Authorization for the endpoint).' });
+
+const mutableFields = {
+  url: z.string().url().max(2_000).openapi({ example: 'https://api.partner.example/hooks' }),
+  description: z.string().max(500).nullable().optional(),
+  eventTypes: z.array(eventTypePattern).min(1).max(100),
+  sourceIds: z.array(sourceIdSchema).max(100),
+  headers: staticHeaders,
+  rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable().optional(),
+};
+
+export const createSubscriptionSchema = z
+  .object({
+    ...mutableFields,
+    eventTypes: mutableFields.eventTypes.default(['*']),
+    sourceIds: mutableFields.sourceIds.default([]),
+    headers: staticHeaders.default({}),
+    secret: subscriptionSecretSchema.optional().openapi({ description: 'Generated when absent. Returned once.' }),
+  })
+  .strict()
+  .openapi('CreateSubscription');
+
+export const updateSubscriptionSchema = z
+  .object({ url: mutableFields.url.optional(), description: mutableFields.description, eventTypes: mutableFields.eventTypes.optional(), sourceIds: mutableFields.sourceIds.optional(), headers: staticHeaders.optional(), rateLimitPerSecond: mutableFields.rateLimitPerSecond })
+  .strict()
+  .openapi('UpdateSubscription');
+
+export const rotateSubscriptionSecretSchema = z
+  .object({
+    secret: subscriptionSecretSchema.optional().openapi({ description: 'Generated when absent.' }),
+    graceSeconds: z.number().int().min(0).max(30 * 86_400).optional().openapi({ description: 'How long the old secret keeps signing too (default SECRET_ROTATION_GRACE).' }),
+  })
+  .strict()
+  .openapi('RotateSubscriptionSecret');
+
+export const enableSubscriptionSchema = z
+  .object({ replaySince: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Also replay the open dead letters of this subscription created since then.' }) })
+  .strict()
+  .openapi('EnableSubscription');
+
+export const subscriptionSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    description: z.string().nullable(),
+    eventTypes: z.array(z.string()),
+    sourceIds: z.array(z.string()),
+    headers: z.record(z.string(), z.string()),
+    enabled: z.boolean(),
+    disabledReason: z.enum(['manual', 'auto_failing']).nullable(),
+    rateLimitPerSecond: z.number().int().nullable(),
+    previousSecretExpiresAt: z.string().nullable(),
+    lastDeliveredAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Subscription');
+
+export const subscriptionWithSecretSchema = subscriptionSchema.extend({ secret: z.string() }).openapi('SubscriptionWithSecret');
+
+export const deliverySummarySchema = z
+  .object({
+    id: z.string(), eventId: z.string(), subscriptionId: z.string(), status: z.string(), attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(), lastError: z.string().nullable(), lastAttemptAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(), workflowId: z.string(), createdAt: z.string(),
+  })
+  .openapi('Delivery');
+
+export type SubscriptionView = z.infer<typeof subscriptionSchema>;
+export type DeliverySummary = z.infer<typeof deliverySummarySchema>;

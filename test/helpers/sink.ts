@@ -1,0 +1,59 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * A real HTTP subscriber on loopback. `respond` decides each answer (default 200) and sees the
+ * request and how many times this webhook-id arrived before.
+ */
+export interface Sink {
+  url: string;
+  received: ReceivedRequest[];
+  respond: (request: ReceivedRequest, seenBefore: number) => Reply | Promise<Reply>;
+  /** Requests for one webhook-id. */
+  byMessage(id: string): ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startSink(respond?: Sink['respond']): Promise<Sink> {
+  const seen = new Map<string, number>();
+  const sink: Sink = {
+    url: '',
+    received: [],
+    respond: respond ?? (() => ({ status: 200 })),
+    byMessage: (id) => sink.received.filter((r) => r.headers['webhook-id'] === id),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const request = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      sink.received.push(request);
+      const id = String(req.headers['webhook-id']);
+      const before = seen.get(id) ?? 0;
+      seen.set(id, before + 1);
+      const reply = await sink.respond(request, before);
+      res.writeHead(reply.status, reply.headers);
+      res.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return sink;
+}
