@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isBlockedAddress } from './blocked-addresses.js';
-import { BlockedTargetError, checkTargetUrl, type TargetPolicy } from './http-client.js';
+import { checkTargetUrl, type TargetPolicy } from './http-client.js';
 
 /**
  * Registration-time check of a subscription URL: scheme, https rule, and (unless private targets
@@ -19,9 +19,9 @@ export async function subscriptionUrlProblem(url: string, policy: TargetPolicy):
   try {
     const addresses = await lookup(parsed.hostname, { all: true });
     if (addresses.every((a) => isBlockedAddress(a.address))) return `${parsed.hostname} resolves only to private or reserved addresses`;
-  } catch (error) {
-    if (error instanceof BlockedTargetError) return error.message;
-    return `${parsed.hostname} does not resolve (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`;
+  } catch {
+    // Not resolvable now (maybe not yet): accepted; every delivery checks again at connect time.
+    return undefined;
   }
   return undefined;
 }

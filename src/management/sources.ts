@@ -6,6 +6,13 @@ import type { createSourceSchema, SourceView, updateSourceSchema } from '../http
 
 export type SourceRow = typeof sources.$inferSelect;
 
+/** Processor options may carry credentials (e.g. the fetch processor's auth header): show names, not values. */
+function redactProcessor(processor: SourceRow['processor']): SourceRow['processor'] {
+  const headers = processor.headers;
+  if (!headers || typeof headers !== 'object') return processor;
+  return { ...processor, headers: Object.fromEntries(Object.keys(headers).map((name) => [name, '[redacted]'])) };
+}
+
 /** The public view of a source: everything but its secrets. */
 export function sourceView(row: SourceRow): SourceView {
   const expiries = row.secrets.map((s) => s.expiresAt).filter((e): e is string => e !== null).sort();
@@ -16,7 +23,7 @@ export function sourceView(row: SourceRow): SourceView {
     toleranceSeconds: row.toleranceSeconds,
     idempotencyKey: row.idempotency ?? null,
     eventType: row.eventType ?? null,
-    processor: row.processor as SourceView['processor'],
+    processor: redactProcessor(row.processor) as SourceView['processor'],
     rateLimitPerMinute: row.rateLimitPerMinute,
     maxBodyBytes: row.maxBodyBytes,
     enabled: row.enabled,
