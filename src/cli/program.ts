@@ -3,6 +3,7 @@ import { CliError, exitCodes } from './api-client.js';
 import { registerSendCommand } from './send-command.js';
 import { registerSourceCommands } from './source-commands.js';
 import { registerOperatorCommands } from './operator-commands.js';
+import { registerSubscriptionCommands } from './subscription-commands.js';
 
 /** Builds the `hookflow` command tree. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSendCommand(program);
   registerSourceCommands(program);
+  registerSubscriptionCommands(program);
   registerOperatorCommands(program);
   return program;
 }

@@ -20,8 +20,8 @@ const v4: [string, number][] = [
   ['240.0.0.0', 4], // reserved, incl. broadcast 255.255.255.255
 ];
 const v6: [string, number][] = [
-  ['::', 128], // unspecified
-  ['::1', 128], // loopback
+  ['::', 96], // unspecified, loopback, IPv4-compatible (also handled above)
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
   ['64:ff9b::', 96], // NAT64 (reaches IPv4 space)
   ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64], // discard-only
@@ -36,18 +36,22 @@ const v6: [string, number][] = [
 for (const [net, prefix] of v4) blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of v6) blocked.addSubnet(net, prefix, 'ipv6');
 
-/** `::ffff:a.b.c.d` and `::a.b.c.d` (mapped / compatible) are checked as the IPv4 address they carry. */
-function embeddedIpv4(address: string): string | undefined {
-  const dotted = /^(?:0{0,4}:){0,5}(?:ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address.replace(/^::/, '0:'));
-  if (dotted) return dotted[1];
-  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address.replace(/^::/, '0:'));
-  if (hex) {
-    const high = parseInt(hex[1]!, 16);
-    const low = parseInt(hex[2]!, 16);
-    return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+/** The eight 16-bit groups of a valid IPv6 address (handles `::` and a trailing dotted quad). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  return undefined;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const parse = (part: string | undefined) => (part ? part.split(':').map((h) => parseInt(h, 16)) : []);
+  const left = parse(head);
+  const right = parse(tail);
+  return [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
 }
+
+const ipv4FromGroups = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255].join('.');
 
 /** Whether a literal IP address is in a blocked range (non-IP input counts as blocked). */
 export function isBlockedAddress(address: string): boolean {
@@ -55,8 +59,12 @@ export function isBlockedAddress(address: string): boolean {
   const family = isIP(bare);
   if (family === 4) return blocked.check(bare, 'ipv4');
   if (family === 6) {
-    const mapped = embeddedIpv4(bare);
-    if (mapped) return blocked.check(mapped, 'ipv4');
+    const groups = ipv6Groups(bare);
+    const leadingZeros = groups.findIndex((g) => g !== 0);
+    // ::ffff:a.b.c.d (IPv4-mapped) is the IPv4 address it carries.
+    if (leadingZeros === 5 && groups[5] === 0xffff) return blocked.check(ipv4FromGroups(groups[6]!, groups[7]!), 'ipv4');
+    // ::/96 holds ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d: never a delivery target.
+    if (leadingZeros === -1 || leadingZeros >= 6) return true;
     return blocked.check(bare, 'ipv6');
   }
   return true;

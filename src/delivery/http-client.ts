@@ -76,7 +76,7 @@ export function checkTargetUrl(rawUrl: string, policy: TargetPolicy): URL {
 }
 
 /** The one HTTP client for outbound calls: SSRF-guarded, no redirects, time- and size-bounded. */
-export function sendRequest(request: OutboundRequest, policy: TargetPolicy): Promise<OutboundResponse> {
+export async function sendRequest(request: OutboundRequest, policy: TargetPolicy): Promise<OutboundResponse> {
   const url = checkTargetUrl(request.url, policy);
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {

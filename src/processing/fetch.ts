@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifyResponse } from '../delivery/outcome.js';
 import { readJsonPointer } from '../ingress/extract.js';
 import { ProcessingRejected, type Processor } from './processor.js';
 
@@ -31,10 +32,10 @@ export const fetchProcessor: Processor = {
     if (!parsed.success) throw new ProcessingRejected(`invalid fetch processor options: ${parsed.error.message}`);
     const options = parsed.data;
     const response = await context.fetch({ method: 'GET', url: expandUrlTemplate(options.url, payload), headers: { accept: 'application/json', ...options.headers } });
-    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-      throw new ProcessingRejected(`fetch answered ${response.status}`);
-    }
-    if (response.status < 200 || response.status >= 300) throw new Error(`fetch answered ${response.status}`);
+    // Same classification as deliveries: 408/425/429/5xx are worth retrying, other non-2xx are not.
+    const outcome = classifyResponse(response.status, undefined);
+    if (outcome.kind === 'rejected') throw new ProcessingRejected(`fetch answered ${response.status}`);
+    if (outcome.kind === 'retryable') throw new Error(`fetch answered ${response.status}`);
     if (response.truncated) throw new ProcessingRejected('fetched document exceeds the size limit');
     let document: unknown;
     try {
