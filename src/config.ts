@@ -36,6 +36,12 @@ export const configSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
     TEMPORAL_CLI_PATH: optionalText,
+    // Real clusters and Temporal Cloud: mTLS client pair, a private CA, an SNI override, or an API key (implies TLS).
+    TEMPORAL_TLS_CERT_PATH: optionalText,
+    TEMPORAL_TLS_KEY_PATH: optionalText,
+    TEMPORAL_TLS_CA_PATH: optionalText,
+    TEMPORAL_TLS_SERVER_NAME: optionalText,
+    TEMPORAL_API_KEY: optionalText,
     MANAGEMENT_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     SOURCE_CACHE_TTL: duration('2s'),
     DELIVERY_TIMEOUT_MS: int(15_000, 1),
@@ -57,12 +63,19 @@ export const configSchema = z
     REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
+    // Port of the worker's Prometheus endpoint; 0 turns it off.
+    WORKER_METRICS_PORT: int(9464, 0),
     SHUTDOWN_DRAIN_TIMEOUT: duration('20s'),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.MANAGEMENT_API_KEY) {
       ctx.addIssue({ code: 'custom', path: ['MANAGEMENT_API_KEY'], message: 'is required when NODE_ENV=production' });
+    }
+    // A client certificate without its key (or the reverse) is a half-configured mTLS pair.
+    if (!env.TEMPORAL_TLS_CERT_PATH !== !env.TEMPORAL_TLS_KEY_PATH) {
+      const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH are set together' });
     }
   })
   .transform((env) => {

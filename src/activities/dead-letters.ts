@@ -6,7 +6,7 @@ import { currentWorkflowExecution } from './current-workflow.js';
 import type { ActivityDependencies } from './deps.js';
 
 /** Dead-letter bookkeeping; one row per workflow id, reopened if a replay dies again. */
-export function deadLetterActivities({ db, logger }: ActivityDependencies) {
+export function deadLetterActivities({ db, logger, metrics }: ActivityDependencies) {
   return {
     /** Opens (or reopens) the dead letter and marks the delivery or event dead-lettered. */
     async recordDeadLetter(input: DeadLetterInput): Promise<{ deadLetterId: string; attempts: number }> {
@@ -30,6 +30,7 @@ export function deadLetterActivities({ db, logger }: ActivityDependencies) {
             set: { status: 'open', reason: input.reason, lastError: input.lastError.slice(0, 2_000), attempts, resolvedAt: null },
           })
           .returning({ id: deadLetters.id });
+        metrics?.deadLettered.inc({ stage: input.stage, reason: input.reason });
         logger.warn({ event: 'dead_lettered', deadLetterId: row!.id, workflowId, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason, attempts }, 'dead-lettered');
         return { deadLetterId: row!.id, attempts };
       });

@@ -18,7 +18,7 @@ type Outcome = AttemptOutcome | { kind: 'blocked' };
  * retry), sends the signed POST, records the attempt, and classifies the outcome for Temporal's
  * retry policy: retryable failures are thrown as retryable, the rest as non-retryable types.
  */
-export function deliverWebhookActivity({ db, config, logger }: ActivityDependencies) {
+export function deliverWebhookActivity({ db, config, logger, metrics }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
   return async function deliverWebhook(input: DeliveryWorkflowInput): Promise<DeliveryAttemptResult> {
     const log = logger.child({ traceId: input.traceId, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId });
@@ -54,6 +54,8 @@ export function deliverWebhookActivity({ db, config, logger }: ActivityDependenc
       error = (caught as Error).message;
     }
     const durationMs = Date.now() - started;
+    metrics?.deliveryAttempts.inc({ outcome: outcome.kind });
+    metrics?.attemptLatency.observe({ outcome: outcome.kind }, durationMs);
     const attempts = await recordAttempt(db, {
       deliveryId: input.deliveryId, subscriptionId: input.subscriptionId, startedAt: now, durationMs,
       statusCode: response?.status ?? null, error, responseExcerpt: response ? response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireManagementKey } from './auth.js';
 import type { ApiDependencies, AppEnv } from './context.js';
-import { healthRoutes } from './health-routes.js';
+import { documentHealth, healthRoutes } from './health-routes.js';
 import { ingressRoutes } from './ingress-route.js';
 import { Problem, problems } from './problem.js';
 import { sourceRoutes } from './source-routes.js';
@@ -9,13 +9,21 @@ import { subscriptionRoutes } from './subscription-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { traceIds } from './trace.js';
+import { ingressMetrics, metricsRoutes } from './metrics-routes.js';
+import { documentIngress } from './ingress-docs.js';
+import { docsRoutes } from './docs-routes.js';
 
 /** Builds the whole HTTP surface: ingress, management API, health, OpenAPI document. */
 export function buildApp(deps: ApiDependencies) {
   const app = new OpenAPIHono<AppEnv>();
   app.use(traceIds(deps.logger));
   app.route('/', healthRoutes(deps));
+  app.use('/v1/webhooks/:sourceId', ingressMetrics(deps));
   app.route('/v1/webhooks', ingressRoutes(deps));
+  app.route('/', metricsRoutes(deps));
+  app.route('/', docsRoutes());
+  documentIngress(app);
+  documentHealth(app);
 
   // Everything under /v1 except ingress is the management API.
   const managementAuth = requireManagementKey(deps.managementApiKey);

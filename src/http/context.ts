@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logging.js';
 import type { SourceCache } from '../ingress/source-cache.js';
 import type { RateLimiter } from '../ingress/rate-limiter.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 
 /** Everything the HTTP layer needs, built once by the API process. */
 export interface ApiDependencies {
@@ -14,6 +15,7 @@ export interface ApiDependencies {
   sources: SourceCache;
   rateLimiter: RateLimiter;
   managementApiKey: string;
+  metrics: ApiMetrics;
 }
 
 /** Hono context variables set by middleware. */

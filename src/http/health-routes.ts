@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
+import { problemSchema } from './schemas/ingress.js';
 import type { ApiDependencies, AppEnv } from './context.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -46,4 +48,20 @@ export function healthRoutes(deps: Pick<ApiDependencies, 'db' | 'temporal'>) {
     );
   });
   return app;
+}
+
+/** Adds `/healthz` and `/readyz` to the OpenAPI document. */
+export function documentHealth(app: OpenAPIHono<AppEnv>): void {
+  const checks = z.object({ postgres: z.string(), temporal: z.string() });
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/healthz', tags: ['Operations'], summary: 'Liveness (no dependencies)',
+    responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/readyz', tags: ['Operations'], summary: 'Readiness: PostgreSQL and Temporal reachable',
+    responses: {
+      200: { description: 'Ready', content: { 'application/json': { schema: z.object({ status: z.literal('ready'), checks }) } } },
+      503: { description: 'Not ready; `failed` names the dependency', content: { 'application/problem+json': { schema: problemSchema.extend({ failed: z.array(z.string()), checks }) } } },
+    },
+  });
 }

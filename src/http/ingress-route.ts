@@ -97,6 +97,7 @@ export function ingressRoutes(deps: ApiDependencies) {
       throw reject(problems.unavailable('Temporal', TEMPORAL_RETRY_AFTER_SECONDS));
     }
     const answer = { acknowledged: true, duplicate, eventId, idempotencyKey, workflowId, receivedAt: receivedAt.toISOString(), traceId };
+    if (duplicate) deps.metrics.duplicates.inc({ source: source.id });
     log.info({ event: duplicate ? 'ingress_duplicate' : 'ingress_accepted', eventId, workflowId, eventType }, duplicate ? 'duplicate acknowledged' : 'event accepted');
     return c.json(answer, duplicate ? 200 : 202);
   });

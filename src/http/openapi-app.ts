@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.js';
 import { zodProblem } from './problem.js';
+import { problemSchema } from './schemas/ingress.js';
 
 /** An OpenAPIHono router whose validation failures become 400 problem+json with the failing paths. */
 export function openApiRouter() {
@@ -12,8 +13,9 @@ export function openApiRouter() {
 }
 
 /** Response entries shared by management routes, for the OpenAPI document. */
+const problemContent = { content: { 'application/problem+json': { schema: problemSchema } } };
 export const problemResponses = {
-  400: { description: 'Invalid request (problem+json with `errors`)' },
-  401: { description: 'Missing or wrong bearer token' },
-  404: { description: 'Not found' },
+  400: { description: 'Invalid request (problem+json with `errors`)', ...problemContent },
+  401: { description: 'Missing or wrong bearer token', ...problemContent },
+  404: { description: 'Not found', ...problemContent },
 } as const;

@@ -7,6 +7,7 @@ import { RateLimiter } from '../ingress/rate-limiter.js';
 import { SourceCache } from '../ingress/source-cache.js';
 import type { Logger } from '../logging.js';
 import { buildApp } from './app.js';
+import { createApiMetrics } from '../metrics/api-metrics.js';
 import { answerClientErrorsWithProblems } from './client-errors.js';
 
 export interface RunningApi {
@@ -27,6 +28,7 @@ export async function startApi(config: Config, logger: Logger, managementApiKey:
     config, db, temporal, logger, managementApiKey,
     sources: new SourceCache(db, config.SOURCE_CACHE_TTL),
     rateLimiter: new RateLimiter(),
+    metrics: createApiMetrics(db),
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
