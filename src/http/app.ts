@@ -14,9 +14,14 @@ import { documentIngress } from './ingress-docs.js';
 import { docsRoutes } from './docs-routes.js';
 
 /** Builds the whole HTTP surface: ingress, management API, health, OpenAPI document. */
-export function buildApp(deps: ApiDependencies) {
+export function buildApp(deps: ApiDependencies, draining: { active: boolean } = { active: false }) {
   const app = new OpenAPIHono<AppEnv>();
   app.use(traceIds(deps.logger));
+  // While shutting down, tell keep-alive clients to reconnect (to another replica) after this answer.
+  app.use(async (c, next) => {
+    await next();
+    if (draining.active) c.header('connection', 'close');
+  });
   app.route('/', healthRoutes(deps));
   app.use('/v1/webhooks/:sourceId', ingressMetrics(deps));
   app.route('/v1/webhooks', ingressRoutes(deps));

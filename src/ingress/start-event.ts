@@ -20,7 +20,7 @@ export interface StartEventOptions {
  */
 export async function startEventWorkflow(client: Client, input: EventWorkflowInput, options: StartEventOptions): Promise<{ duplicate: boolean }> {
   try {
-    await client.connection.withDeadline(Date.now() + (options.timeoutMs ?? 5_000), () =>
+    await client.connection.withDeadline(Date.now() + (options.timeoutMs ?? 10_000), () =>
       client.workflow.start('eventWorkflow', {
         workflowId: options.workflowId,
         taskQueue: options.taskQueue,

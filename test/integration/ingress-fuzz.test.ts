@@ -14,7 +14,7 @@ beforeAll(async () => {
   for (const scheme of schemeNames) {
     const id = uniqueId(`fuzz-${scheme.replace(/[^a-z]/g, '')}`);
     const secret = scheme === 'standard-webhooks' ? `whsec_${randomBytes(24).toString('base64')}` : 'fuzz-secret-123';
-    await manage(stack, 'POST', '/v1/sources', { id, scheme, secret, maxBodyBytes: 2 * 1024 * 1024 });
+    await manage(stack, 'POST', '/v1/sources', { id, scheme, secret, maxBodyBytes: 1024 * 1024 });
     sources.set(scheme, { id, secret });
   }
 });

@@ -19,7 +19,7 @@ const mutableSourceFields = {
   eventType: extraction.optional(),
   processor: processorSchema.optional(),
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  maxBodyBytes: z.number().int().min(1).max(2 * 1024 * 1024).optional(),
+  maxBodyBytes: z.number().int().min(1).max(1024 * 1024).optional().openapi({ description: 'Default 256 KiB; at most 1 MiB (Temporal payload limits).' }),
   enabled: z.boolean().optional(),
 };
 
