@@ -74,8 +74,8 @@ export const configSchema = z
     }
     // A client certificate without its key (or the reverse) is a half-configured mTLS pair.
     if (!env.TEMPORAL_TLS_CERT_PATH !== !env.TEMPORAL_TLS_KEY_PATH) {
-      const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH are set together' });
+      const [missing, present] = env.TEMPORAL_TLS_CERT_PATH ? ['TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CERT_PATH'] : ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'];
+      ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${present} is set` });
     }
   })
   .transform((env) => {

@@ -7,9 +7,12 @@ import { deliveries, events, subscriptions } from '../db/schema.js';
 import type { DeliveryAttemptResult, DeliveryWorkflowInput } from '../workflows/types.js';
 import type { ActivityDependencies } from './deps.js';
 import { recordAttempt } from './record-attempt.js';
+import { reserveSendSlot } from '../delivery/rate-slot.js';
 
 export const USER_AGENT = 'Hookflow/0.1.0';
 const EXCERPT_BYTES = 1024;
+/** A rate-limit slot at most this far away is waited for inside the activity; farther, by a workflow timer. */
+const IN_ACTIVITY_WAIT_MS = 1_000;
 
 type Outcome = AttemptOutcome | { kind: 'blocked' };
 
@@ -28,11 +31,17 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       db.query.events.findFirst({ where: eq(events.id, input.eventId), columns: { id: true, eventType: true, sourceId: true, receivedAt: true, payload: true, processedPayload: true } }),
     ]);
     // A retry after a crash that followed a recorded 2xx must not deliver twice.
-    if (delivery?.status === 'delivered') return { statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
+    if (delivery?.status === 'delivered') return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
     if (!subscription || !subscription.enabled || !event) {
       const why = !event ? 'the event no longer exists' : !subscription ? 'the subscription was deleted' : `the subscription is disabled (${subscription.disabledReason ?? 'manual'})`;
       await db.update(deliveries).set({ lastError: why }).where(eq(deliveries.id, input.deliveryId));
       throw ApplicationFailure.nonRetryable(why, deliveryFailureTypes.disabled);
+    }
+
+    if (subscription.rateLimitPerSecond) {
+      const slot = await reserveSendSlot(db, subscription.id, subscription.rateLimitPerSecond, IN_ACTIVITY_WAIT_MS);
+      if ('throttledForMs' in slot) return { kind: 'throttled', waitMs: slot.throttledForMs, temporalAttempt: Context.current().info.attempt };
+      if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
     }
 
     const body = deliveryBody({ id: event.id, eventType: event.eventType, sourceId: event.sourceId, receivedAt: event.receivedAt, data: event.processedPayload ?? event.payload });
@@ -46,6 +55,8 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       response = await sendRequest({ method: 'POST', url: subscription.url, headers, body, timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES }, targetPolicy);
       const retryAfter = response.headers['retry-after'];
       outcome = classifyResponse(response.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+      // Standard Webhooks delivery control: the endpoint asks us to stop retrying this message.
+      if (outcome.kind === 'retryable' && String(response.headers['webhook-delivery'] ?? '').toLowerCase() === 'abort-message') outcome = { kind: 'rejected' };
       if (outcome.kind !== 'delivered') error = `HTTP ${response.status}`;
     } catch (caught) {
       if (caught instanceof BlockedTargetError) outcome = { kind: 'blocked' };
@@ -66,7 +77,7 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
     switch (outcome.kind) {
       case 'delivered':
         log.info({ event: 'delivery_succeeded', attempts }, 'delivered');
-        return { statusCode: response!.status, attempts };
+        return { kind: 'delivered', statusCode: response!.status, attempts };
       case 'retryable': {
         const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, config.DELIVERY_RETRY_MAX_INTERVAL);
         const temporalAttempt = Context.current().info.attempt;

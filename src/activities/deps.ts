@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging.js';
@@ -9,4 +10,6 @@ export interface ActivityDependencies {
   db: Database;
   logger: Logger;
   metrics?: WorkerMetrics | undefined;
+  /** For activities that start workflows (operational events). */
+  temporal?: Client | undefined;
 }

@@ -3,6 +3,8 @@ import { deliverWebhookActivity } from './deliver-webhook.js';
 import type { ActivityDependencies } from './deps.js';
 import { processEventActivity } from './process-event.js';
 import { recordEventActivity } from './record-event.js';
+import { operationalEventActivity } from './operational-events.js';
+import { maintenanceActivities } from '../maintenance/activities.js';
 
 /** Builds every activity the worker registers; workflows import only this function's type. */
 export function createActivities(deps: ActivityDependencies) {
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDependencies) {
     processEvent: processEventActivity(deps),
     deliverWebhook: deliverWebhookActivity(deps),
     ...deadLetterActivities(deps),
+    emitOperationalEventActivity: operationalEventActivity(deps),
+    ...maintenanceActivities(deps),
   };
 }
 

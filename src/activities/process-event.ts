@@ -5,6 +5,7 @@ import { matchSubscriptions } from '../delivery/subscription-matching.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { workflowIds } from '../workflow-ids.js';
+import { OPERATIONAL_SOURCE } from '../operational-events.js';
 import { ProcessingRejected } from '../processing/processor.js';
 import { processorNamed } from '../processing/registry.js';
 import type { ProcessEventResult } from '../workflows/types.js';
@@ -39,7 +40,9 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
       .select({ id: subscriptions.id, url: subscriptions.url, enabled: subscriptions.enabled, eventTypes: subscriptions.eventTypes, sourceIds: subscriptions.sourceIds })
       .from(subscriptions)
       .where(eq(subscriptions.enabled, true));
-    const matched = matchSubscriptions(candidates, event);
+    // An operational event names the subscription it is about; that one never receives it.
+    const about = event.sourceId === OPERATIONAL_SOURCE ? (event.payload as { subscriptionId?: string }).subscriptionId : undefined;
+    const matched = matchSubscriptions(candidates, { ...event, aboutSubscriptionId: about });
     if (matched.length > 0) {
       await db
         .insert(deliveries)

@@ -40,6 +40,24 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The postmaster's pid when the cluster is running, else undefined. */
+function clusterPid(dataDir: string): number | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isFinite(pid) && pidAlive(pid) ? pid : undefined;
+}
+
+async function ensureDatabase(port: number, user: string, password: string, database: string): Promise<void> {
+  const admin = postgres({ host: '127.0.0.1', port, user, password, database: 'postgres', max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${database}`;
+    if (rows.length === 0) await admin.unsafe(`create database "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A previous run killed with -9 leaves postmaster.pid behind; postgres refuses to start over it. */
 function clearStalePidFile(dataDir: string): void {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -58,9 +76,15 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
   const statePath = join(root, 'cluster.json');
   mkdirSync(root, { recursive: true });
   const previous: ClusterState | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
-  const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
   const user = 'hookflow';
   const password = 'hookflow';
+  // Already running (another `npm test`, or `npm run db:migrate` beside `npm start`): share it, leave it running.
+  const runningPid = clusterPid(dataDir);
+  if (previous && runningPid !== undefined && (await portInUse(previous.port))) {
+    await ensureDatabase(previous.port, user, password, database);
+    return { url: `postgres://${user}:${password}@127.0.0.1:${previous.port}/${database}`, port: previous.port, stop: async () => {} };
+  }
+  const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
   const EmbeddedPostgres = await importWithoutExitHooks();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -78,13 +102,7 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
   await pg.start();
   writeFileSync(statePath, JSON.stringify({ port } satisfies ClusterState));
 
-  const admin = postgres({ host: '127.0.0.1', port, user, password, database: 'postgres', max: 1, onnotice: () => {} });
-  try {
-    const rows = await admin`select 1 from pg_database where datname = ${database}`;
-    if (rows.length === 0) await admin.unsafe(`create database "${database.replaceAll('"', '""')}"`);
-  } finally {
-    await admin.end();
-  }
+  await ensureDatabase(port, user, password, database);
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
     port,

@@ -50,6 +50,8 @@ export const subscriptions = pgTable(
     disabledReason: text('disabled_reason'),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     rateLimitPerSecond: integer('rate_limit_per_second'),
+    // Per-subscription rate limit shared by every worker: the next free send slot.
+    rateNextSlotAt: timestamp('rate_next_slot_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),

@@ -9,6 +9,7 @@ import { subscriptionRoutes } from './subscription-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { traceIds } from './trace.js';
+import { httpSpans } from '../tracing.js';
 import { ingressMetrics, metricsRoutes } from './metrics-routes.js';
 import { documentIngress } from './ingress-docs.js';
 import { docsRoutes } from './docs-routes.js';
@@ -16,6 +17,7 @@ import { docsRoutes } from './docs-routes.js';
 /** Builds the whole HTTP surface: ingress, management API, health, OpenAPI document. */
 export function buildApp(deps: ApiDependencies, draining: { active: boolean } = { active: false }) {
   const app = new OpenAPIHono<AppEnv>();
+  if (deps.config.OTEL_EXPORTER_OTLP_ENDPOINT) app.use(httpSpans());
   app.use(traceIds(deps.logger));
   // While shutting down, tell keep-alive clients to reconnect (to another replica) after this answer.
   app.use(async (c, next) => {

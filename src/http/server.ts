@@ -5,9 +5,11 @@ import type { Config } from '../config.js';
 import { closeDatabase, openDatabase } from '../db/client.js';
 import { RateLimiter } from '../ingress/rate-limiter.js';
 import { SourceCache } from '../ingress/source-cache.js';
+import { temporalConnectionOptions } from '../temporal/connection-options.js';
 import type { Logger } from '../logging.js';
 import { buildApp } from './app.js';
 import { createApiMetrics } from '../metrics/api-metrics.js';
+import { startTracing } from '../tracing.js';
 import { answerClientErrorsWithProblems } from './client-errors.js';
 
 export interface RunningApi {
@@ -22,14 +24,16 @@ export interface RunningApi {
 export async function startApi(config: Config, logger: Logger, managementApiKey: string, hostname = '0.0.0.0'): Promise<RunningApi> {
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
   // Lazy: the API starts (and answers 503 at ingress, readyz says why) while Temporal is still down.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const connection = Connection.lazy(temporalConnectionOptions(config));
+  const tracing = startTracing(config, 'hookflow-api');
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: tracing ? [tracing.plugin] : [] });
+  const draining = { active: false };
   const app = buildApp({
     config, db, temporal, logger, managementApiKey,
     sources: new SourceCache(db, config.SOURCE_CACHE_TTL),
     rateLimiter: new RateLimiter(),
     metrics: createApiMetrics(db),
-  });
+  }, draining);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
   });
@@ -40,12 +44,21 @@ export async function startApi(config: Config, logger: Logger, managementApiKey:
   return {
     url, port, server,
     async stop() {
+      draining.active = true;
+      const http = server as import('node:http').Server;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
-        (server as import('node:http').Server).closeIdleConnections?.();
+        http.close(() => resolve());
+        // Keep-alive sockets between requests would hold close() open forever; in-flight requests
+        // still finish, and their responses carry `connection: close`. Past the drain timeout, cut.
+        const idle = setInterval(() => http.closeIdleConnections(), 50);
+        const cut = setTimeout(() => http.closeAllConnections(), config.SHUTDOWN_DRAIN_TIMEOUT);
+        http.once('close', () => {
+          clearInterval(idle);
+          clearTimeout(cut);
+        });
+        http.closeIdleConnections();
       });
-      await Promise.allSettled([closeDatabase(db), connection.close()]);
+      await Promise.allSettled([closeDatabase(db), connection.close(), tracing?.shutdown()]);
     },
   };
 }

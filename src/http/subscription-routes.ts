@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
 import { openDeadLetters } from '../management/dead-letters.js';
 import { replayMany, sendTestEvent } from '../management/replay.js';
+import { emitOperationalEvent } from '../operational-events.js';
 import {
   createSubscription, deleteSubscription, deliveryView, findSubscription, generateSubscriptionSecret, listSubscriptionDeliveries, listSubscriptions,
   rotateSubscriptionSecret, subscriptionPatch, subscriptionView, updateSubscription,
@@ -111,6 +112,14 @@ export function subscriptionRoutes(deps: ApiDependencies) {
     const { id } = c.req.valid('param');
     const row = await updateSubscription(deps.db, id, { enabled: false, disabledReason: 'manual' });
     if (!row) throw notFound(id);
+    try {
+      await emitOperationalEvent(deps.temporal, deps.config, {
+        type: 'hookflow.subscription.disabled', key: `${id}:${row.updatedAt.toISOString()}`, data: { subscriptionId: id, url: row.url, reason: 'manual' },
+      });
+    } catch (error) {
+      // The disable itself stands; only the notification is lost, and the log says so.
+      c.get('logger').warn({ err: error, subscriptionId: id }, 'could not emit hookflow.subscription.disabled');
+    }
     return c.json(subscriptionView(row), 200);
   });
   app.openapi(routes.test, async (c) => {

@@ -1,12 +1,16 @@
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { searchAttributes } from './search-attributes.js';
 
+// @temporalio/proto is CommonJS whose exports Node's ESM loader cannot name statically (tsx can,
+// plain `node dist/...` cannot): take the default export.
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
 const indexedType = {
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-} as Record<string, temporal.api.enums.v1.IndexedValueType>;
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+} as Record<string, proto.temporal.api.enums.v1.IndexedValueType>;
 
 /** Registers Hookflow's search attributes on a namespace; attributes already present are left alone. */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {

@@ -1,10 +1,16 @@
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import { closeDatabase, openDatabase } from '../db/client.js';
 import type { Logger } from '../logging.js';
+import { temporalConnectionOptions } from '../temporal/connection-options.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
+import { workflowCode, workflowsPath } from './workflow-bundle.js';
+import { ensureMaintenanceSchedules } from '../maintenance/schedules.js';
+import { createWorkerMetrics, serveWorkerMetrics } from '../metrics/worker-metrics.js';
+import { startTracing } from '../tracing.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -14,27 +20,36 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-// Under tsx this module is TypeScript source; built, it is dist JavaScript. The bundler takes either.
-const sourceExtension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${sourceExtension}`, import.meta.url));
+export { workflowsPath } from './workflow-bundle.js';
 
 /** Builds and runs the Temporal worker (workflows + activities) on the configured task queue. */
-export async function startWorker(config: Config, logger: Logger, bundle?: WorkflowBundleOption): Promise<RunningWorker> {
+export async function startWorker(config: Config, logger: Logger, bundle?: WorkflowBundleOption, options: { metricsPort?: number; schedules?: boolean } = {}): Promise<RunningWorker> {
   installTemporalRuntime(logger);
+  const tracing = startTracing(config, 'hookflow-worker');
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // A client too: activities start operational-event workflows, and the schedules are created here.
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, plugins: tracing ? [tracing.plugin] : [] });
+  if (options.schedules !== false) await ensureMaintenanceSchedules(temporal, config, logger);
+  const metrics = createWorkerMetrics();
+  const metricsPort = options.metricsPort ?? config.WORKER_METRICS_PORT;
+  const metricsServer: Server | undefined = metricsPort ? await serveWorkerMetrics(metrics, metricsPort) : undefined;
   const worker = await Worker.create({
+    plugins: tracing ? [tracing.plugin] : [],
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath }),
-    activities: createActivities({ config, db, logger }),
+    // With tracing the bundle must include the OpenTelemetry workflow interceptors: build it at start.
+    ...(tracing && !bundle ? { workflowsPath } : workflowCode(bundle)),
+    activities: createActivities({ config, db, logger, metrics, temporal }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     shutdownGraceTime: config.SHUTDOWN_DRAIN_TIMEOUT,
   });
   const done = worker.run().finally(async () => {
-    await Promise.allSettled([closeDatabase(db), connection.close()]);
+    metricsServer?.close();
+    await Promise.allSettled([closeDatabase(db), connection.close(), clientConnection.close(), tracing?.shutdown()]);
   });
   logger.info({ event: 'worker_started', taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
   return {

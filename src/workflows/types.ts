@@ -48,11 +48,21 @@ export interface ProcessEventResult {
   deliveries: RoutedDelivery[];
 }
 
-export interface DeliveryAttemptResult {
-  statusCode: number;
-  /** Attempts made for this delivery so far (across retries and replays). */
-  attempts: number;
-}
+/** What one `deliverWebhook` execution ended with (failures are thrown as ApplicationFailures). */
+export type DeliveryAttemptResult =
+  | {
+      kind: 'delivered';
+      statusCode: number;
+      /** Attempts made for this delivery so far (across retries and replays). */
+      attempts: number;
+    }
+  | {
+      /** The subscription's rate limit has no slot soon: wait this long, then call again. */
+      kind: 'throttled';
+      waitMs: number;
+      /** Temporal's attempt number when throttled: attempts before it count against the budget. */
+      temporalAttempt: number;
+    };
 
 export interface DeadLetterInput {
   stage: 'processing' | 'delivery';

@@ -29,7 +29,7 @@ export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString
  * Runs a real API and a real worker in this test process against the suite's Temporal dev server
  * and PostgreSQL database, on a task queue of their own. `env` overrides config (e.g. shrunken retries).
  */
-export async function startTestStack(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, options: { worker?: boolean; prebuiltBundle?: boolean } = {}): Promise<TestStack> {
   const managementKey = `test-key-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -45,8 +45,9 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     MANAGEMENT_API_KEY: managementKey,
   });
   const logger = createLogger('test', config.LOG_LEVEL);
-  const bundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
-  const launchWorker = () => startWorker(config, logger.child({ process: 'worker' }), bundle);
+  const bundle = options.prebuiltBundle === false ? undefined : { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  // Tests drive the maintenance workflows directly and share one Temporal: no schedules, no metrics port.
+  const launchWorker = () => startWorker(config, logger.child({ process: 'worker' }), bundle, { metricsPort: 0, schedules: false });
   const worker = options.worker === false ? undefined : await launchWorker();
   const api = await startApi(config, logger.child({ process: 'api' }), managementKey, '127.0.0.1');
   const db = openDatabase(config.DATABASE_URL!, 3);

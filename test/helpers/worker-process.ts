@@ -9,7 +9,7 @@ export async function spawnWorkerProcess(config: Config, env: Record<string, str
   const child = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
     env: {
       ...process.env, ...env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, ALLOW_PRIVATE_TARGETS: 'true',
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, ALLOW_PRIVATE_TARGETS: 'true', WORKER_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -28,11 +28,14 @@ export const sourceIdSchema = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a slug: lowercase letters, digits, - and _, at most 63 characters')
   .openapi({ example: 'stripe' });
 
+/** A new source's id: a slug, and not the id reserved for Hookflow's own operational events. */
+const newSourceIdSchema = sourceIdSchema.refine((id) => id !== 'hookflow', 'hookflow is reserved for operational events');
+
 const secretSchema = z.string().min(8, 'must be at least 8 characters').max(500);
 
 export const createSourceSchema = z
   .object({
-    id: sourceIdSchema,
+    id: newSourceIdSchema,
     scheme: z.enum(schemeNames),
     secret: secretSchema.openapi({ description: "The provider's signing secret. Write-only: never returned." }),
     ...mutableSourceFields,

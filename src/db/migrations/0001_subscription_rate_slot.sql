@@ -1,0 +1,1 @@
+ALTER TABLE "subscriptions" ADD COLUMN "rate_next_slot_at" timestamp with time zone;
