@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the built CLI when `npm run build` has produced dist/, else the TypeScript source through tsx.
+// In a source checkout, runs the TypeScript CLI through tsx (so a stale dist/ never shadows edits);
+// in an image or package without sources, runs the build in dist/.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../dist/workers/cli.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
-} else {
+const source = new URL('../workers/cli.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../workers/cli.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/workers/cli.js', import.meta.url).href);
 }

