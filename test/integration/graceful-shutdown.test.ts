@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnApiProcess } from '../helpers/api-process.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { courierEnvelope, postHmacWebhook } from '../helpers/send.js';
@@ -24,6 +24,7 @@ describe('graceful shutdown', () => {
   it('API: SIGTERM during a burst — every request either completed normally or was refused unread; no acknowledged event is lost', { timeout: 90_000 }, async () => {
     const source = await createCourierSource(stack);
     const api = await spawnApiProcess(stack.config, stack.managementKey);
+    onTestFinished(() => killProcess(api.child));
     const outcomes: { status?: number; workflowId?: string; error?: string }[] = [];
     let stop = false;
     const client = async () => {
@@ -63,21 +64,24 @@ describe('graceful shutdown', () => {
     const source = await createCourierSource(stack);
     await subscribe(stack, slow.url, source.id);
     const worker = await spawnWorkerProcess(stack.config, fastRetries);
-    const { eventId } = await source.send();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (slow.received.some((r) => r.headers['webhook-id'] === eventId)) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 20);
-    });
-    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-    worker.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const detail = await waitForDeliveryStatus(stack, eventId, 'delivered', 5_000);
-    expect(detail.deliveries[0].attempts).toHaveLength(1);
-    expect(slow.byMessage(eventId)).toHaveLength(1);
-    await killProcess(worker);
+    try {
+      const { eventId } = await source.send();
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (slow.received.some((r) => r.headers['webhook-id'] === eventId)) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 20);
+      });
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const detail = await waitForDeliveryStatus(stack, eventId, 'delivered', 5_000);
+      expect(detail.deliveries[0].attempts).toHaveLength(1);
+      expect(slow.byMessage(eventId)).toHaveLength(1);
+    } finally {
+      await killProcess(worker);
+    }
   });
 });
