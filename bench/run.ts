@@ -12,10 +12,14 @@ import { startInfrastructure } from '../src/dev-stack.js';
 import { freePort } from '../src/net/free-port.js';
 import { signPartnerRequest } from '../src/ingress/sign-request.js';
 import { runHttpLoad, type LoadRequest } from './http-load.js';
-import { sampleRss } from './rss.js';
+import { cpuSeconds, sampleRss } from './rss.js';
 
 const quick = process.argv.includes('--quick');
-const sizes = { ingress: quick ? 1_000 : 5_000, e2e: quick ? 1_000 : 10_000, concurrency: 100 };
+const option = (name: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : undefined;
+};
+const sizes = { ingress: option('requests') ?? (quick ? 1_000 : 5_000), e2e: option('events') ?? (quick ? 1_000 : 10_000), concurrency: option('concurrency') ?? 100 };
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
@@ -98,13 +102,12 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const subscribers: Server[] = [];
   try {
-    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
-    children.push(worker);
-    const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
-    children.push(apiProcess);
+    // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
+    // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
+    const ingressApi = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `bench-unpolled-${Date.now().toString(36)}` }, '"api_listening"');
+    children.push(ingressApi);
     const baseUrl = `http://127.0.0.1:${port}`;
-    const apiRss = sampleRss(apiProcess.pid!);
-    const workerRss = sampleRss(worker.pid!);
+    const ingressApiRss = sampleRss(ingressApi.pid!);
 
     // --- Ingress ------------------------------------------------------------------------------
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -113,7 +116,14 @@ async function main(): Promise<void> {
     await runHttpLoad(baseUrl, warm.requests, sizes.concurrency);
     const ingressSet = signedRequests('bench-ingress', secret, sizes.ingress, 'ingress');
     say('ingress: hookflow…');
+    const ingressCpuBefore = { api: cpuSeconds(ingressApi.pid), temporal: cpuSeconds(infra.temporalPid), bench: process.cpuUsage() };
     const ingress = await runHttpLoad(baseUrl, ingressSet.requests, sizes.concurrency);
+    const ingressBenchCpu = process.cpuUsage(ingressCpuBefore.bench);
+    const ingressCpu = {
+      apiPct: Math.round(((cpuSeconds(ingressApi.pid) - ingressCpuBefore.api) / ingress.seconds) * 100),
+      temporalServerPct: Math.round(((cpuSeconds(infra.temporalPid) - ingressCpuBefore.temporal) / ingress.seconds) * 100),
+      loadGeneratorPct: Math.round(((ingressBenchCpu.user + ingressBenchCpu.system) / 1e6 / ingress.seconds) * 100),
+    };
     const duplicatesAnswered = ingress.answers.filter((a) => a.status === 200 && a.body.includes('"duplicate":true')).length;
 
     say('ingress: bare Temporal starts…');
@@ -121,6 +131,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection });
     const baselineQueue = `bench-baseline-${Date.now().toString(36)}`;
     let nextStart = 0;
+    const baselineTemporalCpu = cpuSeconds(infra.temporalPid);
     const t0 = performance.now();
     await Promise.all(Array.from({ length: sizes.concurrency }, async () => {
       while (nextStart < sizes.ingress) {
@@ -128,7 +139,8 @@ async function main(): Promise<void> {
         await client.workflow.start('eventWorkflow', { taskQueue: baselineQueue, workflowId: `baseline:${baselineQueue}:${i}`, args: [{ payload: ingressSet.requests[i % ingressSet.requests.length]!.body }] });
       }
     }));
-    const baselineTemporalStartsPerSec = sizes.ingress / ((performance.now() - t0) / 1000);
+    const baselineSeconds = (performance.now() - t0) / 1000;
+    const baselineTemporalStartsPerSec = sizes.ingress / baselineSeconds;
 
     say('ingress: no-op Hono route…');
     const noopPort = await freePort();
@@ -138,6 +150,15 @@ async function main(): Promise<void> {
     noop.kill('SIGTERM');
 
     // --- End to end ---------------------------------------------------------------------------
+    ingressApi.kill('SIGTERM');
+    await new Promise((resolve) => ingressApi.once('exit', resolve));
+    ingressApiRss.stop();
+    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
+    children.push(worker);
+    const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
+    children.push(apiProcess);
+    const apiRss = sampleRss(apiProcess.pid!);
+    const workerRss = sampleRss(worker.pid!);
     say('e2e: fan-out to 2 subscribers, one failing 5% of first attempts…');
     const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
     subscribers.push(steady.server, flaky.server);
@@ -145,6 +166,7 @@ async function main(): Promise<void> {
     await api(baseUrl, key, '/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret: e2eSecret });
     for (const sub of [steady, flaky]) await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
     const e2eSet = signedRequests('bench-e2e', e2eSecret, sizes.e2e, 'e2e');
+    const cpuBefore = { temporal: cpuSeconds(infra.temporalPid), worker: cpuSeconds(worker.pid), api: cpuSeconds(apiProcess.pid), bench: process.cpuUsage() };
     const e2eStart = performance.now();
     const sent = await runHttpLoad(baseUrl, e2eSet.requests, sizes.concurrency);
     const acceptedIds = new Set(sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body).eventId as string));
@@ -161,6 +183,15 @@ async function main(): Promise<void> {
       }
     }
     const e2eSeconds = (performance.now() - e2eStart) / 1000;
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    // Where the two cores went during e2e: the component near one full core is the bound.
+    const cpuShare = (seconds: number) => Math.round((seconds / e2eSeconds) * 100);
+    const e2eCpu = {
+      temporalServerPct: cpuShare(cpuSeconds(infra.temporalPid) - cpuBefore.temporal),
+      workerPct: cpuShare(cpuSeconds(worker.pid) - cpuBefore.worker),
+      apiPct: cpuShare(cpuSeconds(apiProcess.pid) - cpuBefore.api),
+      benchAndSubscribersPct: cpuShare((benchCpu.user + benchCpu.system) / 1e6),
+    };
     const delivered = confirmed();
     const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
 
@@ -173,19 +204,21 @@ async function main(): Promise<void> {
         p50Ms: ingress.p50Ms, p95Ms: ingress.p95Ms, p99Ms: ingress.p99Ms, maxMs: ingress.maxMs, statuses: ingress.statuses, duplicatesAnswered, errors: ingress.errors,
         baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec), baselineHttpPerSec: Math.round(noopLoad.perSecond), baselineHttpP95Ms: noopLoad.p95Ms,
         overheadRatio: Math.round((ingress.perSecond / baselineTemporalStartsPerSec) * 100) / 100,
+        cpuPercentOfOneCore: ingressCpu,
+        baselineTemporalServerCpuPct: Math.round(((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100),
       },
       e2e: {
         events: e2eSet.requests.length, uniqueEvents: e2eSet.unique, duplicatesInjected: e2eSet.requests.length - e2eSet.unique, accepted: acceptedIds.size, duplicateAcks,
         delivered, expectedDeliveries: expected, lost: expected - delivered, processedTwice: Math.max(0, acceptedIds.size - e2eSet.unique),
         duplicateDeliveries, firstAttempt503s: flaky.failed, seconds: Math.round(e2eSeconds * 10) / 10, deliveriesPerSec: Math.round(delivered / e2eSeconds),
-        ingestPerSec: Math.round(sent.perSecond), apiPeakRssMb: apiRss.stop(), workerPeakRssMb: workerRss.stop(),
+        ingestPerSec: Math.round(sent.perSecond), apiPeakRssMb: Math.max(apiRss.stop(), ingressApiRss.stop()), workerPeakRssMb: workerRss.stop(), cpuPercentOfOneCore: e2eCpu,
       },
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
     mkdirSync(`${root}bench/results`, { recursive: true });
     writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-    say(`ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}`);
-    say(`e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB`);
+    say(`ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}; CPU % of one core ${JSON.stringify(ingressCpu)}, baseline temporal ${results.ingress.baselineTemporalServerCpuPct}%`);
+    say(`e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(e2eCpu)}`);
     say(`written to bench/results/latest.json (${results.durationSeconds} s)`);
     await connection.close();
   } finally {

@@ -13,6 +13,8 @@ export interface Infrastructure {
   temporalUiUrl?: string | undefined;
   /** The CLI binary used (when one was), for `temporal workflow …` commands. */
   temporalCliPath?: string | undefined;
+  /** Pid of the dev server this process started (for resource measurements). */
+  temporalPid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
     let temporalCliPath: string | undefined;
+    let temporalPid: number | undefined;
     if (!temporalAddress) {
       for (const port of [options.temporalPort, options.temporalUiPort].filter((p): p is number => !!p)) {
         if (await portInUse(port)) throw new Error(`Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`);
@@ -56,6 +59,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
       stops.push(() => server.stop());
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
+      temporalPid = server.pid;
     }
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -69,7 +73,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
     } finally {
       await closeDatabase(db);
     }
-    return { databaseUrl, temporalAddress, temporalUiUrl, temporalCliPath, stop: stopAll };
+    return { databaseUrl, temporalAddress, temporalUiUrl, temporalCliPath, temporalPid, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -10,6 +10,26 @@ const redact = [
   'headers["x-hub-signature-256"]', 'headers["x-shopify-hmac-sha256"]', 'headers["x-signature"]',
 ];
 
+const QUERY_FIELDS = ['query', 'params', 'parameters', 'args'];
+
+/**
+ * Error serializer that never prints query parameters: a failed INSERT of a source or
+ * subscription would otherwise log its secret (drizzle and postgres.js attach the values).
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const scrub = (node: Record<string, unknown> | undefined, depth: number) => {
+    if (!node || typeof node !== 'object' || depth > 5) return;
+    for (const field of QUERY_FIELDS) if (field in node) node[field] = '[redacted]';
+    for (const field of ['message', 'stack']) {
+      if (typeof node[field] === 'string') node[field] = (node[field] as string).replace(/params:[\s\S]*?(\n|$)/g, 'params: [redacted]$1');
+    }
+    scrub(node.cause as Record<string, unknown> | undefined, depth + 1);
+  };
+  scrub(serialized, 0);
+  return serialized;
+}
+
 /** JSON-lines logger for one process (`api`, `worker`, `dev`). */
 export function createLogger(name: string, level: string): Logger {
   return pino({
@@ -17,6 +37,7 @@ export function createLogger(name: string, level: string): Logger {
     level,
     base: { service: 'hookflow', process: name },
     redact: { paths: redact, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

@@ -6,7 +6,7 @@ import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbo
 import { deliveries, events, subscriptions } from '../db/schema.js';
 import type { DeliveryAttemptResult, DeliveryWorkflowInput } from '../workflows/types.js';
 import type { ActivityDependencies } from './deps.js';
-import { recordAttempt } from './record-attempt.js';
+import { recordAttemptPersistently } from './record-attempt.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
 
 export const USER_AGENT = 'Hookflow/0.1.0';
@@ -67,7 +67,7 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
     const durationMs = Date.now() - started;
     metrics?.deliveryAttempts.inc({ outcome: outcome.kind });
     metrics?.attemptLatency.observe({ outcome: outcome.kind }, durationMs);
-    const attempts = await recordAttempt(db, {
+    const attempts = await recordAttemptPersistently(db, {
       deliveryId: input.deliveryId, subscriptionId: input.subscriptionId, startedAt: now, durationMs,
       statusCode: response?.status ?? null, error, responseExcerpt: response ? response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
       delivered: outcome.kind === 'delivered',

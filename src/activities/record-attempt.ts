@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveries, deliveryAttempts, subscriptions } from '../db/schema.js';
 
@@ -36,12 +36,34 @@ export async function recordAttempt(db: Database, attempt: AttemptRecord): Promi
       deliveryId: attempt.deliveryId, attempt: number, startedAt: attempt.startedAt, durationMs: attempt.durationMs,
       statusCode: attempt.statusCode, error: attempt.error, responseExcerpt: attempt.responseExcerpt,
     });
-    await tx
-      .update(subscriptions)
-      .set(attempt.delivered
-        ? { lastDeliveredAt: sql`now()`, failureStreak: 0, failingSince: null }
-        : { failureStreak: sql`${subscriptions.failureStreak} + 1`, failingSince: sql`coalesce(${subscriptions.failingSince}, now())` })
-      .where(eq(subscriptions.id, attempt.subscriptionId));
+    // Health bookkeeping touches the (shared, hot) subscription row only when something changes:
+    // every delivery to one endpoint updating its row would serialise them on the row lock.
+    if (attempt.delivered) {
+      await tx
+        .update(subscriptions)
+        .set({ lastDeliveredAt: sql`now()`, failureStreak: 0, failingSince: null })
+        .where(and(eq(subscriptions.id, attempt.subscriptionId), sql`(${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} < now() - interval '1 second')`));
+    } else {
+      await tx
+        .update(subscriptions)
+        .set({ failureStreak: sql`${subscriptions.failureStreak} + 1`, failingSince: sql`coalesce(${subscriptions.failingSince}, now())` })
+        .where(eq(subscriptions.id, attempt.subscriptionId));
+    }
     return number;
   });
+}
+
+/**
+ * The HTTP request has already gone out: keep trying to record it (about 10 s, through a short
+ * PostgreSQL blip) rather than fail the activity, whose retry would send the message again.
+ */
+export async function recordAttemptPersistently(db: Database, attempt: AttemptRecord): Promise<number> {
+  for (let delay = 250; ; delay *= 2) {
+    try {
+      return await recordAttempt(db, attempt);
+    } catch (error) {
+      if (delay > 4_000) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }

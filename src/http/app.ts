@@ -32,6 +32,11 @@ export function buildApp(deps: ApiDependencies, draining: { active: boolean } = 
   documentIngress(app);
   documentHealth(app);
 
+  // PostgreSQL text cannot hold NUL: refuse it in any path or query value up front (400, not a driver error).
+  app.use('/v1/*', async (c, next) => {
+    if (/%00/.test(c.req.url)) throw problems.badRequest('NUL characters are not allowed in the URL');
+    await next();
+  });
   // Everything under /v1 except ingress is the management API.
   const managementAuth = requireManagementKey(deps.managementApiKey);
   app.use('/v1/*', async (c, next) => (c.req.path.startsWith('/v1/webhooks/') ? next() : managementAuth(c, next)));

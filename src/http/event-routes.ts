@@ -21,6 +21,7 @@ export function eventRoutes(deps: ApiDependencies) {
   app.openapi(routes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const after = cursor ? (decodeCursor(cursor, 2).map(String) as [string, string]) : undefined;
+    if (after && Number.isNaN(Date.parse(after[0]))) throw problems.badRequest('cursor is not a cursor this API issued');
     const rows = await listEvents(deps.db, filter, limit, after);
     return c.json(toPage(rows, limit, (r) => [r.receivedAt.toISOString(), r.id], eventSummary), 200);
   });

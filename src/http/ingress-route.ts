@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { courierEnvelopeSchema } from '../ingress/schemes/hmac-sha256.js';
 import { schemes, type SchemeName, type SignedRequest } from '../ingress/schemes/index.js';
-import { activeSecrets, isJsonContentType, selectStoredHeaders } from '../ingress/accept.js';
+import { activeSecrets, isJsonContentType, selectStoredHeaders, unstorableJsonProblem } from '../ingress/accept.js';
 import { extractValue } from '../ingress/extract.js';
 import { BodyTooLarge, readBodyWithLimit } from '../ingress/read-body.js';
 import { startEventWorkflow, TemporalUnavailable } from '../ingress/start-event.js';
@@ -63,6 +63,8 @@ export function ingressRoutes(deps: ApiDependencies) {
     if (!parsed.ok) throw reject(problems.badRequest(parsed.message));
     const body = parsed.value;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw reject(problems.badRequest('body must be a JSON object'));
+    const unstorable = unstorableJsonProblem(body);
+    if (unstorable) throw reject(problems.badRequest(unstorable));
     if (source.scheme === 'hmac-sha256') {
       const envelope = courierEnvelopeSchema.safeParse(body);
       if (!envelope.success) throw reject(zodProblem('The courier envelope', envelope.error.issues));

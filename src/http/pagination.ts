@@ -19,7 +19,7 @@ export function encodeCursor(key: (string | number)[]): string {
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
+    if (Array.isArray(key) && key.length === arity && key.every((k) => (typeof k === 'string' && !k.includes('\u0000')) || typeof k === 'number')) return key;
   } catch {
     // fall through to the 400 below
   }

@@ -31,3 +31,29 @@ export function selectStoredHeaders(header: (name: string) => string | undefined
   }
   return kept;
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What valid JSON PostgreSQL's jsonb (and our pipeline) still cannot take: NUL characters, lone
+ * surrogates, and nesting deeper than `maxDepth`. Refused at ingress, before anything is accepted.
+ */
+export function unstorableJsonProblem(value: unknown, maxDepth = 64): string | undefined {
+  const stack: [unknown, number, string][] = [[value, 0, '']];
+  while (stack.length > 0) {
+    const [node, depth, path] = stack.pop()!;
+    if (depth > maxDepth) return `body nests deeper than ${maxDepth} levels (at ${path.slice(0, 200)})`;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return `body contains a NUL character (\\u0000) at ${path || '/'}`;
+      if (LONE_SURROGATE.test(node)) return `body contains an unpaired UTF-16 surrogate at ${path || '/'}`;
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => stack.push([item, depth + 1, `${path}/${i}`]));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        if (key.includes('\u0000') || LONE_SURROGATE.test(key)) return `body has an object key PostgreSQL cannot store at ${path || '/'}`;
+        stack.push([item, depth + 1, `${path}/${key}`]);
+      }
+    }
+  }
+  return undefined;
+}

@@ -25,7 +25,8 @@ export class SourceCache {
   get(id: string): Promise<SourceRecord | undefined> {
     const cached = this.entries.get(id);
     if (cached && cached.expiresAt > this.now()) return cached.value;
-    const value = this.db.query.sources.findFirst({ where: eq(sources.id, id) });
+    // drizzle queries are lazy thenables that run again on every await: adopt it once into a real promise.
+    const value: Promise<SourceRecord | undefined> = Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
     const entry = { expiresAt: this.now() + this.ttlMs, value };
     this.entries.set(id, entry);
     // A failed lookup must not be cached: the next request retries Postgres.

@@ -2,6 +2,17 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import { searchAttributes } from '../temporal/search-attributes.js';
 import type { EventWorkflowInput } from '../workflows/types.js';
 
+// gRPC codes meaning "not now": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE.
+const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
+
+/** Whether a start failed because Temporal could not be reached in time (worth a 503 + retry). */
+function isUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number' && TRANSIENT_GRPC_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
 /** Temporal did not take the workflow: nothing may be acknowledged. */
 export class TemporalUnavailable extends Error {
   override name = 'TemporalUnavailable';
@@ -40,6 +51,7 @@ export async function startEventWorkflow(client: Client, input: EventWorkflowInp
     return { duplicate: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { duplicate: true };
-    throw new TemporalUnavailable(`could not start ${options.workflowId}: ${(error as Error).message}`, { cause: error });
+    if (isUnavailable(error)) throw new TemporalUnavailable(`could not start ${options.workflowId}: ${(error as Error).message}`, { cause: error });
+    throw error;
   }
 }

@@ -20,7 +20,9 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   const options = activityOptions(input.policies);
   // Local activities: short database work runs inside the workflow task, saving two round trips
   // through Temporal per event (measured in bench/; see README). Retries follow the same policy.
-  const { recordEvent, processEvent } = proxyLocalActivities<HookflowActivities>(options.processing);
+  const { processEvent } = proxyLocalActivities<HookflowActivities>(options.processing);
+  // The ledger write must land (an accepted event may never be lost): it retries until PostgreSQL answers.
+  const { recordEvent } = proxyLocalActivities<HookflowActivities>(options.bookkeeping);
   const { recordDeadLetter, markReplaying, markDiscarded } = proxyActivities<HookflowActivities>(options.bookkeeping);
   const setStatus = (status: WorkflowStatus) => {
     state.status = status;
