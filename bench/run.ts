@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       }
     }));
     const baselineSeconds = (performance.now() - t0) / 1000;
+    const baselineTemporalServerCpuPct = Math.round(((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100);
     const baselineTemporalStartsPerSec = sizes.ingress / baselineSeconds;
 
     say('ingress: no-op Hono route…');
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
         baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec), baselineHttpPerSec: Math.round(noopLoad.perSecond), baselineHttpP95Ms: noopLoad.p95Ms,
         overheadRatio: Math.round((ingress.perSecond / baselineTemporalStartsPerSec) * 100) / 100,
         cpuPercentOfOneCore: ingressCpu,
-        baselineTemporalServerCpuPct: Math.round(((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100),
+        baselineTemporalServerCpuPct,
       },
       e2e: {
         events: e2eSet.requests.length, uniqueEvents: e2eSet.unique, duplicatesInjected: e2eSet.requests.length - e2eSet.unique, accepted: acceptedIds.size, duplicateAcks,

@@ -29,6 +29,14 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
     upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
   };
 
+  // Set in the first workflow task rather than at start: the ingress start stays cheap.
+  upsertSearchAttributes([
+    { key: searchAttributes.source, value: input.sourceId },
+    { key: searchAttributes.eventType, value: input.eventType },
+    { key: searchAttributes.eventId, value: input.eventId },
+    { key: searchAttributes.idempotencyKey, value: input.idempotencyKey },
+    { key: searchAttributes.status, value: 'processing' },
+  ]);
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
     setStatus('duplicate');
