@@ -29,7 +29,18 @@ export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString
  * Runs a real API and a real worker in this test process against the suite's Temporal dev server
  * and PostgreSQL database, on a task queue of their own. `env` overrides config (e.g. shrunken retries).
  */
-export async function startTestStack(env: Record<string, string> = {}, options: { worker?: boolean; prebuiltBundle?: boolean } = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Start the in-process worker (default true). */
+  worker?: boolean;
+  /** Use the suite's prebuilt workflow bundle (default true); false bundles from source at start. */
+  prebuiltBundle?: boolean;
+  /** Temporal frontend to use instead of the suite's (e.g. a dev server the test stops and restarts). */
+  temporalAddress?: string;
+  /** PostgreSQL database to use instead of the suite's (e.g. an embedded cluster the test stops). */
+  databaseUrl?: string;
+}
+
+export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const managementKey = `test-key-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -39,8 +50,8 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     DATABASE_POOL_SIZE: '5',
     SOURCE_CACHE_TTL: '200ms',
     ...env,
-    DATABASE_URL: inject('databaseUrl'),
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DATABASE_URL: options.databaseUrl ?? inject('databaseUrl'),
+    TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE ?? uniqueId('hookflow-test'),
     MANAGEMENT_API_KEY: managementKey,
   });
@@ -51,7 +62,8 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   const worker = options.worker === false ? undefined : await launchWorker();
   const api = await startApi(config, logger.child({ process: 'api' }), managementKey, '127.0.0.1');
   const db = openDatabase(config.DATABASE_URL!, 3);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
+  // Lazy, like the API's: the test's own client survives infrastructure a test stops and restarts.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const stack: TestStack = {
     config, api, url: api.url, managementKey, db, temporal, worker,
