@@ -15,6 +15,8 @@ interface Entry {
  */
 export class SourceCache {
   private readonly entries = new Map<string, Entry>();
+  /** The last answer PostgreSQL gave per source, served while it is unreachable (stale-if-error). */
+  private readonly lastKnown = new Map<string, SourceRecord | undefined>();
 
   constructor(
     private readonly db: Database,
@@ -25,18 +27,32 @@ export class SourceCache {
   get(id: string): Promise<SourceRecord | undefined> {
     const cached = this.entries.get(id);
     if (cached && cached.expiresAt > this.now()) return cached.value;
-    // drizzle queries are lazy thenables that run again on every await: adopt it once into a real promise.
-    const value: Promise<SourceRecord | undefined> = Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
+    // drizzle queries are lazy thenables that run again on every await: adopt each one into a real promise.
+    const load = (): Promise<SourceRecord | undefined> => Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
+    const value = load()
+      // A pooled connection the server terminated (failover, restart) fails once; the retry reconnects.
+      .catch(() => load())
+      // PostgreSQL still unreachable: keep serving the last known source rather than refuse senders.
+      .catch((error: unknown) => {
+        if (this.lastKnown.has(id)) return this.lastKnown.get(id);
+        throw error;
+      })
+      .then((found) => {
+        this.lastKnown.set(id, found);
+        return found;
+      });
     const entry = { expiresAt: this.now() + this.ttlMs, value };
     this.entries.set(id, entry);
     // A failed lookup must not be cached: the next request retries Postgres.
     value.catch(() => this.entries.get(id) === entry && this.entries.delete(id));
     if (this.entries.size > 10_000) this.entries.delete(this.entries.keys().next().value!);
+    if (this.lastKnown.size > 10_000) this.lastKnown.delete(this.lastKnown.keys().next().value!);
     return value;
   }
 
   /** Drops a source so this replica sees a management change immediately. */
   invalidate(id: string): void {
     this.entries.delete(id);
+    this.lastKnown.delete(id);
   }
 }
