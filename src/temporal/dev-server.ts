@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { stopChild } from '../process/children.js';
 import { searchAttributeCliArgs } from './search-attributes.js';
 import type { TemporalCli } from './cli-provisioning.js';
 
@@ -44,18 +45,6 @@ async function waitUntilReachable(address: string, timeoutMs: number, child?: Ch
   throw new Error(`Temporal dev server at ${address} not reachable after ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(force);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** Starts `temporal server start-dev` with Hookflow's search attributes registered. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
@@ -94,8 +83,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   try {
     await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child);
   } catch (error) {
-    await stopChild(child);
+    await stopChild(child, 5_000);
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
-  return { address, uiUrl, pid: child.pid, stop: () => stopChild(child) };
+  return { address, uiUrl, pid: child.pid, stop: () => stopChild(child, 5_000) };
 }

@@ -57,3 +57,16 @@ export async function startSink(respond?: Sink['respond']): Promise<Sink> {
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return sink;
 }
+
+/** Sinks started by one test file, closed together in its `afterAll`. */
+export function sinkPool() {
+  const started: Sink[] = [];
+  return {
+    start: async (respond?: Sink['respond']) => {
+      const sink = await startSink(respond);
+      started.push(sink);
+      return sink;
+    },
+    closeAll: () => Promise.all(started.map((s) => s.close())),
+  };
+}

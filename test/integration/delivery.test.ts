@@ -4,24 +4,20 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
-import { startSink, type Sink } from '../helpers/sink.js';
+import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 let stack: TestStack;
-const sinks: Sink[] = [];
-const sink = async (respond?: Sink['respond']) => {
-  const s = await startSink(respond);
-  sinks.push(s);
-  return s;
-};
+const sinks = sinkPool();
+const sink = sinks.start;
 
 beforeAll(async () => {
   stack = await startTestStack(fastRetries);
 });
 afterAll(async () => {
   await stack?.stop();
-  await Promise.all(sinks.map((s) => s.close()));
+  await sinks.closeAll();
 });
 
 describe('fan-out and signed delivery', () => {

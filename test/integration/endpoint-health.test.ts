@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetters, deliveries, deliveryAttempts, events, sources, subscriptions } from '../../src/db/schema.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
-import { startSink, type Sink } from '../helpers/sink.js';
+import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, uniqueId, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import { killProcess, spawnWorkerProcess } from '../helpers/worker-process.js';
@@ -12,18 +12,14 @@ import { killProcess, spawnWorkerProcess } from '../helpers/worker-process.js';
 // Shrunken thresholds, by config only.
 const env = { ...fastRetries, AUTO_DISABLE_AFTER: '2s', AUTO_DISABLE_MIN_FAILURES: '3', RETENTION_DAYS: '1' };
 let stack: TestStack;
-const sinks: Sink[] = [];
-const sink = async (respond?: Sink['respond']) => {
-  const s = await startSink(respond);
-  sinks.push(s);
-  return s;
-};
+const sinks = sinkPool();
+const sink = sinks.start;
 beforeAll(async () => {
   stack = await startTestStack(env);
 });
 afterAll(async () => {
   await stack?.stop();
-  await Promise.all(sinks.map((s) => s.close()));
+  await sinks.closeAll();
 });
 
 const run = (workflowType: string, args: unknown[] = []) =>
