@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
 /** The CLI tag we build: later tags carry a `replace` directive and cannot be `go install`ed. */
@@ -110,9 +110,4 @@ export async function provisionTemporalCli(options: ProvisionOptions): Promise<T
       '  or point TEMPORAL_ADDRESS at a running Temporal server.',
     ].join('\n'),
   );
-}
-
-/** Whether the binary answers `--version` (guards against a truncated cached build). */
-export function cliWorks(path: string): boolean {
-  return existsSync(path) && spawnSync(path, ['--version'], { stdio: 'ignore' }).status === 0;
 }

@@ -1,6 +1,7 @@
 // No vitest imports: bench/soak.ts runs Hookflow processes with this too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../../src/process/children.js';
 
 export interface LoggedProcess {
   child: ChildProcess;
@@ -56,16 +57,6 @@ export async function spawnLogged(
   return {
     child,
     output,
-    stop(graceMs = 20_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-      return new Promise((resolve) => {
-        const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
-    },
+    stop: (graceMs = 20_000) => stopChild(child, graceMs),
   };
 }
