@@ -3,5 +3,8 @@
 /** Workflow ids: the one place that knows their shape. */
 export const workflowIds = {
   event: (sourceId: string, idempotencyKey: string) => `event:${sourceId}:${idempotencyKey}`,
+  /** A fan-out child holding lanes `n·FANOUT_INLINE_MAX …` of a large event. */
+  fanout: (eventId: string, n: number) => `fanout:${eventId}:${n}`,
+  /** One lane run after its event workflow closed (replay after the window, resend, test event). */
   delivery: (eventId: string, subscriptionId: string) => `delivery:${eventId}:${subscriptionId}`,
 };

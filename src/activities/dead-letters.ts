@@ -1,11 +1,24 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { deadLetters, deliveries, events } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { DeadLetterInput } from '../workflows/types.js';
 import { currentWorkflowExecution } from './current-workflow.js';
 import type { ActivityDependencies } from './deps.js';
 
-/** Dead-letter bookkeeping; one row per workflow id, reopened if a replay dies again. */
+/** What a dead letter is about: one delivery, or (stage `processing`) one event. */
+interface DeadLetterSubject {
+  deliveryId?: string | undefined;
+  eventId: string;
+}
+
+/** The dead letter of a delivery, or the processing dead letter of an event. */
+function deadLetterOf(subject: DeadLetterSubject): SQL {
+  return subject.deliveryId
+    ? eq(deadLetters.deliveryId, subject.deliveryId)
+    : and(eq(deadLetters.eventId, subject.eventId), eq(deadLetters.stage, 'processing'))!;
+}
+
+/** Dead-letter bookkeeping; one row per delivery (or event's processing), reopened if a replay dies again. */
 export function deadLetterActivities({ db, logger, metrics }: ActivityDependencies) {
   return {
     /** Opens (or reopens) the dead letter and marks the delivery or event dead-lettered. */
@@ -19,16 +32,18 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
         } else {
           await tx.update(events).set({ status: 'dead_lettered' }).where(eq(events.id, input.eventId));
         }
+        const lastError = input.lastError.slice(0, 2_000);
         const [row] = await tx
           .insert(deadLetters)
           .values({
             id: newId('dlq'), stage: input.stage, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId,
-            sourceId: input.sourceId, reason: input.reason, lastError: input.lastError.slice(0, 2_000), attempts, status: 'open', workflowId,
+            sourceId: input.sourceId, reason: input.reason, lastError, attempts, status: 'open', workflowId,
           })
-          .onConflictDoUpdate({
-            target: deadLetters.workflowId,
-            set: { status: 'open', reason: input.reason, lastError: input.lastError.slice(0, 2_000), attempts, resolvedAt: null },
-          })
+          .onConflictDoUpdate(
+            input.deliveryId
+              ? { target: deadLetters.deliveryId, targetWhere: sql`${deadLetters.deliveryId} is not null`, set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null } }
+              : { target: deadLetters.eventId, targetWhere: sql`${deadLetters.stage} = 'processing'`, set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null } },
+          )
           .returning({ id: deadLetters.id });
         metrics?.deadLettered.inc({ stage: input.stage, reason: input.reason });
         logger.warn({ event: 'dead_lettered', deadLetterId: row!.id, workflowId, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason, attempts }, 'dead-lettered');
@@ -36,27 +51,38 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
       });
     },
 
-    /** A replay signal arrived: the dead letter is `replayed` and the delivery `replaying`. */
-    async markReplaying(input: { deliveryId?: string; eventId: string; reason?: string }): Promise<{ replayCount: number }> {
+    /**
+     * A replay (or resend) begins: an open dead letter becomes `replayed`, the delivery `replaying`
+     * under this workflow, and both replay counts go up. Returns the delivery's (or event's) count.
+     */
+    async markReplaying(input: DeadLetterSubject & { reason?: string | undefined }): Promise<{ replayCount: number }> {
       const { workflowId } = currentWorkflowExecution();
       return db.transaction(async (tx) => {
-        const [row] = await tx
+        const [deadLetter] = await tx
           .update(deadLetters)
-          .set({ status: 'replayed', replayCount: sql`${deadLetters.replayCount} + 1`, resolvedAt: new Date() })
-          .where(eq(deadLetters.workflowId, workflowId))
+          .set({ status: 'replayed', replayCount: sql`${deadLetters.replayCount} + 1`, resolvedAt: new Date(), workflowId })
+          .where(and(deadLetterOf(input), eq(deadLetters.status, 'open')))
           .returning({ id: deadLetters.id, replayCount: deadLetters.replayCount });
-        if (input.deliveryId) await tx.update(deliveries).set({ status: 'replaying' }).where(eq(deliveries.id, input.deliveryId));
-        else await tx.update(events).set({ status: 'processing' }).where(eq(events.id, input.eventId));
-        logger.info({ event: 'replay_requested', workflowId, deadLetterId: row?.id, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason }, 'replay started');
-        return { replayCount: row?.replayCount ?? 0 };
+        let replayCount = deadLetter?.replayCount ?? 0;
+        if (input.deliveryId) {
+          const [delivery] = await tx
+            .update(deliveries)
+            .set({ status: 'replaying', replayCount: sql`${deliveries.replayCount} + 1`, workflowId })
+            .where(eq(deliveries.id, input.deliveryId))
+            .returning({ replayCount: deliveries.replayCount });
+          replayCount = Math.max(replayCount, delivery?.replayCount ?? 0);
+        } else {
+          await tx.update(events).set({ status: 'processing' }).where(eq(events.id, input.eventId));
+        }
+        logger.info({ event: 'replay_requested', workflowId, deadLetterId: deadLetter?.id, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason }, 'replay started');
+        return { replayCount };
       });
     },
 
-    /** A discard signal arrived: the dead letter closes without delivery. */
-    async markDiscarded(input: { deliveryId?: string; eventId: string }): Promise<void> {
-      const { workflowId } = currentWorkflowExecution();
+    /** A discard arrived: the dead letter closes without delivery. */
+    async markDiscarded(input: DeadLetterSubject): Promise<void> {
       await db.transaction(async (tx) => {
-        await tx.update(deadLetters).set({ status: 'discarded', resolvedAt: new Date() }).where(eq(deadLetters.workflowId, workflowId));
+        await tx.update(deadLetters).set({ status: 'discarded', resolvedAt: new Date() }).where(and(deadLetterOf(input), eq(deadLetters.status, 'open')));
         if (input.deliveryId) await tx.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, input.deliveryId));
       });
     },

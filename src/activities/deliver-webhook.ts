@@ -4,7 +4,7 @@ import { BlockedTargetError, NoResponseError, sendRequest, type OutboundResponse
 import { classifyResponse, deliveryFailureTypes, type AttemptOutcome } from '../delivery/outcome.js';
 import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
 import { deliveries, events, subscriptions } from '../db/schema.js';
-import type { DeliveryAttemptResult, DeliveryWorkflowInput } from '../workflows/types.js';
+import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../workflows/types.js';
 import type { ActivityDependencies } from './deps.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
@@ -23,7 +23,7 @@ type Outcome = AttemptOutcome | { kind: 'blocked' };
  */
 export function deliverWebhookActivity({ db, config, logger, metrics }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
-  return async function deliverWebhook(input: DeliveryWorkflowInput): Promise<DeliveryAttemptResult> {
+  return async function deliverWebhook(input: DeliveryAttemptInput): Promise<DeliveryAttemptResult> {
     const log = logger.child({ traceId: input.traceId, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId });
     const [delivery, subscription, event] = await Promise.all([
       db.query.deliveries.findFirst({ where: eq(deliveries.id, input.deliveryId), columns: { status: true, attempts: true, lastStatusCode: true } }),
@@ -81,7 +81,7 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       case 'retryable': {
         const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, config.DELIVERY_RETRY_MAX_INTERVAL);
         const temporalAttempt = Context.current().info.attempt;
-        if (temporalAttempt < config.DELIVERY_RETRY_MAX_ATTEMPTS) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
+        if (temporalAttempt < input.maximumAttempts) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
         throw ApplicationFailure.create({ message: error ?? 'delivery failed', type: deliveryFailureTypes.retryable, nextRetryDelay: delay, details: [{ attempts }] });
       }
       case 'rejected':

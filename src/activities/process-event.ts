@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { sendRequest } from '../delivery/http-client.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
@@ -19,7 +19,7 @@ const FETCHED_DOCUMENT_MAX_BYTES = 1024 * 1024;
  */
 export function processEventActivity({ db, config }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
-  return async function processEvent(input: { eventId: string }): Promise<ProcessEventResult> {
+  return async function processEvent(input: { eventId: string; workflowId: string; fanoutInlineMax: number }): Promise<ProcessEventResult> {
     const event = await db.query.events.findFirst({ where: eq(events.id, input.eventId) });
     if (!event) throw ApplicationFailure.nonRetryable(`event ${input.eventId} is not in the ledger`, 'ProcessingRejected');
     const source = await db.query.sources.findFirst({ where: eq(sources.id, event.sourceId), columns: { processor: true } });
@@ -43,20 +43,25 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
     // An operational event names the subscription it is about; that one never receives it.
     const about = event.sourceId === OPERATIONAL_SOURCE ? (event.payload as { subscriptionId?: string }).subscriptionId : undefined;
     const matched = matchSubscriptions(candidates, { ...event, aboutSubscriptionId: about });
+    // Lanes in a stable order; past FANOUT_INLINE_MAX they are split into `fanout:` children, and
+    // each delivery row names the workflow that runs it.
+    matched.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const split = matched.length > input.fanoutInlineMax;
+    const laneWorkflow = (index: number) => (split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId);
     if (matched.length > 0) {
       await db
         .insert(deliveries)
-        .values(matched.map((s) => ({ id: newId('dlv'), eventId: event.id, subscriptionId: s.id, workflowId: workflowIds.delivery(event.id, s.id) })))
+        .values(matched.map((s, index) => ({ id: newId('dlv'), eventId: event.id, subscriptionId: s.id, workflowId: laneWorkflow(index) })))
         .onConflictDoNothing();
     }
     // Re-read so a retried activity returns the rows the first try created.
     const rows = matched.length
       ? await db.select({ id: deliveries.id, subscriptionId: deliveries.subscriptionId }).from(deliveries).where(eq(deliveries.eventId, event.id))
       : [];
-    await db.update(events).set({ status: matched.length ? 'dispatched' : 'skipped' }).where(and(eq(events.id, event.id)));
-    const urls = new Map(matched.map((s) => [s.id, s.url]));
+    await db.update(events).set({ status: matched.length ? 'dispatched' : 'skipped' }).where(eq(events.id, event.id));
+    const deliveryIds = new Map(rows.map((r) => [r.subscriptionId, r.id]));
     return {
-      deliveries: rows.filter((r) => urls.has(r.subscriptionId)).map((r) => ({ deliveryId: r.id, subscriptionId: r.subscriptionId, url: urls.get(r.subscriptionId)! })),
+      deliveries: matched.map((s, index) => ({ deliveryId: deliveryIds.get(s.id)!, subscriptionId: s.id, url: s.url, workflowId: laneWorkflow(index) })),
     };
   };
 }

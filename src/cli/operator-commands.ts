@@ -35,7 +35,7 @@ function progress(done: number, total: number): void {
   if (done === total) process.stderr.write('\n');
 }
 
-/** `events show|list`, `dead-letters list|show|discard`, `replay`. */
+/** `events list|show|redeliver`, `dead-letters list|show|discard`, `replay`. */
 export function registerOperatorCommands(program: Command): void {
   const eventsCommand = program.command('events').description('inspect the event log');
   eventsCommand
@@ -59,6 +59,18 @@ export function registerOperatorCommands(program: Command): void {
         printRows(delivery.attempts, ['attempt', 'statusCode', 'durationMs', 'startedAt', 'error'], false);
       }
       void payload;
+    });
+  eventsCommand
+    .command('redeliver')
+    .description('resend an event (delivered or not) to all of its subscriptions, or only those named; same webhook-id')
+    .argument('<id>')
+    .option('--subscription <id...>', 'only these subscriptions').option('--reason <text>').option('--json', 'print JSON')
+    .action(async (id: string, opts: { subscription?: string[]; reason?: string; json?: boolean }) => {
+      const answer = await apiClientFromEnv().post<{ deliveries: Record<string, unknown>[] }>(`/v1/events/${encodeURIComponent(id)}/redeliver`, {
+        ...(opts.subscription ? { subscriptionIds: opts.subscription } : {}), ...(opts.reason ? { reason: opts.reason } : {}),
+      });
+      if (opts.json) return printObject(answer, true);
+      printRows(answer.deliveries, ['subscriptionId', 'deliveryId', 'outcome', 'workflowId'], false);
     });
 
   const deadLetters = program.command('dead-letters').description('inspect and resolve dead letters');

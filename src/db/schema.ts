@@ -101,7 +101,10 @@ export const deliveries = pgTable(
     lastError: text('last_error'),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    // The workflow running this delivery's lane: the event workflow, a fan-out child, or the redelivery that last ran it.
     workflowId: text('workflow_id').notNull(),
+    // Replays and resends of this delivery (each keeps the same row and webhook-id).
+    replayCount: integer('replay_count').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
@@ -144,13 +147,16 @@ export const deadLetters = pgTable(
     attempts: integer('attempts').notNull().default(0),
     status: text('status').notNull().default('open'),
     replayCount: integer('replay_count').notNull().default(0),
-    // One dead letter per workflow: a delivery that dies again after a replay reopens it.
+    // The workflow holding the dead-lettered lane (or processing stage): where replay/discard are signalled.
     workflowId: text('workflow_id').notNull(),
     createdAt: createdAt(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('dead_letters_workflow_uq').on(t.workflowId),
+    // One dead letter per delivery (and per event's processing): dying again after a replay reopens it.
+    uniqueIndex('dead_letters_delivery_uq').on(t.deliveryId).where(sql`${t.deliveryId} is not null`),
+    uniqueIndex('dead_letters_processing_uq').on(t.eventId).where(sql`${t.stage} = 'processing'`),
+    index('dead_letters_workflow_idx').on(t.workflowId),
     // Lists are newest first by ULID id; each filter has an index leading with it.
     index('dead_letters_status_idx').on(t.status, t.id),
     index('dead_letters_subscription_idx').on(t.subscriptionId, t.id),

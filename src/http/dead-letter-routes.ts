@@ -51,8 +51,8 @@ export function deadLetterRoutes(deps: ApiDependencies) {
   });
   app.openapi(routes.replay, async (c) => {
     const row = await openOne(c.req.valid('param').id);
-    await replayDeadLetter(deps, row, c.req.valid('json') ?? {});
-    return c.json({ id: row.id, workflowId: row.workflowId, status: 'replaying' as const }, 202);
+    const workflowId = await replayDeadLetter(deps, row, c.req.valid('json') ?? {});
+    return c.json({ id: row.id, workflowId, status: 'replaying' as const }, 202);
   });
   app.openapi(routes.discard, async (c) => {
     const row = await openOne(c.req.valid('param').id);

@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eventDetail, eventSummary, listEvents } from '../management/events.js';
+import { redeliverEvent } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
 import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json, security } from './route-helpers.js';
-import { eventDetailSchema, eventFilterSchema, eventSummarySchema } from './schemas/events.js';
+import { eventDetailSchema, eventFilterSchema, eventSummarySchema, redeliverBodySchema, redeliverResultSchema } from './schemas/events.js';
 
 const tags = ['Events'];
 const routes = {
@@ -13,9 +14,12 @@ const routes = {
     responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) }, ...problemResponses } }),
   get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'An event with its deliveries and their attempts', request: { params: idParam('evt_0123456789abcdefghjkmnpqrs') },
     responses: { 200: { description: 'The event', ...json(eventDetailSchema) }, ...problemResponses } }),
+  redeliver: createRoute({ method: 'post', path: '/{id}/redeliver', tags, security, summary: 'Resend an event (delivered or not) to some or all of its subscriptions, same webhook-id',
+    request: { params: idParam('evt_0123456789abcdefghjkmnpqrs'), body: { ...json(redeliverBodySchema), required: false } },
+    responses: { 202: { description: 'What was done for each delivery', ...json(redeliverResultSchema) }, ...problemResponses } }),
 };
 
-/** `GET /v1/events` and `GET /v1/events/:id`. */
+/** `GET /v1/events`, `GET /v1/events/:id` and `POST /v1/events/:id/redeliver`. */
 export function eventRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
   app.openapi(routes.list, async (c) => {
@@ -30,6 +34,14 @@ export function eventRoutes(deps: ApiDependencies) {
     const detail = await eventDetail(deps.db, id);
     if (!detail) throw problems.notFound(`No event "${id}".`);
     return c.json(detail, 200);
+  });
+  app.openapi(routes.redeliver, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json') ?? {};
+    const deliveries = await redeliverEvent(deps, id, body.subscriptionIds, body.reason);
+    if (!deliveries) throw problems.notFound(`No event "${id}".`);
+    if (body.subscriptionIds?.length && deliveries.length === 0) throw problems.notFound(`Event ${id} was not routed to ${body.subscriptionIds.join(', ')}.`);
+    return c.json({ eventId: id, deliveries }, 202);
   });
   return app;
 }

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
 import { openDeadLetters } from '../management/dead-letters.js';
-import { replayMany, sendTestEvent } from '../management/replay.js';
+import { replayMany } from '../management/replay.js';
+import { sendTestEvent } from '../management/test-event.js';
 import { emitOperationalEvent } from '../operational-events.js';
 import {
   createSubscription, deleteSubscription, deliveryView, findSubscription, generateSubscriptionSecret, listSubscriptionDeliveries, listSubscriptions,

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { deliveries, events } from '../db/schema.js';
+import { deadLetters, deliveries, events, subscriptions } from '../db/schema.js';
 import type { Logger } from '../logging.js';
 import { buildPolicies } from '../temporal/policies.js';
-import { searchAttributes } from '../temporal/search-attributes.js';
-import type { DeliveryWorkflowInput, EventWorkflowInput, ReplayRequest } from '../workflows/types.js';
-import { discardDeadLetterRow, type DeadLetterRow } from './dead-letters.js';
-import { newId } from '../ids.js';
+import { signalOperator, startEventReplay, startRedelivery } from '../temporal/workflow-client.js';
+import type { LaneEvent, OperatorRequest } from '../workflows/types.js';
 import { workflowIds } from '../workflow-ids.js';
+import { discardDeadLetterRow, type DeadLetterRow } from './dead-letters.js';
 
 export interface OperatorDeps {
   db: Database;
@@ -19,47 +18,50 @@ export interface OperatorDeps {
   logger: Logger;
 }
 
+type EventRow = typeof events.$inferSelect;
+
+async function loadEvent(db: Database, eventId: string): Promise<EventRow> {
+  const event = await db.query.events.findFirst({ where: eq(events.id, eventId) });
+  if (!event) throw new Error(`event ${eventId} no longer exists`);
+  return event;
+}
+
+function laneEvent(event: EventRow, traceId: string): LaneEvent {
+  return { eventId: event.id, sourceId: event.sourceId, eventType: event.eventType, traceId };
+}
+
+/** Runs one delivery again in a redelivery workflow: same delivery row, same webhook-id. */
+async function redeliver(deps: OperatorDeps, event: EventRow, delivery: { id: string; subscriptionId: string }, reason?: string): Promise<string> {
+  const subscription = await deps.db.query.subscriptions.findFirst({ where: eq(subscriptions.id, delivery.subscriptionId), columns: { url: true } });
+  return startRedelivery(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, {
+    event: laneEvent(event, randomUUID()), policies: buildPolicies(deps.config), mode: 'resend', ...(reason ? { reason } : {}),
+    lane: { deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, url: subscription?.url ?? '', workflowId: workflowIds.delivery(event.id, delivery.subscriptionId) },
+  });
+}
+
 /**
- * Replays a dead letter with the `replay` signal. Signal-with-start covers both cases: a workflow
- * still inside its replay window just gets the signal; a closed one starts a new run on the same
- * workflow id from the stored event (same delivery row, same message id).
+ * Replays a dead letter. While the workflow holding its lane still runs (inside the replay window)
+ * it gets the `replay` signal; once it has closed, a redelivery workflow (delivery stage) or a new
+ * run of the event workflow (processing stage) takes over. Returns the workflow now in charge.
  */
-export async function replayDeadLetter(deps: OperatorDeps, deadLetter: DeadLetterRow, request: ReplayRequest = {}): Promise<void> {
+export async function replayDeadLetter(deps: OperatorDeps, deadLetter: DeadLetterRow, request: OperatorRequest = {}): Promise<string> {
   const { db, temporal, config } = deps;
-  const traceId = randomUUID();
-  const policies = buildPolicies(config);
-  const event = await db.query.events.findFirst({ where: eq(events.id, deadLetter.eventId) });
-  if (!event) throw new Error(`event ${deadLetter.eventId} of dead letter ${deadLetter.id} no longer exists`);
-  const common = { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: deadLetter.workflowId, signal: 'replay', signalArgs: [request], memo: { traceId } };
-  if (deadLetter.stage === 'delivery') {
-    const input: DeliveryWorkflowInput = {
-      eventId: event.id, subscriptionId: deadLetter.subscriptionId!, deliveryId: deadLetter.deliveryId!, sourceId: event.sourceId, eventType: event.eventType, traceId, policies,
-    };
-    await temporal.workflow.signalWithStart('deliveryWorkflow', {
-      ...common, args: [input],
-      staticSummary: `${event.eventType} → ${deadLetter.subscriptionId} (replay)`,
-      typedSearchAttributes: [
-        { key: searchAttributes.source, value: event.sourceId }, { key: searchAttributes.eventType, value: event.eventType },
-        { key: searchAttributes.eventId, value: event.id }, { key: searchAttributes.subscriptionId, value: input.subscriptionId },
-        { key: searchAttributes.status, value: 'replaying' },
-      ],
-    });
-  } else {
-    const input: EventWorkflowInput = {
-      eventId: event.id, sourceId: event.sourceId, idempotencyKey: event.idempotencyKey, eventType: event.eventType, payload: event.payload,
-      payloadSha256: event.payloadSha256, headers: event.headers, receivedAt: event.receivedAt.toISOString(), traceId, policies, replay: true,
-    };
-    await temporal.workflow.signalWithStart('eventWorkflow', {
-      ...common, args: [input],
-      staticSummary: `${event.eventType} from ${event.sourceId} (replay)`,
-      typedSearchAttributes: [
-        { key: searchAttributes.source, value: event.sourceId }, { key: searchAttributes.eventType, value: event.eventType },
-        { key: searchAttributes.eventId, value: event.id }, { key: searchAttributes.idempotencyKey, value: event.idempotencyKey },
-        { key: searchAttributes.status, value: 'processing' },
-      ],
-    });
+  const target: OperatorRequest = deadLetter.deliveryId ? { deliveryId: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! } : {};
+  const signal: OperatorRequest = { ...target, ...(request.reason ? { reason: request.reason } : {}) };
+  let workflowId = deadLetter.workflowId;
+  if (!(await signalOperator(temporal, workflowId, 'replay', signal))) {
+    const event = await loadEvent(db, deadLetter.eventId);
+    if (deadLetter.deliveryId) {
+      workflowId = await redeliver(deps, event, { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! }, request.reason);
+    } else {
+      await startEventReplay(temporal, config.TEMPORAL_TASK_QUEUE, workflowId, {
+        eventId: event.id, sourceId: event.sourceId, idempotencyKey: event.idempotencyKey, eventType: event.eventType, payload: event.payload,
+        payloadSha256: event.payloadSha256, headers: event.headers, receivedAt: event.receivedAt.toISOString(), traceId: randomUUID(), policies: buildPolicies(config),
+      }, signal);
+    }
   }
-  deps.logger.info({ event: 'replay_requested', deadLetterId: deadLetter.id, workflowId: deadLetter.workflowId, eventId: event.id, deliveryId: deadLetter.deliveryId, traceId }, 'replay requested');
+  deps.logger.info({ event: 'replay_requested', deadLetterId: deadLetter.id, workflowId, eventId: deadLetter.eventId, deliveryId: deadLetter.deliveryId }, 'replay requested');
+  return workflowId;
 }
 
 /** Discards an open dead letter: the row closes now; a workflow still waiting is told to finish. */
@@ -67,17 +69,13 @@ export async function discardDeadLetter(deps: OperatorDeps, deadLetter: DeadLett
   const row = await discardDeadLetterRow(deps.db, deadLetter.id);
   if (!row) return undefined;
   if (row.deliveryId) await deps.db.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, row.deliveryId));
-  try {
-    await deps.temporal.workflow.getHandle(row.workflowId).signal('discard');
-  } catch (error) {
-    // The replay window has closed: there is no workflow left to tell.
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-  }
+  // A workflow whose replay window has closed has nothing left to tell.
+  await signalOperator(deps.temporal, row.workflowId, 'discard', row.deliveryId ? { deliveryId: row.deliveryId, subscriptionId: row.subscriptionId! } : {});
   return row;
 }
 
 /** Replays many dead letters with bounded concurrency; returns how many were signalled. */
-export async function replayMany(deps: OperatorDeps, rows: DeadLetterRow[], request: ReplayRequest = {}, concurrency = 16): Promise<number> {
+export async function replayMany(deps: OperatorDeps, rows: DeadLetterRow[], request: OperatorRequest = {}, concurrency = 16): Promise<number> {
   let next = 0;
   let count = 0;
   const worker = async () => {
@@ -91,35 +89,37 @@ export async function replayMany(deps: OperatorDeps, rows: DeadLetterRow[], requ
   return count;
 }
 
-/**
- * `POST /v1/subscriptions/:id/test`: a synthetic `hookflow.test` event delivered to this one
- * subscription only, through the normal delivery workflow.
- */
-export async function sendTestEvent(deps: OperatorDeps, subscriptionId: string): Promise<{ eventId: string; deliveryId: string; workflowId: string }> {
-  const { db, temporal, config } = deps;
-  const key = `test:${newId('dlv').slice(4)}`;
-  const eventId = `evt_test_${key.slice(5)}`;
-  const workflowId = workflowIds.delivery(eventId, subscriptionId);
-  const traceId = randomUUID();
-  const receivedAt = new Date();
-  const payload = { message: 'This is a test event from Hookflow.', subscriptionId };
-  const deliveryId = newId('dlv');
-  await db.transaction(async (tx) => {
-    await tx.insert(events).values({
-      id: eventId, sourceId: 'hookflow', idempotencyKey: key, eventType: 'hookflow.test', payload, payloadSha256: '-', receivedAt,
-      status: 'dispatched', workflowId, workflowRunId: 'synthetic', traceId,
-    });
-    await tx.insert(deliveries).values({ id: deliveryId, eventId, subscriptionId, workflowId });
-  });
-  const input: DeliveryWorkflowInput = { eventId, subscriptionId, deliveryId, sourceId: 'hookflow', eventType: 'hookflow.test', traceId, policies: buildPolicies(config) };
-  await temporal.workflow.start('deliveryWorkflow', {
-    workflowId, taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input], staticSummary: `hookflow.test → ${subscriptionId}`, memo: { traceId },
-    typedSearchAttributes: [
-      { key: searchAttributes.source, value: 'hookflow' }, { key: searchAttributes.eventType, value: 'hookflow.test' },
-      { key: searchAttributes.eventId, value: eventId }, { key: searchAttributes.subscriptionId, value: subscriptionId },
-      { key: searchAttributes.status, value: 'delivering' },
-    ],
-  });
-  return { eventId, deliveryId, workflowId };
+/** What `POST /v1/events/:id/redeliver` did for each delivery it was asked about. */
+export interface RedeliveryOutcome {
+  subscriptionId: string;
+  deliveryId: string;
+  workflowId: string;
+  /** `replayed`: its open dead letter was replayed; `redelivered`: sent again; `in_progress`: still being delivered, left alone. */
+  outcome: 'replayed' | 'redelivered' | 'in_progress';
 }
 
+const UNSETTLED = ['pending', 'retrying', 'replaying'];
+
+/**
+ * Resends an event to some or all of its subscriptions, delivered or not (SPEC §5.3): an open dead
+ * letter is replayed; a settled delivery runs again in a redelivery workflow; one still in
+ * progress is left to finish (it would otherwise be sent twice at once).
+ */
+export async function redeliverEvent(deps: OperatorDeps, eventId: string, subscriptionIds?: string[], reason?: string): Promise<RedeliveryOutcome[] | undefined> {
+  const event = await deps.db.query.events.findFirst({ where: eq(events.id, eventId) });
+  if (!event) return undefined;
+  const rows = await deps.db
+    .select({ id: deliveries.id, subscriptionId: deliveries.subscriptionId, status: deliveries.status, workflowId: deliveries.workflowId })
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), subscriptionIds?.length ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined))
+    .orderBy(deliveries.id);
+  const outcomes: RedeliveryOutcome[] = [];
+  for (const row of rows) {
+    const base = { subscriptionId: row.subscriptionId, deliveryId: row.id };
+    const [open] = await deps.db.select().from(deadLetters).where(and(eq(deadLetters.deliveryId, row.id), eq(deadLetters.status, 'open')));
+    if (open) outcomes.push({ ...base, outcome: 'replayed', workflowId: await replayDeadLetter(deps, open, reason ? { reason } : {}) });
+    else if (UNSETTLED.includes(row.status)) outcomes.push({ ...base, outcome: 'in_progress', workflowId: row.workflowId });
+    else outcomes.push({ ...base, outcome: 'redelivered', workflowId: await redeliver(deps, event, row, reason) });
+  }
+  return outcomes;
+}

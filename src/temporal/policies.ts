@@ -15,6 +15,8 @@ export interface WorkflowPolicies {
   /** Per-attempt HTTP timeout; the activity's start-to-close adds headroom for bookkeeping. */
   deliveryTimeoutMs: number;
   deadLetterReplayWindowMs: number;
+  /** Lanes one workflow runs itself; more are split into `fanout:` children of at most this many. */
+  fanoutInlineMax: number;
 }
 
 /** Builds the policies from config, once per process; tests shrink them through the same config. */
@@ -34,5 +36,6 @@ export function buildPolicies(config: Config): WorkflowPolicies {
     },
     deliveryTimeoutMs: config.DELIVERY_TIMEOUT_MS,
     deadLetterReplayWindowMs: config.DEAD_LETTER_REPLAY_WINDOW,
+    fanoutInlineMax: config.FANOUT_INLINE_MAX,
   };
 }

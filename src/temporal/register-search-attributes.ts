@@ -9,6 +9,7 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 const indexedType = {
   [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.KEYWORD_LIST]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
   [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
 } as Record<string, proto.temporal.api.enums.v1.IndexedValueType>;
 

@@ -1,22 +1,25 @@
 import {
-  ActivityFailure, ApplicationFailure, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, upsertSearchAttributes, WorkflowIdReusePolicy,
+  ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setCurrentDetails, startChild, workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { HookflowActivities } from '../activities/index.js';
-import { workflowIds } from '../workflow-ids.js';
-import { searchAttributes } from '../temporal/search-attributes.js';
-import { deliveryWorkflow } from './delivery-workflow.js';
-import { awaitOperatorDecision, listenToOperator, takeReplay } from './operator-control.js';
+import { fanoutWorkflow } from './fanout-workflow.js';
+import { LaneSet } from './lanes.js';
+import { listenToOperator, requestTargetsProcessing, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
-import type { EventWorkflowInput, RoutedDelivery, WorkflowState, WorkflowStatus } from './types.js';
+import { discardSignal, replaySignal } from './signals.js';
+import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from './types.js';
+import { initialState, StatePublisher } from './workflow-state.js';
 
 /**
  * One run per (source, idempotency key): records the event in the ledger, processes and routes
- * it, and starts one abandoned child delivery workflow per matching subscription.
+ * it, then delivers it to every routed subscription as a lane of this workflow (SPEC §5.1);
+ * fan-outs above FANOUT_INLINE_MAX are split into `fanout:` children running the same lanes.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<WorkflowState> {
-  const state: WorkflowState = { status: 'processing', attempts: 0, lastError: null, deadLetterId: null, replayCount: 0 };
-  const control = listenToOperator(state);
+  const state = initialState('processing');
+  const publisher = new StatePublisher(state);
+  const event: LaneEvent = { eventId: input.eventId, sourceId: input.sourceId, eventType: input.eventType, traceId: input.traceId };
   const options = activityOptions(input.policies);
   // Local activities: short database work runs inside the workflow task, saving two round trips
   // through Temporal per event (measured in bench/; see README). Retries follow the same policy.
@@ -24,79 +27,85 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   // The ledger write must land (an accepted event may never be lost): it retries until PostgreSQL answers.
   const { recordEvent } = proxyLocalActivities<HookflowActivities>(options.bookkeeping);
   const { recordDeadLetter, markReplaying, markDiscarded } = proxyActivities<HookflowActivities>(options.bookkeeping);
-  const setStatus = (status: WorkflowStatus) => {
-    state.status = status;
-    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
-  };
+
+  const children: ChildWorkflowHandle<typeof fanoutWorkflow>[] = [];
+  const finishedChildren: WorkflowState[] = [];
+  const refresh = () => publisher.refreshFromLanes(lanes.states, finishedChildren, children.length - finishedChildren.length);
+  const lanes = new LaneSet({ event, policies: input.policies, onChange: refresh });
+  const processing = { awaitingOperator: false, mailbox: [] as OperatorDecision[] };
+  listenToOperator(state, (decision, request) => {
+    if (processing.awaitingOperator && requestTargetsProcessing(request)) processing.mailbox.push(decision);
+    lanes.decide(decision, request);
+    // Fan-out children hold lanes of their own: pass the request on. A child that has already
+    // closed has no lane left to replay, so its refusal of the signal is expected.
+    for (const child of children) void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
+  });
 
   // Set in the first workflow task rather than at start: the ingress start stays cheap.
-  upsertSearchAttributes([
-    { key: searchAttributes.source, value: input.sourceId },
-    { key: searchAttributes.eventType, value: input.eventType },
-    { key: searchAttributes.eventId, value: input.eventId },
-    { key: searchAttributes.idempotencyKey, value: input.idempotencyKey },
-    { key: searchAttributes.status, value: 'processing' },
-  ]);
+  publisher.identify(event, { idempotencyKey: input.idempotencyKey });
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
-    setStatus('duplicate');
+    publisher.setStatus('duplicate');
     return state;
   }
-  const replay = async () => {
-    const { reason } = takeReplay(control);
-    state.replayCount = (await markReplaying({ eventId: input.eventId, reason })).replayCount;
-    setStatus('processing');
-  };
-  if (control.replays.length > 0) await replay();
+  // Started by signal-with-start after the replay window closed: this run is the replay.
+  if (input.replay) state.replayCount = (await markReplaying({ eventId: input.eventId })).replayCount;
 
-  for (;;) {
+  let routes: RoutedDelivery[] | undefined;
+  while (!routes) {
     try {
-      const { deliveries } = await processEvent({ eventId: input.eventId });
-      await Promise.all(deliveries.map((delivery) => startDelivery(input, delivery)));
-      setStatus(deliveries.length > 0 ? 'dispatched' : 'skipped');
-      return state;
+      routes = (await processEvent({ eventId: input.eventId, workflowId: workflowInfo().workflowId, fanoutInlineMax: input.policies.fanoutInlineMax })).deliveries;
     } catch (error) {
       // Local activity failures surface as ActivityFailure or (non-retryable) as the ApplicationFailure itself.
       if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
       state.lastError = error.cause?.message ?? error.message;
+      processing.awaitingOperator = true;
       const deadLetter = await recordDeadLetter({ stage: 'processing', eventId: input.eventId, sourceId: input.sourceId, reason: 'processing_failed', lastError: state.lastError });
       state.deadLetterId = deadLetter.deadLetterId;
-      setStatus('dead_lettered');
+      publisher.setStatus('dead_lettered');
+      const decided = await condition(() => processing.mailbox.length > 0, input.policies.deadLetterReplayWindowMs);
+      if (!decided) return state;
+      const [decision] = processing.mailbox.splice(0);
+      processing.awaitingOperator = false;
+      if (decision!.kind === 'discard') {
+        await markDiscarded({ eventId: input.eventId });
+        publisher.setStatus('discarded');
+        return state;
+      }
+      state.replayCount = (await markReplaying({ eventId: input.eventId, reason: decision!.reason })).replayCount;
+      publisher.setStatus('processing');
     }
-    const decision = await awaitOperatorDecision(control, input.policies.deadLetterReplayWindowMs);
-    if (decision === 'expired') return state;
-    if (decision === 'discard') {
-      await markDiscarded({ eventId: input.eventId });
-      setStatus('discarded');
-      return state;
-    }
-    await replay();
   }
+  if (routes.length === 0) {
+    publisher.setStatus('skipped');
+    return state;
+  }
+
+  setCurrentDetails(`${input.eventType} from ${input.sourceId} → ${routes.length} subscription${routes.length === 1 ? '' : 's'}`);
+  publisher.routed(routes.map((route) => route.subscriptionId));
+  const own = workflowInfo().workflowId;
+  for (const route of routes) if (route.workflowId === own) lanes.start(route);
+  await Promise.all([
+    lanes.settled(),
+    ...groupByWorkflow(routes.filter((route) => route.workflowId !== own)).map(async ([workflowId, group]) => {
+      const child = await startChild(fanoutWorkflow, {
+        workflowId, args: [{ event, lanes: group, policies: input.policies }], memo: { traceId: input.traceId },
+        staticSummary: `${input.eventType} from ${input.sourceId} → ${group.length} subscriptions (fan-out part)`,
+      });
+      children.push(child);
+      state.fanoutWorkflowIds.push(workflowId);
+      refresh();
+      finishedChildren.push(await child.result());
+      refresh();
+    }),
+  ]);
+  refresh();
+  return state;
 }
 
-/** Starts the delivery child; one that already exists (a replayed event) is left alone, never redone. */
-async function startDelivery(input: EventWorkflowInput, delivery: RoutedDelivery): Promise<void> {
-  try {
-    await startChild(deliveryWorkflow, {
-      workflowId: workflowIds.delivery(input.eventId, delivery.subscriptionId),
-      args: [{
-        eventId: input.eventId, subscriptionId: delivery.subscriptionId, deliveryId: delivery.deliveryId, sourceId: input.sourceId,
-        eventType: input.eventType, traceId: input.traceId, policies: input.policies,
-      }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${input.eventType} → ${delivery.url}`,
-      memo: { traceId: input.traceId },
-      typedSearchAttributes: [
-        { key: searchAttributes.source, value: input.sourceId },
-        { key: searchAttributes.eventType, value: input.eventType },
-        { key: searchAttributes.eventId, value: input.eventId },
-        { key: searchAttributes.subscriptionId, value: delivery.subscriptionId },
-        { key: searchAttributes.status, value: 'delivering' },
-        { key: searchAttributes.attempts, value: 0 },
-      ],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+/** Routes grouped by the workflow that runs them, in routing order. */
+function groupByWorkflow(routes: RoutedDelivery[]): [string, RoutedDelivery[]][] {
+  const groups = new Map<string, RoutedDelivery[]>();
+  for (const route of routes) groups.set(route.workflowId, [...(groups.get(route.workflowId) ?? []), route]);
+  return [...groups];
 }

@@ -1,31 +1,34 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { discardSignal, replaySignal, stateQuery } from './signals.js';
-import type { ReplayRequest, WorkflowState } from './types.js';
+import type { OperatorRequest, WorkflowState } from './types.js';
 
-/** Operator input a workflow has received: replay requests and a discard. */
-export interface OperatorControl {
-  replays: ReplayRequest[];
-  discarded: boolean;
+/** One operator decision about a dead letter. */
+export interface OperatorDecision {
+  kind: 'replay' | 'discard';
+  reason?: string | undefined;
 }
 
-/** Installs the `replay`/`discard` signal handlers and the `state` query; call first in a workflow. */
-export function listenToOperator(state: WorkflowState): OperatorControl {
-  const control: OperatorControl = { replays: [], discarded: false };
-  setHandler(replaySignal, (request) => void control.replays.push(request ?? {}));
-  setHandler(discardSignal, () => void (control.discarded = true));
+/** What receives operator signals: the workflow's lanes, its processing stage, its fan-out children. */
+export type OperatorListener = (decision: OperatorDecision, request: OperatorRequest) => void;
+
+/**
+ * Installs the `replay`/`discard` signal handlers and the `state` query; call first in a workflow,
+ * so that a signal delivered with the start (signal-with-start) is not missed.
+ */
+export function listenToOperator(state: WorkflowState, listener: OperatorListener): void {
+  setHandler(replaySignal, (request) => listener({ kind: 'replay', reason: request?.reason }, request ?? {}));
+  setHandler(discardSignal, (request) => listener({ kind: 'discard', reason: request?.reason }, request ?? {}));
   setHandler(stateQuery, () => state);
-  return control;
 }
 
-/** Waits for the operator after a dead letter: `replay`, `discard`, or the window closing. */
-export async function awaitOperatorDecision(control: OperatorControl, windowMs: number): Promise<'replay' | 'discard' | 'expired'> {
-  const decided = await condition(() => control.replays.length > 0 || control.discarded, windowMs);
-  if (!decided) return 'expired';
-  return control.discarded ? 'discard' : 'replay';
+/** Whether a request names this lane, or names no lane at all (then it applies to every dead-lettered one). */
+export function requestTargets(request: OperatorRequest, lane: { subscriptionId: string; deliveryId: string }): boolean {
+  if (request.deliveryId !== undefined && request.deliveryId !== lane.deliveryId) return false;
+  if (request.subscriptionId !== undefined && request.subscriptionId !== lane.subscriptionId) return false;
+  return true;
 }
 
-/** Consumes pending replay requests, returning the first one's reason. */
-export function takeReplay(control: OperatorControl): ReplayRequest {
-  const [first] = control.replays.splice(0);
-  return first ?? {};
+/** Whether a request is meant for the processing stage (it names no lane). */
+export function requestTargetsProcessing(request: OperatorRequest): boolean {
+  return request.deliveryId === undefined && request.subscriptionId === undefined;
 }

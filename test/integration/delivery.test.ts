@@ -97,7 +97,10 @@ describe('outcome classification and retries', () => {
     expect(deadLetter).toMatchObject({ reason: 'retries_exhausted', attempts: Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS) });
     expect(target.byMessage(eventId)).toHaveLength(Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS));
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
-    expect(await handle.query('state')).toMatchObject({ status: 'dead_lettered', attempts: 4, deadLetterId: deadLetter.id });
+    expect(await handle.query('state')).toMatchObject({
+      status: 'dead_lettered',
+      lanes: [{ subscriptionId: subscription.id, deliveryId: deadLetter.deliveryId, status: 'dead_lettered', attempts: 4, deadLetterId: deadLetter.id, settled: false }],
+    });
   });
 
   it('dead-letters a delivery whose subscription was disabled as subscription_disabled', async () => {

@@ -19,25 +19,28 @@ afterAll(async () => {
 });
 
 describe('replay after the replay window has closed', () => {
-  it('starts a new run on the same workflow id from the stored event: same delivery row, same message id', async () => {
+  it('runs the lane again in a redelivery workflow from the stored event: same delivery row, same message id', async () => {
     const source = await createCourierSource(stack);
     const subscription = await subscribe(stack, target.url, source.id);
-    const { eventId } = await source.send();
+    const { eventId, idempotencyKey } = await source.send();
     const deadLetter = await waitForDeadLetter(stack, subscription.id, eventId);
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
     // The window closes: the workflow completes while the dead letter stays open.
-    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the delivery workflow to close' });
-    const firstRun = (await handle.describe()).runId;
+    expect(deadLetter.workflowId).toBe(`event:${source.id}:${idempotencyKey}`);
+    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the event workflow to close' });
 
     healthy = true;
-    expect((await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`)).status).toBe(202);
+    const replay = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
+    expect(replay.status).toBe(202);
+    expect(replay.body.workflowId).toBe(`delivery:${eventId}:${subscription.id}`);
     const detail = await waitForDeliveryStatus(stack, eventId, 'delivered');
     expect(detail.deliveries).toHaveLength(1);
     expect(detail.deliveries[0].attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([410, 200]);
     expect(target.byMessage(eventId).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
-    expect((await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`)).body).toMatchObject({ status: 'replayed', replayCount: 1 });
-    const latest = await stack.temporal.workflow.getHandle(deadLetter.workflowId).describe();
-    expect(latest.runId).not.toBe(firstRun);
+    expect((await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`)).body).toMatchObject({ status: 'replayed', replayCount: 1, workflowId: replay.body.workflowId });
+    expect(await stack.temporal.workflow.getHandle(replay.body.workflowId).result()).toMatchObject({
+      status: 'delivered', lanes: [{ deliveryId: deadLetter.deliveryId, status: 'delivered', replayCount: 1 }],
+    });
   });
 
   it('discards a dead letter whose workflow has already closed', async () => {
@@ -47,7 +50,7 @@ describe('replay after the replay window has closed', () => {
     const { eventId } = await source.send();
     const deadLetter = await waitForDeadLetter(stack, subscription.id, eventId);
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
-    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the delivery workflow to close' });
+    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the event workflow to close' });
     const discarded = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/discard`);
     expect(discarded.status).toBe(200);
     expect(discarded.body.status).toBe('discarded');

@@ -120,8 +120,9 @@ async function audit(sourceId: string, accepted: string[], subscriptions: { id: 
   const sinkOf = new Map(subscriptions.map((s) => [s.id, s.sink]));
   const notDeliveredInTemporal: string[] = [];
   for (const d of rows) {
-    const state = await stack!.temporal.workflow.getHandle(d.workflowId).result().catch((error: unknown) => ({ status: String(error) }));
-    if ((state as { status: string }).status !== 'delivered') notDeliveredInTemporal.push(d.workflowId);
+    const state = await stack!.temporal.workflow.getHandle(d.workflowId).result().catch(() => undefined);
+    const lane = state?.lanes.find((l: { deliveryId: string }) => l.deliveryId === d.id);
+    if (lane?.status !== 'delivered') notDeliveredInTemporal.push(`${d.workflowId} (${d.id})`);
   }
   const missingAttemptRows = rows
     .map((d) => ({ deliveryId: d.id, eventId: d.eventId, requests: sinkOf.get(d.subscriptionId)!.byMessage(d.eventId).length, rows: attemptRows.get(d.id) ?? 0 }))

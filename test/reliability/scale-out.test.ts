@@ -113,10 +113,10 @@ describe('two API processes and two worker processes on one Temporal and one Pos
       expect(eventIds.filter((id) => !ids.has(id))).toEqual([]);
     }
 
-    // Temporal: exactly one event workflow per key (and one delivery workflow per event × subscriber), once visibility settles.
+    // Temporal: exactly one event workflow per key, each delivering to every subscriber as its lanes, once visibility settles.
     const query = (type: string) => `HookflowSource = "${source.id}" AND WorkflowType = "${type}"`;
-    await waitFor(async () => (await stack.temporal.workflow.count(query('deliveryWorkflow'))).count === eventIds.length * sinks.length, {
-      timeoutMs: 20_000, intervalMs: 500, what: 'visibility to list every delivery workflow',
+    await waitFor(async () => (await stack.temporal.workflow.count(`${query('eventWorkflow')} AND HookflowStatus = "delivered"`)).count === eventIds.length, {
+      timeoutMs: 20_000, intervalMs: 500, what: 'visibility to list every event workflow as delivered',
     });
     const eventWorkflows: string[] = [];
     for await (const execution of stack.temporal.workflow.list({ query: query('eventWorkflow') })) eventWorkflows.push(execution.workflowId);
@@ -150,10 +150,10 @@ describe('two API processes and two worker processes on one Temporal and one Pos
     }
 
     // Both workers did work before the kill: the histories of first-half deliveries name both identities.
-    const firstHalf = accepted.filter((a) => !a.sentAfterKill).map((a) => a.answers[0]!.eventId);
+    const firstHalf = accepted.filter((a) => !a.sentAfterKill).map((a) => a.key);
     const identities = new Map<string, number>();
-    for (const eventId of firstHalf) {
-      const history = await stack.temporal.workflow.getHandle(workflowIds.delivery(eventId, subscriptions[0]!.id)).fetchHistory();
+    for (const key of firstHalf) {
+      const history = await stack.temporal.workflow.getHandle(workflowIds.event(source.id, key)).fetchHistory();
       for (const identity of new Set(identitiesIn(history))) identities.set(identity, (identities.get(identity) ?? 0) + 1);
     }
     const pidOf = (identity: string) => Number(identity.split('@')[0]);

@@ -44,3 +44,21 @@ export const replayBodySchema = z.object({ reason: z.string().max(500).optional(
 
 export type DeadLetterView = z.infer<typeof deadLetterSchema>;
 export type EventDetail = z.infer<typeof eventDetailSchema>;
+
+export const redeliverBodySchema = z
+  .object({
+    subscriptionIds: z.array(z.string().min(1).max(100)).max(1_000).optional().openapi({ description: 'Only these subscriptions (default: every subscription the event was routed to).' }),
+    reason: z.string().max(500).optional(),
+  })
+  .strict()
+  .openapi('RedeliverRequest');
+
+export const redeliverResultSchema = z
+  .object({
+    eventId: z.string(),
+    deliveries: z.array(z.object({
+      subscriptionId: z.string(), deliveryId: z.string(), workflowId: z.string(),
+      outcome: z.enum(['replayed', 'redelivered', 'in_progress']).openapi({ description: '`replayed`: its open dead letter was replayed; `redelivered`: sent again with the same webhook-id; `in_progress`: still being delivered, left alone.' }),
+    })),
+  })
+  .openapi('RedeliverResult');

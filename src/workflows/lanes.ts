@@ -1,0 +1,198 @@
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, sleep } from '@temporalio/workflow';
+import type { HookflowActivities } from '../activities/index.js';
+import { deadLetterReasonFor } from '../delivery/outcome.js';
+import { OPERATIONAL_PREFIX } from '../delivery/subscription-matching.js';
+import { requestTargets, type OperatorDecision } from './operator-control.js';
+import { activityOptions } from './retry.js';
+import type { DeliveryAttemptResult, LaneEvent, LaneState, OperatorRequest, RoutedDelivery, WorkflowPolicies } from './types.js';
+
+/** A lane and what only the workflow needs to know about it. */
+interface Lane {
+  route: RoutedDelivery;
+  state: LaneState;
+  /** Operator decisions not yet acted on (only taken while the lane is dead-lettered). */
+  mailbox: OperatorDecision[];
+  /** From the moment a dead letter is being written until a decision is taken. */
+  awaitingOperator: boolean;
+  running: boolean;
+}
+
+/** How a lane begins: a first delivery, a replay/resend of an existing delivery. */
+export type LaneStart = 'deliver' | 'resend';
+
+export interface LaneSetOptions {
+  event: LaneEvent;
+  policies: WorkflowPolicies;
+  /** Called whenever a lane changes status, so the workflow can update its search attributes. */
+  onChange: () => void;
+}
+
+/** The host of a URL, for activity summaries (no `URL` parsing needed in the sandbox). */
+function hostOf(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url)?.[1] ?? url;
+}
+
+/**
+ * The delivery lanes of one workflow (SPEC §5.2): each runs `deliverWebhook` under the delivery
+ * policy, dead-letters on its own and waits for `replay`/`discard` without holding up the others.
+ */
+export class LaneSet {
+  private readonly lanes: Lane[] = [];
+  private failure: unknown;
+  private readonly options: ReturnType<typeof activityOptions>;
+  private readonly bookkeeping: ReturnType<typeof proxyActivities<HookflowActivities>>;
+  // Operational events about operational events would let two failing operator endpoints ping-pong.
+  private readonly reportsOperationalEvents: boolean;
+
+  constructor(private readonly settings: LaneSetOptions) {
+    this.options = activityOptions(settings.policies);
+    this.bookkeeping = proxyActivities<HookflowActivities>(this.options.bookkeeping);
+    this.reportsOperationalEvents = !settings.event.eventType.startsWith(OPERATIONAL_PREFIX);
+  }
+
+  /** Every lane's state, in routing order (the `state` query's `lanes`). */
+  get states(): LaneState[] {
+    return this.lanes.map((lane) => lane.state);
+  }
+
+  /** Adds a lane and starts it. */
+  start(route: RoutedDelivery, how: LaneStart = 'deliver', reason?: string): void {
+    const lane: Lane = {
+      route, mailbox: [], awaitingOperator: false, running: false,
+      state: {
+        subscriptionId: route.subscriptionId, deliveryId: route.deliveryId, status: how === 'resend' ? 'replaying' : 'delivering',
+        attempts: 0, lastError: null, deadLetterId: null, replayCount: 0, settled: false,
+      },
+    };
+    this.lanes.push(lane);
+    this.run(lane, how === 'resend' ? { kind: 'replay', reason } : undefined);
+  }
+
+  /** Hands an operator's decision to every dead-lettered lane it targets; returns how many took it. */
+  decide(decision: OperatorDecision, request: OperatorRequest): number {
+    let taken = 0;
+    for (const lane of this.lanes) {
+      if (!lane.awaitingOperator || !requestTargets(request, lane.route)) continue;
+      lane.mailbox.push(decision);
+      taken++;
+      // A lane whose replay window closed while the workflow still runs comes back for it.
+      if (!lane.running) this.run(lane);
+    }
+    return taken;
+  }
+
+  /** Resolves when every lane is settled and none has a decision waiting; rethrows a lane's workflow error. */
+  async settled(): Promise<void> {
+    await condition(() => this.failure !== undefined || this.lanes.every((lane) => !lane.running));
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private run(lane: Lane, first?: OperatorDecision): void {
+    lane.running = true;
+    lane.state.settled = false;
+    this.laneLoop(lane, first).then(
+      () => {
+        lane.running = false;
+        lane.state.settled = true;
+        this.settings.onChange();
+      },
+      (error: unknown) => {
+        this.failure = error;
+      },
+    );
+  }
+
+  /** delivering → delivered | dead_lettered → (replay → delivering…) | discarded | window closed. */
+  private async laneLoop(lane: Lane, first?: OperatorDecision): Promise<void> {
+    let decision = first ?? lane.mailbox.splice(0)[0];
+    for (;;) {
+      if (decision?.kind === 'discard') {
+        await this.bookkeeping.markDiscarded({ deliveryId: lane.route.deliveryId, eventId: this.settings.event.eventId });
+        lane.awaitingOperator = false;
+        this.setStatus(lane, 'discarded');
+        return;
+      }
+      if (decision?.kind === 'replay') {
+        const { replayCount } = await this.bookkeeping.markReplaying({ deliveryId: lane.route.deliveryId, eventId: this.settings.event.eventId, reason: decision.reason });
+        lane.awaitingOperator = false;
+        lane.state.replayCount = replayCount;
+        this.setStatus(lane, 'replaying');
+      }
+      if (decision !== undefined || lane.state.status === 'delivering') {
+        if (await this.deliverOrDeadLetter(lane)) return;
+      }
+      const decided = await condition(() => lane.mailbox.length > 0, this.settings.policies.deadLetterReplayWindowMs);
+      // The replay window closed: the dead letter stays open; a later replay runs a redelivery workflow.
+      if (!decided) return;
+      decision = lane.mailbox.splice(0)[0];
+    }
+  }
+
+  /** One delivery under the retry budget; true when delivered, false when it was dead-lettered. */
+  private async deliverOrDeadLetter(lane: Lane): Promise<boolean> {
+    const { event } = this.settings;
+    try {
+      const result = await this.deliverWithinBudget(lane);
+      lane.state.attempts = result.attempts;
+      lane.state.lastError = null;
+      this.setStatus(lane, 'delivered');
+      if (lane.state.replayCount > 0 && this.reportsOperationalEvents) {
+        await this.bookkeeping.emitOperationalEventActivity({
+          type: 'hookflow.delivery.recovered', key: `${lane.route.deliveryId}:${lane.state.replayCount}`,
+          data: {
+            subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, eventId: event.eventId, eventType: event.eventType,
+            attempts: lane.state.attempts, replayCount: lane.state.replayCount,
+          },
+        });
+      }
+      return true;
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const cause = error.cause;
+      const reason = deadLetterReasonFor(cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined);
+      lane.state.lastError = cause?.message ?? error.message;
+      // From here on a replay or discard may arrive (the dead letter becomes visible inside the activity).
+      lane.awaitingOperator = true;
+      const deadLetter = await this.bookkeeping.recordDeadLetter({
+        stage: 'delivery', eventId: event.eventId, sourceId: event.sourceId, deliveryId: lane.route.deliveryId,
+        subscriptionId: lane.route.subscriptionId, reason, lastError: lane.state.lastError,
+      });
+      lane.state.deadLetterId = deadLetter.deadLetterId;
+      lane.state.attempts = deadLetter.attempts;
+      this.setStatus(lane, 'dead_lettered');
+      if (this.reportsOperationalEvents) {
+        await this.bookkeeping.emitOperationalEventActivity({
+          type: 'hookflow.delivery.dead_lettered', key: `${deadLetter.deadLetterId}:${lane.state.replayCount}`,
+          data: {
+            subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, eventId: event.eventId, eventType: event.eventType,
+            deadLetterId: deadLetter.deadLetterId, reason, lastError: lane.state.lastError, attempts: lane.state.attempts,
+          },
+        });
+      }
+      return false;
+    }
+  }
+
+  /** Runs deliverWebhook under the retry policy; rate-limit waits are timers and use up no attempt. */
+  private async deliverWithinBudget(lane: Lane): Promise<Extract<DeliveryAttemptResult, { kind: 'delivered' }>> {
+    const { event, policies } = this.settings;
+    let spent = 0;
+    for (;;) {
+      const maximumAttempts = Math.max(1, policies.deliveryRetry.maximumAttempts - spent);
+      const { deliverWebhook } = proxyActivities<HookflowActivities>({
+        ...this.options.delivery,
+        retry: { ...this.options.delivery.retry, maximumAttempts },
+        summary: `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`,
+      });
+      const result = await deliverWebhook({ ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts });
+      if (result.kind === 'delivered') return result;
+      spent += result.temporalAttempt - 1;
+      await sleep(result.waitMs);
+    }
+  }
+
+  private setStatus(lane: Lane, status: LaneState['status']): void {
+    lane.state.status = status;
+    this.settings.onChange();
+  }
+}

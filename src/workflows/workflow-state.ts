@@ -1,0 +1,98 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { searchAttributes } from '../temporal/search-attributes.js';
+import type { LaneEvent, LaneState, WorkflowState, WorkflowStatus } from './types.js';
+
+/**
+ * Temporal refuses a search-attribute value over 2 KiB (`limit.searchAttributesSizeOfValue`) and
+ * fails the workflow task: keyword lists keep the ids that fit, in order, with room to spare.
+ */
+export const KEYWORD_LIST_MAX_BYTES = 1_800;
+
+/** The leading values of a keyword list that fit Temporal's per-value size limit. */
+export function fitKeywordList(values: string[], maxBytes = KEYWORD_LIST_MAX_BYTES): string[] {
+  const kept: string[] = [];
+  let bytes = 2;
+  for (const value of values) {
+    bytes += value.length + 3;
+    if (bytes > maxBytes) break;
+    kept.push(value);
+  }
+  return kept;
+}
+
+/** A fresh `state` for a workflow that begins in `status`. */
+export function initialState(status: WorkflowStatus): WorkflowState {
+  return { status, attempts: 0, lastError: null, deadLetterId: null, replayCount: 0, lanes: [], fanoutWorkflowIds: [] };
+}
+
+/**
+ * The event-level status from its lanes and its finished fan-out children (SPEC §5.4):
+ * `dead_lettered` while some lane is, `delivering` while any lane or child runs, then
+ * `delivered` when every lane was, else `discarded`.
+ */
+export function statusOfLanes(lanes: LaneState[], children: { status: WorkflowStatus }[], childrenRunning: number): WorkflowStatus {
+  const statuses = [...lanes.map((lane) => lane.status), ...children.map((child) => child.status)];
+  if (statuses.includes('dead_lettered')) return 'dead_lettered';
+  if (childrenRunning > 0 || lanes.some((lane) => !lane.settled)) return 'delivering';
+  return statuses.every((status) => status === 'delivered') ? 'delivered' : 'discarded';
+}
+
+/**
+ * Keeps a workflow's `state` and its search attributes in step, upserting only values that
+ * changed: search attributes follow state changes, never individual attempts.
+ */
+export class StatePublisher {
+  private readonly published = new Map<string, string>();
+
+  constructor(readonly state: WorkflowState) {}
+
+  /** The identity of the event this workflow works for, plus its status; set in the first workflow task. */
+  identify(event: LaneEvent, extra: { idempotencyKey?: string; subscriptionIds?: string[] } = {}): void {
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: searchAttributes.source, value: event.sourceId },
+      { key: searchAttributes.eventType, value: event.eventType },
+      { key: searchAttributes.eventId, value: event.eventId },
+    ];
+    if (extra.idempotencyKey !== undefined) pairs.push({ key: searchAttributes.idempotencyKey, value: extra.idempotencyKey });
+    if (extra.subscriptionIds) pairs.push({ key: searchAttributes.subscriptionIds, value: fitKeywordList(extra.subscriptionIds) });
+    this.upsertChanged([...pairs, { key: searchAttributes.status, value: this.state.status }]);
+  }
+
+  /** Records the subscriptions an event was routed to. */
+  routed(subscriptionIds: string[]): void {
+    this.upsertChanged([{ key: searchAttributes.subscriptionIds, value: fitKeywordList(subscriptionIds) }]);
+  }
+
+  /** Sets a status that does not come from lanes (processing, dead-lettered processing, duplicate, skipped…). */
+  setStatus(status: WorkflowStatus): void {
+    this.state.status = status;
+    this.upsertChanged([{ key: searchAttributes.status, value: status }]);
+  }
+
+  /** Recomputes status, attempts and dead-lettered subscriptions from the lanes (and finished children). */
+  refreshFromLanes(lanes: LaneState[], children: WorkflowState[] = [], childrenRunning = 0): void {
+    this.state.lanes = lanes;
+    this.state.status = statusOfLanes(lanes, children, childrenRunning);
+    this.state.attempts = [...lanes.filter((lane) => lane.settled), ...children].reduce((sum, item) => sum + item.attempts, 0);
+    const deadLettered = lanes.filter((lane) => lane.status === 'dead_lettered').map((lane) => lane.subscriptionId);
+    this.upsertChanged([
+      { key: searchAttributes.status, value: this.state.status },
+      { key: searchAttributes.attempts, value: this.state.attempts },
+      // An empty list unsets the attribute, so `HookflowDeadLettered = "sub_…"` stops matching.
+      { key: searchAttributes.deadLettered, value: deadLettered.length ? fitKeywordList([...new Set(deadLettered)]) : null },
+    ]);
+  }
+
+  private upsertChanged(pairs: SearchAttributeUpdatePair[]): void {
+    const changed = pairs.filter((pair) => {
+      const value = JSON.stringify(pair.value);
+      if (this.published.get(pair.key.name) === value) return false;
+      // An attribute that was never set needs no unsetting.
+      if (!this.published.has(pair.key.name) && pair.value === null) return false;
+      this.published.set(pair.key.name, value);
+      return true;
+    });
+    if (changed.length > 0) upsertSearchAttributes(changed);
+  }
+}
