@@ -21,6 +21,21 @@ export interface LoadResult {
   answers: { status: number; body: string }[];
 }
 
+/** One POST of `request` through `agent`; resolves with the status and body text (rejects after `timeoutMs` idle, when given). */
+export function postRequest(url: URL, agent: http.Agent, request: LoadRequest, timeoutMs?: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: request.path, method: 'POST', agent, ...(timeoutMs ? { timeout: timeoutMs } : {}), headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(request.body);
+  });
+}
+
 /** Sends `requests` over keep-alive connections with at most `concurrency` in flight; latencies in an HDR histogram. */
 export async function runHttpLoad(baseUrl: string, requests: LoadRequest[], concurrency: number): Promise<LoadResult> {
   const url = new URL(baseUrl);
@@ -30,17 +45,7 @@ export async function runHttpLoad(baseUrl: string, requests: LoadRequest[], conc
   const answers: { status: number; body: string }[] = new Array(requests.length);
   let errors = 0;
   let next = 0;
-  const send = (request: LoadRequest) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: request.path, method: 'POST', agent, headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(request.body);
-    });
+  const send = (request: LoadRequest) => postRequest(url, agent, request);
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < requests.length) {

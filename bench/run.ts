@@ -1,8 +1,6 @@
 // `npm run bench [-- --quick]`: ingest and end-to-end benchmarks on a stack of their own (loopback only).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,35 +9,33 @@ import { loadConfig } from '../src/config.js';
 import { startInfrastructure } from '../src/dev-stack.js';
 import { freePort } from '../src/net/free-port.js';
 import { signPartnerRequest } from '../src/ingress/sign-request.js';
+import { historyEventsPerDelivery } from './baselines/history.js';
+import { runDeliveryBaselines } from './baselines/suite.js';
 import { runHttpLoad, type LoadRequest } from './http-load.js';
+import { runOpenLoopLoad } from './open-loop.js';
 import { cpuSeconds, sampleRss } from './rss.js';
+import { spawnTs } from './spawn-ts.js';
+import { startSubscriber, type Subscriber } from './subscriber.js';
+import { waitForDeliveries } from './wait-deliveries.js';
 
 const quick = process.argv.includes('--quick');
 const option = (name: string) => {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? Number(process.argv[at + 1]) : undefined;
 };
-const sizes = { ingress: option('requests') ?? (quick ? 1_000 : 5_000), e2e: option('events') ?? (quick ? 1_000 : 10_000), concurrency: option('concurrency') ?? 100 };
+const sizes = {
+  ingress: option('requests') ?? (quick ? 1_000 : 5_000), e2e: option('events') ?? (quick ? 1_000 : 10_000), concurrency: option('concurrency') ?? 100,
+  openLoopSeconds: option('open-loop-seconds') ?? (quick ? 10 : 30),
+};
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-function spawnTs(file: string, env: NodeJS.ProcessEnv, readyLine: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${root}${file}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} not ready in 90 s`)), 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(readyLine)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
+/** How many distinct events `signedRequests` makes out of `count` requests. */
+const uniqueOf = (count: number) => Math.round(count * 0.9);
 
 /** Requests for one source: `unique` signed events plus exact repeats of 10% of them, shuffled in. */
 function signedRequests(sourceId: string, secret: string, count: number, tag: string): { requests: LoadRequest[]; unique: number } {
-  const unique = Math.round(count * 0.9);
+  const unique = uniqueOf(count);
   const requests: LoadRequest[] = [];
   for (let i = 0; i < unique; i++) {
     const id = `msg_${tag}_${i}`;
@@ -53,35 +49,21 @@ function signedRequests(sourceId: string, secret: string, count: number, tag: st
   return { requests, unique };
 }
 
+/** `count` distinct signed requests (the duplicates `signedRequests` shuffles in are left out). */
+function uniqueSignedRequests(sourceId: string, secret: string, count: number, tag: string): LoadRequest[] {
+  const byId = new Map<string, LoadRequest>();
+  for (const request of signedRequests(sourceId, secret, Math.ceil(count / 0.9) + 1, tag).requests) {
+    if (!byId.has(request.headers['webhook-id']!)) byId.set(request.headers['webhook-id']!, request);
+  }
+  return [...byId.values()].slice(0, count);
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
 async function api<T>(baseUrl: string, key: string, path: string, body: unknown): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-/** A subscriber that records each message id answered 2xx; `failFirst` answers 503 to the first try of ~5% of ids. */
-function startSubscriber(failFirst: boolean): Promise<{ server: Server; url: string; delivered: Map<string, number>; failed: number }> {
-  const delivered = new Map<string, number>();
-  const seen = new Set<string>();
-  const state = { failed: 0 };
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const id = String(req.headers['webhook-id']);
-      const first = !seen.has(id);
-      seen.add(id);
-      if (failFirst && first && parseInt(id.slice(-6), 32) % 20 === 0) {
-        state.failed++;
-        res.writeHead(503).end();
-        return;
-      }
-      delivered.set(id, (delivered.get(id) ?? 0) + 1);
-      res.writeHead(200).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, delivered, get failed() { return state.failed; },
-  })));
 }
 
 async function main(): Promise<void> {
@@ -100,7 +82,7 @@ async function main(): Promise<void> {
     REQUIRE_HTTPS: 'false', WORKER_METRICS_PORT: '0', DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_MAX_INTERVAL: '5s',
   };
   const children: ChildProcess[] = [];
-  const subscribers: Server[] = [];
+  const subscribers: Subscriber[] = [];
   try {
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
     // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
@@ -143,6 +125,12 @@ async function main(): Promise<void> {
     const baselineTemporalServerCpuPct = Math.round(((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100);
     const baselineTemporalStartsPerSec = sizes.ingress / baselineSeconds;
 
+    // Open loop: a fixed arrival rate at half the bare-start capacity, latency from each scheduled send.
+    const openLoopRate = baselineTemporalStartsPerSec / 2;
+    say(`ingress: open loop at ${Math.round(openLoopRate)}/s for ${sizes.openLoopSeconds} s…`);
+    const openLoopSet = uniqueSignedRequests('bench-ingress', secret, Math.round(openLoopRate * sizes.openLoopSeconds), 'open');
+    const openLoop = await runOpenLoopLoad(baseUrl, openLoopSet, openLoopRate, sizes.openLoopSeconds);
+
     say('ingress: no-op Hono route…');
     const noopPort = await freePort();
     const noop = await spawnTs('bench/noop-server.ts', { ...process.env, PORT: String(noopPort) }, 'listening');
@@ -154,6 +142,12 @@ async function main(): Promise<void> {
     ingressApi.kill('SIGTERM');
     await new Promise((resolve) => ingressApi.once('exit', resolve));
     ingressApiRss.stop();
+    // Bare Temporal delivery shapes first: as many deliveries as Hookflow's e2e makes (its duplicates deliver nothing).
+    say(`e2e baselines: bare Temporal deliveries, ${uniqueOf(sizes.e2e)} events × 2 subscribers…`);
+    const baselines = await runDeliveryBaselines({
+      client, temporalAddress: infra.temporalAddress, temporalPid: infra.temporalPid, events: uniqueOf(sizes.e2e), concurrency: sizes.concurrency, log: say,
+      track: (child) => children.push(child),
+    });
     const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
     children.push(worker);
     const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
@@ -162,7 +156,7 @@ async function main(): Promise<void> {
     const workerRss = sampleRss(worker.pid!);
     say('e2e: fan-out to 2 subscribers, one failing 5% of first attempts…');
     const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
-    subscribers.push(steady.server, flaky.server);
+    subscribers.push(steady, flaky);
     const e2eSecret = `whsec_${randomBytes(24).toString('base64')}`;
     await api(baseUrl, key, '/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret: e2eSecret });
     for (const sub of [steady, flaky]) await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
@@ -170,33 +164,16 @@ async function main(): Promise<void> {
     const cpuBefore = { temporal: cpuSeconds(infra.temporalPid), worker: cpuSeconds(worker.pid), api: cpuSeconds(apiProcess.pid), bench: process.cpuUsage() };
     const e2eStart = performance.now();
     const sent = await runHttpLoad(baseUrl, e2eSet.requests, sizes.concurrency);
-    const acceptedIds = new Set(sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body).eventId as string));
+    const acceptedAnswers = sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
+    const acceptedIds = new Set(acceptedAnswers.map((a) => a.eventId));
     const duplicateAcks = sent.answers.filter((a) => a.status === 200).length;
     const expected = acceptedIds.size * 2;
     // Wait until every delivery is confirmed; give up only when nothing has progressed for 90 s
     // (or after 40 min): what is still missing then is reported as lost.
     const confirmed = () => [...acceptedIds].filter((id) => steady.delivered.has(id)).length + [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
-    const hardDeadline = Date.now() + 40 * 60_000;
-    let lastCount = -1;
-    let lastProgress = Date.now();
-    let lastProgressAt = performance.now();
-    let lastReport = Date.now();
-    let done = 0;
-    while ((done = confirmed()) < expected && Date.now() < hardDeadline && Date.now() - lastProgress < 90_000) {
-      if (done !== lastCount) {
-        lastCount = done;
-        lastProgress = Date.now();
-        lastProgressAt = performance.now();
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      if (Date.now() - lastReport > 30_000) {
-        say(`  e2e: ${done}/${expected} deliveries confirmed`);
-        lastReport = Date.now();
-      }
-    }
-    // The moment of the last confirmation (not when the wait gave up).
-    const confirmedAt = confirmed() === lastCount ? lastProgressAt : performance.now();
-    const e2eSeconds = (confirmedAt - e2eStart) / 1000;
+    await waitForDeliveries(confirmed, expected, { log: say, label: 'e2e' });
+    // The moment of the last 2xx a subscriber answered (not when the wait gave up).
+    const e2eSeconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, e2eStart + 1) - e2eStart) / 1000;
     const benchCpu = process.cpuUsage(cpuBefore.bench);
     // Where the two cores went during e2e: the component near one full core is the bound.
     const cpuShare = (seconds: number) => Math.round((seconds / e2eSeconds) * 100);
@@ -208,6 +185,11 @@ async function main(): Promise<void> {
     };
     const delivered = confirmed();
     const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
+    // Temporal cost on the happy path: event workflows (and any children) of events whose first attempts all succeeded.
+    const happyWorkflowIds = acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);
+    const hookflowHistory = await historyEventsPerDelivery(client, happyWorkflowIds, 2);
+    const deliveriesPerSec = delivered / e2eSeconds;
+    const bestBaseline = Math.max(baselines.flat.deliveriesPerSec, baselines.child.deliveriesPerSec, baselines.localFirst.deliveriesPerSec);
 
     const results = {
       date: new Date().toISOString(),
@@ -220,11 +202,21 @@ async function main(): Promise<void> {
         overheadRatio: Math.round((ingress.perSecond / baselineTemporalStartsPerSec) * 100) / 100,
         cpuPercentOfOneCore: ingressCpu,
         baselineTemporalServerCpuPct,
+        openLoop,
       },
       e2e: {
         events: e2eSet.requests.length, uniqueEvents: e2eSet.unique, duplicatesInjected: e2eSet.requests.length - e2eSet.unique, accepted: acceptedIds.size, duplicateAcks,
         delivered, expectedDeliveries: expected, lost: expected - delivered, processedTwice: Math.max(0, acceptedIds.size - e2eSet.unique),
-        duplicateDeliveries, firstAttempt503s: flaky.failed, seconds: Math.round(e2eSeconds * 10) / 10, deliveriesPerSec: Math.round(delivered / e2eSeconds),
+        duplicateDeliveries, firstAttempt503s: flaky.failed, seconds: Math.round(e2eSeconds * 10) / 10, deliveriesPerSec: Math.round(deliveriesPerSec),
+        baselineFlatDeliveriesPerSec: baselines.flat.deliveriesPerSec, baselineChildDeliveriesPerSec: baselines.child.deliveriesPerSec,
+        baselineLocalFirstDeliveriesPerSec: baselines.localFirst.deliveriesPerSec,
+        e2eRatio: round2(deliveriesPerSec / baselines.flat.deliveriesPerSec), e2eRatioBest: round2(deliveriesPerSec / bestBaseline),
+        historyEventsPerDelivery: Math.round(hookflowHistory * 10) / 10,
+        baselineFlatHistoryEventsPerDelivery: baselines.flat.historyEventsPerDelivery, baselineChildHistoryEventsPerDelivery: baselines.child.historyEventsPerDelivery,
+        baselineLocalFirstHistoryEventsPerDelivery: baselines.localFirst.historyEventsPerDelivery,
+        historyRatio: round2(hookflowHistory / baselines.flat.historyEventsPerDelivery),
+        baselineCpuPercentOfOneCore: { flat: baselines.flat.cpuPercentOfOneCore, child: baselines.child.cpuPercentOfOneCore, localFirst: baselines.localFirst.cpuPercentOfOneCore },
+        baselineRuns: Object.fromEntries(Object.values(baselines).map((b) => [b.shape, { events: b.events, delivered: b.delivered, expected: b.expected, lost: b.lost, firstAttempt503s: b.firstAttempt503s, seconds: b.seconds }])),
         ingestPerSec: Math.round(sent.perSecond), apiPeakRssMb: Math.max(apiRss.stop(), ingressApiRss.stop()), workerPeakRssMb: workerRss.stop(), cpuPercentOfOneCore: e2eCpu,
       },
       durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -232,13 +224,16 @@ async function main(): Promise<void> {
     mkdirSync(`${root}bench/results`, { recursive: true });
     writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
     say(`ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}; CPU % of one core ${JSON.stringify(ingressCpu)}, baseline temporal ${results.ingress.baselineTemporalServerCpuPct}%`);
+    say(`ingress open loop: ${openLoop.sent} requests at ${openLoop.ratePerSec}/s for ${openLoop.seconds} s, p50 ${openLoop.p50Ms} ms, p95 ${openLoop.p95Ms} ms, p99 ${openLoop.p99Ms} ms, max ${openLoop.maxMs} ms; statuses ${JSON.stringify(openLoop.statuses)}, errors ${openLoop.errors}`);
     say(`e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(e2eCpu)}`);
+    say(`e2e vs bare Temporal: flat ${results.e2e.baselineFlatDeliveriesPerSec}/s, child ${results.e2e.baselineChildDeliveriesPerSec}/s, localFirst ${results.e2e.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${results.e2e.e2eRatio}, e2eRatioBest ${results.e2e.e2eRatioBest}; CPU % of one core ${JSON.stringify(results.e2e.baselineCpuPercentOfOneCore)}`);
+    say(`history events/delivery: hookflow ${results.e2e.historyEventsPerDelivery}, flat ${results.e2e.baselineFlatHistoryEventsPerDelivery}, child ${results.e2e.baselineChildHistoryEventsPerDelivery}, localFirst ${results.e2e.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${results.e2e.historyRatio}`);
     say(`written to bench/results/latest.json (${results.durationSeconds} s)`);
     await connection.close();
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1_500));
-    for (const server of subscribers) server.close();
+    for (const subscriber of subscribers) subscriber.close();
     await infra.stop();
   }
 }

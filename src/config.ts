@@ -63,6 +63,7 @@ export const configSchema = z
     REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
     FANOUT_INLINE_MAX: int(100, 1),
+    DELIVERY_FIRST_ATTEMPT_LOCAL: bool(true),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
     // Port of the worker's Prometheus endpoint; 0 turns it off.
     WORKER_METRICS_PORT: int(9464, 0),

@@ -82,7 +82,9 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, config.DELIVERY_RETRY_MAX_INTERVAL);
         const temporalAttempt = Context.current().info.attempt;
         if (temporalAttempt < input.maximumAttempts) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
-        throw ApplicationFailure.create({ message: error ?? 'delivery failed', type: deliveryFailureTypes.retryable, nextRetryDelay: delay, details: [{ attempts }] });
+        // The delay travels in the details too: a lane whose first attempt ran as a local activity
+        // schedules the next one itself (Temporal does not hand nextRetryDelay back to workflow code).
+        throw ApplicationFailure.create({ message: error ?? 'delivery failed', type: deliveryFailureTypes.retryable, nextRetryDelay: delay, details: [{ attempts, retryAfterMs: delay ?? null }] });
       }
       case 'rejected':
         throw ApplicationFailure.nonRetryable(`${error}: the endpoint rejected the message`, deliveryFailureTypes.rejected, { attempts });

@@ -15,6 +15,8 @@ export interface WorkflowPolicies {
   /** Per-attempt HTTP timeout; the activity's start-to-close adds headroom for bookkeeping. */
   deliveryTimeoutMs: number;
   deadLetterReplayWindowMs: number;
+  /** Whether a lane's first attempt runs as a local activity (DELIVERY_FIRST_ATTEMPT_LOCAL). */
+  firstAttemptLocal: boolean;
   /** Lanes one workflow runs itself; more are split into `fanout:` children of at most this many. */
   fanoutInlineMax: number;
 }
@@ -37,5 +39,6 @@ export function buildPolicies(config: Config): WorkflowPolicies {
     deliveryTimeoutMs: config.DELIVERY_TIMEOUT_MS,
     deadLetterReplayWindowMs: config.DEAD_LETTER_REPLAY_WINDOW,
     fanoutInlineMax: config.FANOUT_INLINE_MAX,
+    firstAttemptLocal: config.DELIVERY_FIRST_ATTEMPT_LOCAL,
   };
 }

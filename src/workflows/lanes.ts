@@ -1,6 +1,6 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { HookflowActivities } from '../activities/index.js';
-import { deadLetterReasonFor } from '../delivery/outcome.js';
+import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../delivery/outcome.js';
 import { OPERATIONAL_PREFIX } from '../delivery/subscription-matching.js';
 import { requestTargets, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
@@ -25,6 +25,16 @@ export interface LaneSetOptions {
   policies: WorkflowPolicies;
   /** Called whenever a lane changes status, so the workflow can update its search attributes. */
   onChange: () => void;
+}
+
+/**
+ * The ApplicationFailure a delivery ended with: regular activities wrap it in an ActivityFailure,
+ * a local activity that is not retried may surface it directly. Undefined for anything else.
+ */
+function deliveryFailure(error: unknown): { failure: ApplicationFailure | undefined; message: string } | undefined {
+  if (error instanceof ApplicationFailure) return { failure: error, message: error.message };
+  if (!(error instanceof ActivityFailure)) return undefined;
+  return { failure: error.cause instanceof ApplicationFailure ? error.cause : undefined, message: error.cause?.message ?? error.message };
 }
 
 /** The host of a URL, for activity summaries (no `URL` parsing needed in the sandbox). */
@@ -147,10 +157,10 @@ export class LaneSet {
       }
       return true;
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      const cause = error.cause;
-      const reason = deadLetterReasonFor(cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined);
-      lane.state.lastError = cause?.message ?? error.message;
+      const ended = deliveryFailure(error);
+      if (!ended) throw error;
+      const reason = deadLetterReasonFor(ended.failure?.type ?? undefined);
+      lane.state.lastError = ended.message;
       // From here on a replay or discard may arrive (the dead letter becomes visible inside the activity).
       lane.awaitingOperator = true;
       const deadLetter = await this.bookkeeping.recordDeadLetter({
@@ -173,18 +183,42 @@ export class LaneSet {
     }
   }
 
-  /** Runs deliverWebhook under the retry policy; rate-limit waits are timers and use up no attempt. */
+  /**
+   * Runs deliverWebhook under the retry policy; rate-limit waits are timers and use up no attempt.
+   * With `firstAttemptLocal`, the first attempt runs as a local activity inside the workflow task
+   * (one round trip through Temporal less per delivery); its retries are regular activities, so a
+   * retrying delivery shows in the UI's pending-activity panel as usual.
+   */
   private async deliverWithinBudget(lane: Lane): Promise<Extract<DeliveryAttemptResult, { kind: 'delivered' }>> {
     const { event, policies } = this.settings;
+    const retry = policies.deliveryRetry;
+    const summary = `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`;
+    const attempt = (maximumAttempts: number) => ({ ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts });
     let spent = 0;
+    if (policies.firstAttemptLocal) {
+      const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({ ...this.options.delivery, retry: { ...this.options.delivery.retry, maximumAttempts: 1 }, summary });
+      try {
+        const result = await deliverWebhook(attempt(retry.maximumAttempts));
+        if (result.kind === 'delivered') return result;
+        await sleep(result.waitMs);
+      } catch (error) {
+        const ended = deliveryFailure(error);
+        const failure = ended?.failure;
+        const final = failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type as (typeof nonRetryableDeliveryTypes)[number]));
+        if (!ended || final || retry.maximumAttempts <= 1) throw error;
+        spent = 1;
+        const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: number | null } | undefined)?.retryAfterMs;
+        await sleep(retryAfterMs ?? retry.initialIntervalMs);
+      }
+    }
     for (;;) {
-      const maximumAttempts = Math.max(1, policies.deliveryRetry.maximumAttempts - spent);
+      const maximumAttempts = Math.max(1, retry.maximumAttempts - spent);
+      // After a local first attempt the backoff goes on where it stands, not from the start.
+      const initialInterval = Math.min(retry.initialIntervalMs * retry.backoffCoefficient ** spent, retry.maximumIntervalMs);
       const { deliverWebhook } = proxyActivities<HookflowActivities>({
-        ...this.options.delivery,
-        retry: { ...this.options.delivery.retry, maximumAttempts },
-        summary: `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`,
+        ...this.options.delivery, retry: { ...this.options.delivery.retry, maximumAttempts, initialInterval }, summary,
       });
-      const result = await deliverWebhook({ ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts });
+      const result = await deliverWebhook(attempt(maximumAttempts));
       if (result.kind === 'delivered') return result;
       spent += result.temporalAttempt - 1;
       await sleep(result.waitMs);

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { cpuSeconds } from '../rss.js';
+import { startSubscriber } from '../subscriber.js';
+import { waitForDeliveries } from '../wait-deliveries.js';
+import { historyEventsPerDelivery } from './history.js';
+import type { BaselineEventInput, childEventWorkflow } from './workflows.js';
+
+export type BaselineShape = 'flat' | 'child' | 'localFirst';
+
+const workflowType: Record<BaselineShape, string> = { flat: 'flatEventWorkflow', child: 'childEventWorkflow', localFirst: 'localFirstEventWorkflow' };
+
+export interface BaselineRun {
+  client: Client;
+  taskQueue: string;
+  shape: BaselineShape;
+  events: number;
+  concurrency: number;
+  temporalPid?: number | undefined;
+  workerPid?: number | undefined;
+  /** Sample histories for `historyEventsPerDelivery` (off for warm-ups). */
+  history?: boolean;
+  /** Stall timeout of the wait for deliveries (default 90 s, as in the e2e phase). */
+  stallMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface BaselineResult {
+  shape: BaselineShape;
+  events: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  firstAttempt503s: number;
+  seconds: number;
+  deliveriesPerSec: number;
+  historyEventsPerDelivery: number;
+  cpuPercentOfOneCore: { temporalServerPct: number; workerPct: number; benchAndSubscribersPct: number };
+}
+
+/** A ~300-byte JSON event like the e2e phase's. */
+function eventBody(i: number): string {
+  return JSON.stringify({ type: 'order.paid', timestamp: new Date().toISOString(), data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) } });
+}
+
+/**
+ * One bare delivery shape: starts `events` workflows (concurrency `concurrency`) fanning out to two
+ * fresh sinks (one failing ~5% of first tries) and waits until every pair is answered 2xx.
+ */
+export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineResult> {
+  const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
+  try {
+    const tag = `${run.shape}-${Date.now().toString(36)}`;
+    const events = Array.from({ length: run.events }, (_, i) => ({ eventId: `evt_${randomBytes(12).toString('hex')}`, workflowId: `baseline-${tag}-${i}`, i }));
+    const expected = events.length * 2;
+    const confirmed = () => events.reduce((n, e) => n + (steady.delivered.has(e.eventId) ? 1 : 0) + (flaky.delivered.has(e.eventId) ? 1 : 0), 0);
+    const before = { temporal: cpuSeconds(run.temporalPid), worker: cpuSeconds(run.workerPid), bench: process.cpuUsage() };
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: run.concurrency }, async () => {
+      while (next < events.length) {
+        const event = events[next++]!;
+        const input: BaselineEventInput = { eventId: event.eventId, urls: [steady.url, flaky.url], body: eventBody(event.i) };
+        await run.client.workflow.start<typeof childEventWorkflow>(workflowType[run.shape], { taskQueue: run.taskQueue, workflowId: event.workflowId, args: [input] });
+      }
+    }));
+    const delivered = await waitForDeliveries(confirmed, expected, { log: run.log, label: `baseline ${run.shape}`, ...(run.stallMs ? { stallMs: run.stallMs } : {}) });
+    const window = (performance.now() - t0) / 1000;
+    const bench = process.cpuUsage(before.bench);
+    const share = (seconds: number) => Math.round((seconds / window) * 100);
+    const cpuPercentOfOneCore = {
+      temporalServerPct: share(cpuSeconds(run.temporalPid) - before.temporal),
+      workerPct: share(cpuSeconds(run.workerPid) - before.worker),
+      benchAndSubscribersPct: share((bench.user + bench.system) / 1e6),
+    };
+    const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, t0 + 1) - t0) / 1000;
+    // Happy path only: events whose first attempts all succeeded (the steady sink never fails).
+    const happy = events.filter((e) => !flaky.failedIds.has(e.eventId)).map((e) => e.workflowId);
+    const history = run.history === false ? 0 : await historyEventsPerDelivery(run.client, happy, 2);
+    return {
+      shape: run.shape, events: events.length, expected, delivered, lost: expected - delivered, firstAttempt503s: flaky.failed,
+      seconds: Math.round(seconds * 10) / 10, deliveriesPerSec: Math.round(delivered / seconds),
+      historyEventsPerDelivery: Math.round(history * 10) / 10, cpuPercentOfOneCore,
+    };
+  } finally {
+    steady.close();
+    flaky.close();
+  }
+}

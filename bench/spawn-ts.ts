@@ -1,0 +1,25 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Spawns `node --import tsx <repo>/<file>` and resolves once its stdout shows `readyLine` (90 s at most). */
+export function spawnTs(file: string, env: NodeJS.ProcessEnv, readyLine: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}${file}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} not ready in 90 s`));
+    }, 90_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes(readyLine)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited with ${code}`));
+    });
+  });
+}
