@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Samples a process's resident set size (VmRSS) every `intervalMs`; `stop()` returns the peak in MB. */
 export function sampleRss(pid: number, intervalMs = 250) {
@@ -35,4 +35,19 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds used so far by every process whose command name is `command` (e.g. all PostgreSQL backends). */
+export function cpuSecondsOfCommand(command: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === command) total += cpuSeconds(Number(entry));
+    } catch {
+      // the process has exited between listing and reading
+    }
+  }
+  return total;
 }

@@ -13,7 +13,7 @@ import { historyEventsPerDelivery } from './baselines/history.js';
 import { runDeliveryBaselines } from './baselines/suite.js';
 import { runHttpLoad, type LoadRequest } from './http-load.js';
 import { runOpenLoopLoad } from './open-loop.js';
-import { cpuSeconds, sampleRss } from './rss.js';
+import { cpuSeconds, cpuSecondsOfCommand, sampleRss } from './rss.js';
 import { spawnTs } from './spawn-ts.js';
 import { startSubscriber, type Subscriber } from './subscriber.js';
 import { waitForDeliveries } from './wait-deliveries.js';
@@ -148,7 +148,9 @@ async function main(): Promise<void> {
       client, temporalAddress: infra.temporalAddress, temporalPid: infra.temporalPid, events: uniqueOf(sizes.e2e), concurrency: sizes.concurrency, log: say,
       track: (child) => children.push(child),
     });
-    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
+    // `--profile-worker DIR` writes a V8 CPU profile of Hookflow's worker there (to see what bounds e2e).
+    const profileDir = process.argv.includes('--profile-worker') ? process.argv[process.argv.indexOf('--profile-worker') + 1] : undefined;
+    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     children.push(worker);
     const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
     children.push(apiProcess);
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
     await api(baseUrl, key, '/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret: e2eSecret });
     for (const sub of [steady, flaky]) await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
     const e2eSet = signedRequests('bench-e2e', e2eSecret, sizes.e2e, 'e2e');
-    const cpuBefore = { temporal: cpuSeconds(infra.temporalPid), worker: cpuSeconds(worker.pid), api: cpuSeconds(apiProcess.pid), bench: process.cpuUsage() };
+    const cpuBefore = { temporal: cpuSeconds(infra.temporalPid), worker: cpuSeconds(worker.pid), api: cpuSeconds(apiProcess.pid), postgres: cpuSecondsOfCommand('postgres'), bench: process.cpuUsage() };
     const e2eStart = performance.now();
     const sent = await runHttpLoad(baseUrl, e2eSet.requests, sizes.concurrency);
     const acceptedAnswers = sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
@@ -181,6 +183,7 @@ async function main(): Promise<void> {
       temporalServerPct: cpuShare(cpuSeconds(infra.temporalPid) - cpuBefore.temporal),
       workerPct: cpuShare(cpuSeconds(worker.pid) - cpuBefore.worker),
       apiPct: cpuShare(cpuSeconds(apiProcess.pid) - cpuBefore.api),
+      postgresPct: cpuShare(cpuSecondsOfCommand('postgres') - cpuBefore.postgres),
       benchAndSubscribersPct: cpuShare((benchCpu.user + benchCpu.system) / 1e6),
     };
     const delivered = confirmed();

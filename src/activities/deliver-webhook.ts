@@ -25,11 +25,18 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
   return async function deliverWebhook(input: DeliveryAttemptInput): Promise<DeliveryAttemptResult> {
     const log = logger.child({ traceId: input.traceId, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId });
-    const [delivery, subscription, event] = await Promise.all([
-      db.query.deliveries.findFirst({ where: eq(deliveries.id, input.deliveryId), columns: { status: true, attempts: true, lastStatusCode: true } }),
-      db.query.subscriptions.findFirst({ where: eq(subscriptions.id, input.subscriptionId) }),
-      db.query.events.findFirst({ where: eq(events.id, input.eventId), columns: { id: true, eventType: true, sourceId: true, receivedAt: true, payload: true, processedPayload: true } }),
-    ]);
+    // One round trip for everything the attempt needs (a delivery whose event was purged has no row left).
+    const [row] = await db
+      .select({
+        delivery: { status: deliveries.status, attempts: deliveries.attempts, lastStatusCode: deliveries.lastStatusCode },
+        subscription: subscriptions,
+        event: { id: events.id, eventType: events.eventType, sourceId: events.sourceId, receivedAt: events.receivedAt, payload: events.payload, processedPayload: events.processedPayload },
+      })
+      .from(deliveries)
+      .innerJoin(events, eq(events.id, deliveries.eventId))
+      .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
+      .where(eq(deliveries.id, input.deliveryId));
+    const { delivery, subscription, event } = row ?? { delivery: undefined, subscription: undefined, event: undefined };
     // A retry after a crash that followed a recorded 2xx must not deliver twice.
     if (delivery?.status === 'delivered') return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
     if (!subscription || !subscription.enabled || !event) {

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { sendRequest } from '../delivery/http-client.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
@@ -48,15 +48,14 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
     matched.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const split = matched.length > input.fanoutInlineMax;
     const laneWorkflow = (index: number) => (split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId);
-    if (matched.length > 0) {
-      await db
+    // A retried activity finds the rows its first try created: the no-op update makes RETURNING
+    // answer for existing rows too, so one statement serves both.
+    const rows = matched.length
+      ? await db
         .insert(deliveries)
         .values(matched.map((s, index) => ({ id: newId('dlv'), eventId: event.id, subscriptionId: s.id, workflowId: laneWorkflow(index) })))
-        .onConflictDoNothing();
-    }
-    // Re-read so a retried activity returns the rows the first try created.
-    const rows = matched.length
-      ? await db.select({ id: deliveries.id, subscriptionId: deliveries.subscriptionId }).from(deliveries).where(eq(deliveries.eventId, event.id))
+        .onConflictDoUpdate({ target: [deliveries.eventId, deliveries.subscriptionId], set: { eventId: sql`excluded.event_id` } })
+        .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
       : [];
     await db.update(events).set({ status: matched.length ? 'dispatched' : 'skipped' }).where(eq(events.id, event.id));
     const deliveryIds = new Map(rows.map((r) => [r.subscriptionId, r.id]));

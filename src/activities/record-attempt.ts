@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveries, deliveryAttempts, subscriptions } from '../db/schema.js';
 
@@ -15,42 +15,40 @@ export interface AttemptRecord {
 
 /**
  * Writes one `delivery_attempts` row and keeps `deliveries` and the subscription's health in step,
- * in one transaction. Returns the attempt number (attempts so far, across retries and replays).
+ * in one statement (data-modifying CTEs, so one round trip and atomic without a transaction).
+ * Returns the attempt number (attempts so far, across retries and replays).
  */
 export async function recordAttempt(db: Database, attempt: AttemptRecord): Promise<number> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(deliveries)
-      .set({
-        attempts: sql`${deliveries.attempts} + 1`,
-        status: attempt.delivered ? 'delivered' : 'retrying',
-        lastStatusCode: attempt.statusCode,
-        lastError: attempt.error,
-        lastAttemptAt: attempt.startedAt,
-        ...(attempt.delivered ? { deliveredAt: new Date() } : {}),
-      })
-      .where(eq(deliveries.id, attempt.deliveryId))
-      .returning({ attempts: deliveries.attempts });
-    const number = row?.attempts ?? 1;
-    await tx.insert(deliveryAttempts).values({
-      deliveryId: attempt.deliveryId, attempt: number, startedAt: attempt.startedAt, durationMs: attempt.durationMs,
-      statusCode: attempt.statusCode, error: attempt.error, responseExcerpt: attempt.responseExcerpt,
-    });
-    // Health bookkeeping touches the (shared, hot) subscription row only when something changes:
-    // every delivery to one endpoint updating its row would serialise them on the row lock.
-    if (attempt.delivered) {
-      await tx
-        .update(subscriptions)
-        .set({ lastDeliveredAt: sql`now()`, failureStreak: 0, failingSince: null })
-        .where(and(eq(subscriptions.id, attempt.subscriptionId), sql`(${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} < now() - interval '1 second')`));
-    } else {
-      await tx
-        .update(subscriptions)
-        .set({ failureStreak: sql`${subscriptions.failureStreak} + 1`, failingSince: sql`coalesce(${subscriptions.failingSince}, now())` })
-        .where(eq(subscriptions.id, attempt.subscriptionId));
-    }
-    return number;
-  });
+  // Health bookkeeping touches the (shared, hot) subscription row only when something changes:
+  // every delivery to one endpoint updating its row would serialise them on the row lock.
+  const health = attempt.delivered
+    ? sql`update ${subscriptions} set ${sql.identifier(subscriptions.lastDeliveredAt.name)} = now(), ${sql.identifier(subscriptions.failureStreak.name)} = 0,
+          ${sql.identifier(subscriptions.failingSince.name)} = null
+        where ${subscriptions.id} = ${attempt.subscriptionId}
+          and (${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} < now() - interval '1 second')`
+    : sql`update ${subscriptions} set ${sql.identifier(subscriptions.failureStreak.name)} = ${subscriptions.failureStreak} + 1,
+          ${sql.identifier(subscriptions.failingSince.name)} = coalesce(${subscriptions.failingSince}, now())
+        where ${subscriptions.id} = ${attempt.subscriptionId}`;
+  // drizzle has no expression for an INSERT … SELECT over an UPDATE … RETURNING: written as SQL on the schema's names.
+  const rows = await db.execute<{ attempt: number }>(sql`
+    with bumped as (
+      update ${deliveries} set
+        ${sql.identifier(deliveries.attempts.name)} = ${deliveries.attempts} + 1,
+        ${sql.identifier(deliveries.status.name)} = ${attempt.delivered ? 'delivered' : 'retrying'},
+        ${sql.identifier(deliveries.lastStatusCode.name)} = ${attempt.statusCode},
+        ${sql.identifier(deliveries.lastError.name)} = ${attempt.error},
+        ${sql.identifier(deliveries.lastAttemptAt.name)} = ${attempt.startedAt.toISOString()}::timestamptz,
+        ${sql.identifier(deliveries.deliveredAt.name)} = ${attempt.delivered ? sql`now()` : deliveries.deliveredAt}
+      where ${deliveries.id} = ${attempt.deliveryId}
+      returning ${deliveries.attempts} as attempts
+    ),
+    health as (${health} returning 1)
+    insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+    select ${attempt.deliveryId}, bumped.attempts, ${attempt.startedAt.toISOString()}::timestamptz, ${attempt.durationMs}, ${attempt.statusCode},
+      ${attempt.error}, ${attempt.responseExcerpt}
+    from bumped
+    returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt`);
+  return rows[0]?.attempt ?? 1;
 }
 
 /**

@@ -45,6 +45,11 @@ export async function startWorker(config: Config, logger: Logger, bundle?: Workf
     activities: createActivities({ config, db, logger, metrics, temporal }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    // The SDK sizes the sticky cache from the machine's memory (thousands of workflows on a large
+    // host), and every cached event workflow keeps its state until evicted. An event workflow is
+    // active for seconds; 500 covers the ones in flight at a few hundred events/s, while evicted
+    // ones (waiting on a dead letter or a long retry) are replayed from history when they wake.
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: config.SHUTDOWN_DRAIN_TIMEOUT,
   });
   const done = worker.run().finally(async () => {

@@ -44,6 +44,8 @@ export function statusOfLanes(lanes: LaneState[], children: { status: WorkflowSt
  */
 export class StatePublisher {
   private readonly published = new Map<string, string>();
+  private readonly pending = new Map<string, SearchAttributeUpdatePair>();
+  private flushQueued = false;
 
   constructor(readonly state: WorkflowState) {}
 
@@ -84,8 +86,20 @@ export class StatePublisher {
     ]);
   }
 
+  /**
+   * Queues the values that differ from what was last upserted, and upserts them once at the end
+   * of the current activation (a microtask): several lanes settling together cost one history event.
+   */
   private upsertChanged(pairs: SearchAttributeUpdatePair[]): void {
-    const changed = pairs.filter((pair) => {
+    for (const pair of pairs) this.pending.set(pair.key.name, pair);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    void Promise.resolve().then(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const changed = [...this.pending.values()].filter((pair) => {
       const value = JSON.stringify(pair.value);
       if (this.published.get(pair.key.name) === value) return false;
       // An attribute that was never set needs no unsetting.
@@ -93,6 +107,7 @@ export class StatePublisher {
       this.published.set(pair.key.name, value);
       return true;
     });
+    this.pending.clear();
     if (changed.length > 0) upsertSearchAttributes(changed);
   }
 }
