@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick]`: ingest and end-to-end benchmarks on a stack of their own (loopback only).
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -76,6 +76,10 @@ async function main(): Promise<void> {
   });
   const key = `bench-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
+  // Hookflow runs as production runs it: the `npm run build` output on plain Node, with the
+  // prebuilt workflow bundle (no tsx, no webpack at worker start).
+  say('building dist/ (npm run build)…');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const env = {
     ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress,
     TEMPORAL_TASK_QUEUE: `hookflow-bench-${Date.now().toString(36)}`, MANAGEMENT_API_KEY: key, PORT: String(port), ALLOW_PRIVATE_TARGETS: 'true',
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
   try {
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
     // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
-    const ingressApi = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `bench-unpolled-${Date.now().toString(36)}` }, '"api_listening"');
+    const ingressApi = await spawnTs('dist/workers/api.js', { ...env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `bench-unpolled-${Date.now().toString(36)}` }, '"api_listening"');
     children.push(ingressApi);
     const baseUrl = `http://127.0.0.1:${port}`;
     const ingressApiRss = sampleRss(ingressApi.pid!);
@@ -150,9 +154,9 @@ async function main(): Promise<void> {
     });
     // `--profile-worker DIR` writes a V8 CPU profile of Hookflow's worker there (to see what bounds e2e).
     const profileDir = process.argv.includes('--profile-worker') ? process.argv[process.argv.indexOf('--profile-worker') + 1] : undefined;
-    const worker = await spawnTs('workers/worker.ts', { ...env, LOG_LEVEL: 'info' }, '"worker_started"', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const worker = await spawnTs('dist/workers/worker.js', { ...env, LOG_LEVEL: 'info' }, '"worker_started"', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     children.push(worker);
-    const apiProcess = await spawnTs('workers/api.ts', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
+    const apiProcess = await spawnTs('dist/workers/api.js', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
     children.push(apiProcess);
     const apiRss = sampleRss(apiProcess.pid!);
     const workerRss = sampleRss(worker.pid!);

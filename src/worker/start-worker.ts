@@ -41,7 +41,7 @@ export async function startWorker(config: Config, logger: Logger, bundle?: Workf
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // With tracing the bundle must include the OpenTelemetry workflow interceptors: build it at start.
-    ...(tracing && !bundle ? { workflowsPath } : workflowCode(bundle)),
+    ...(tracing && !bundle ? { workflowsPath } : workflowCode(bundle, config.WORKFLOW_BUNDLE_PATH)),
     activities: createActivities({ config, db, logger, metrics, temporal }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

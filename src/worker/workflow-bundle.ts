@@ -12,12 +12,13 @@ export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${built ?
 export const prebuiltWorkflowBundlePath = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
 
 /**
- * How the worker gets its workflow code: a bundle it is handed (tests), the prebuilt bundle when
- * running from dist/ (no webpack at start, so a worker is polling in about a second), else a bundle
- * built from source at start (tsx, the dev stack).
+ * How the worker gets its workflow code: a bundle it is handed (tests), WORKFLOW_BUNDLE_PATH, the
+ * prebuilt bundle when running from dist/ (no webpack at start, so a worker is polling in about a
+ * second and does not carry webpack's memory), else a bundle built from source at start (tsx, the dev stack).
  */
-export function workflowCode(bundle?: WorkflowBundleOption): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+export function workflowCode(bundle?: WorkflowBundleOption, bundlePath?: string): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
   if (bundle) return { workflowBundle: bundle };
+  if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
   if (built && existsSync(prebuiltWorkflowBundlePath)) return { workflowBundle: { codePath: prebuiltWorkflowBundlePath } };
   return { workflowsPath };
 }
