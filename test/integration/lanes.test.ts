@@ -95,6 +95,29 @@ describe('lanes of one event workflow', () => {
   });
 });
 
+describe('what the history shows', () => {
+  it('records a first attempt that succeeds as a local-activity marker, and a retried delivery as a regular activity with its summary', async () => {
+    const source = await createCourierSource(stack);
+    const quick = await sinks.start();
+    const flaky = await sinks.start((_request, seenBefore) => ({ status: seenBefore === 0 ? 503 : 200 }));
+    const good = await subscribe(stack, quick.url, source.id);
+    const retried = await subscribe(stack, flaky.url, source.id);
+    const { eventId, workflowId } = await source.send();
+    await waitForDeliveryStatus(stack, eventId, 'delivered');
+    await stack.temporal.workflow.getHandle(workflowId).result();
+    const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhook');
+    const markers = history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    // recordEvent, processEvent and both first attempts ran inside workflow tasks; only the retry is an activity task.
+    expect(markers.length).toBe(4);
+    expect(scheduled).toHaveLength(1);
+    expect(Buffer.from(scheduled[0]!.userMetadata?.summary?.data ?? []).toString()).toContain(`→ ${retried.id} (127.0.0.1:`);
+    expect(quick.byMessage(eventId)).toHaveLength(1);
+    expect(flaky.byMessage(eventId)).toHaveLength(2);
+    void good;
+  });
+});
+
 describe('redelivery', () => {
   it('resends a delivered event to one subscription with the same webhook-id and delivery row, by API and by CLI', async () => {
     const source = await createCourierSource(stack);
