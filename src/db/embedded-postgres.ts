@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { freePort, portInUse } from '../net/free-port.js';
+import { needsRelocation, relocatedCluster } from './postgres-as-root.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` inside the embedded cluster. */
@@ -72,12 +73,15 @@ function clearStalePidFile(dataDir: string): void {
  */
 export async function startEmbeddedPostgres(dir: string, database: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const root = resolve(dir);
-  const dataDir = join(root, 'data');
+  // Root from a directory the `postgres` user cannot reach: binaries and cluster go where it can.
+  const relocate = needsRelocation(root);
+  const password = 'hookflow';
+  const user = 'hookflow';
+  const relocated = (port: number) => relocatedCluster(root, { port, user, password, log });
+  const dataDir = relocate ? relocated(0).dataDir : join(root, 'data');
   const statePath = join(root, 'cluster.json');
   mkdirSync(root, { recursive: true });
   const previous: ClusterState | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
-  const user = 'hookflow';
-  const password = 'hookflow';
   // Already running (another `npm test`, or `npm run db:migrate` beside `npm start`): share it, leave it running.
   const runningPid = clusterPid(dataDir);
   if (previous && runningPid !== undefined && (await portInUse(previous.port))) {
@@ -85,6 +89,16 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
     return { url: `postgres://${user}:${password}@127.0.0.1:${previous.port}/${database}`, port: previous.port, stop: async () => {} };
   }
   const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
+  if (relocate) {
+    log(`Running as root from ${root}, which the postgres user cannot reach: the cluster lives in ${dataDir}`);
+    const cluster = relocated(port);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
+    clearStalePidFile(dataDir);
+    await cluster.start();
+    writeFileSync(statePath, JSON.stringify({ port } satisfies ClusterState));
+    await ensureDatabase(port, user, password, database);
+    return { url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`, port, stop: () => cluster.stop() };
+  }
   const EmbeddedPostgres = await importWithoutExitHooks();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
