@@ -90,37 +90,29 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
     return { url: `postgres://${user}:${password}@127.0.0.1:${previous.port}/${database}`, port: previous.port, stop: async () => {} };
   }
   const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
-  if (relocate) {
-    log(`Running as root where the postgres user cannot reach the PostgreSQL binaries${unreachable.data ? ' or the cluster' : ''}: staged binaries, cluster in ${dataDir}`);
-    const cluster = stagedCluster(dataDir, { port, user, password, log });
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
-    clearStalePidFile(dataDir);
-    await cluster.start();
-    writeFileSync(statePath, JSON.stringify({ port } satisfies ClusterState));
-    await ensureDatabase(port, user, password, database);
-    return { url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`, port, stop: () => cluster.stop() };
-  }
-  const EmbeddedPostgres = await importWithoutExitHooks();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (message) => log(String(message).trim()),
-    onError: (message) => log(String(message).trim()),
-  });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  if (relocate) log(`Running as root where the postgres user cannot reach the PostgreSQL binaries${unreachable.data ? ' or the cluster' : ''}: staged binaries, cluster in ${dataDir}`);
+  const cluster = relocate
+    ? stagedCluster(dataDir, { port, user, password, log })
+    : new (await importWithoutExitHooks())({
+      databaseDir: dataDir,
+      port,
+      user,
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: (message) => log(String(message).trim()),
+      onError: (message) => log(String(message).trim()),
+    });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
   clearStalePidFile(dataDir);
-  await pg.start();
+  await cluster.start();
   writeFileSync(statePath, JSON.stringify({ port } satisfies ClusterState));
 
   await ensureDatabase(port, user, password, database);
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
     port,
-    stop: () => pg.stop(),
+    stop: () => cluster.stop(),
   };
 }

@@ -78,7 +78,7 @@ function run(binary: string, args: string[], user: { uid: number; gid: number })
 }
 
 /** A PostgreSQL cluster run as the `postgres` user from staged binaries, for root outside its reach. */
-export interface RelocatedCluster {
+export interface StagedCluster {
   dataDir: string;
   initialise(): Promise<void>;
   start(): Promise<void>;
@@ -86,7 +86,7 @@ export interface RelocatedCluster {
 }
 
 /** A cluster in `dataDir` run from staged binaries as the `postgres` user. */
-export function stagedCluster(dataDir: string, options: { port: number; user: string; password: string; log: (line: string) => void }): RelocatedCluster {
+export function stagedCluster(dataDir: string, options: { port: number; user: string; password: string; log: (line: string) => void }): StagedCluster {
   const user = postgresUser();
   const bin = stagedBinaries();
   let server: ChildProcess | undefined;

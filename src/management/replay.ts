@@ -113,11 +113,15 @@ export async function redeliverEvent(deps: OperatorDeps, eventId: string, subscr
     .from(deliveries)
     .where(and(eq(deliveries.eventId, eventId), subscriptionIds?.length ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined))
     .orderBy(deliveries.id);
+  const open = rows.length
+    ? await deps.db.select().from(deadLetters).where(and(inArray(deadLetters.deliveryId, rows.map((r) => r.id)), eq(deadLetters.status, 'open')))
+    : [];
+  const openByDelivery = new Map(open.map((deadLetter) => [deadLetter.deliveryId, deadLetter]));
   const outcomes: RedeliveryOutcome[] = [];
   for (const row of rows) {
     const base = { subscriptionId: row.subscriptionId, deliveryId: row.id };
-    const [open] = await deps.db.select().from(deadLetters).where(and(eq(deadLetters.deliveryId, row.id), eq(deadLetters.status, 'open')));
-    if (open) outcomes.push({ ...base, outcome: 'replayed', workflowId: await replayDeadLetter(deps, open, reason ? { reason } : {}) });
+    const deadLetter = openByDelivery.get(row.id);
+    if (deadLetter) outcomes.push({ ...base, outcome: 'replayed', workflowId: await replayDeadLetter(deps, deadLetter, reason ? { reason } : {}) });
     else if (UNSETTLED.includes(row.status)) outcomes.push({ ...base, outcome: 'in_progress', workflowId: row.workflowId });
     else outcomes.push({ ...base, outcome: 'redelivered', workflowId: await redeliver(deps, event, row, reason) });
   }

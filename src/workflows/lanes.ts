@@ -14,7 +14,6 @@ interface Lane {
   mailbox: OperatorDecision[];
   /** From the moment a dead letter is being written until a decision is taken. */
   awaitingOperator: boolean;
-  running: boolean;
 }
 
 /** How a lane begins: a first delivery, a replay/resend of an existing delivery. */
@@ -68,7 +67,7 @@ export class LaneSet {
   /** Adds a lane and starts it. */
   start(route: RoutedDelivery, how: LaneStart = 'deliver', reason?: string): void {
     const lane: Lane = {
-      route, mailbox: [], awaitingOperator: false, running: false,
+      route, mailbox: [], awaitingOperator: false,
       state: {
         subscriptionId: route.subscriptionId, deliveryId: route.deliveryId, status: how === 'resend' ? 'replaying' : 'delivering',
         attempts: 0, lastError: null, deadLetterId: null, replayCount: 0, settled: false,
@@ -78,31 +77,26 @@ export class LaneSet {
     this.run(lane, how === 'resend' ? { kind: 'replay', reason } : undefined);
   }
 
-  /** Hands an operator's decision to every dead-lettered lane it targets; returns how many took it. */
-  decide(decision: OperatorDecision, request: OperatorRequest): number {
-    let taken = 0;
+  /** Hands an operator's decision to every dead-lettered lane it targets. */
+  decide(decision: OperatorDecision, request: OperatorRequest): void {
     for (const lane of this.lanes) {
       if (!lane.awaitingOperator || !requestTargets(request, lane.route)) continue;
       lane.mailbox.push(decision);
-      taken++;
       // A lane whose replay window closed while the workflow still runs comes back for it.
-      if (!lane.running) this.run(lane);
+      if (lane.state.settled) this.run(lane);
     }
-    return taken;
   }
 
   /** Resolves when every lane is settled and none has a decision waiting; rethrows a lane's workflow error. */
   async settled(): Promise<void> {
-    await condition(() => this.failure !== undefined || this.lanes.every((lane) => !lane.running));
+    await condition(() => this.failure !== undefined || this.lanes.every((lane) => lane.state.settled));
     if (this.failure !== undefined) throw this.failure;
   }
 
   private run(lane: Lane, first?: OperatorDecision): void {
-    lane.running = true;
     lane.state.settled = false;
     this.laneLoop(lane, first).then(
       () => {
-        lane.running = false;
         lane.state.settled = true;
         this.settings.onChange();
       },
