@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadConfig } from '../src/config.js';
-import { startInfrastructure } from '../src/dev-stack.js';
-import { freePort } from '../src/net/free-port.js';
+import { startInfrastructure } from '../src/dev/dev-stack.js';
+import { freePort } from '../src/dev/free-port.js';
 import { sendCourierEvent, type IngestResult } from '../test/helpers/ingest-driver.js';
 import { spawnLogged, type LoggedProcess } from '../test/helpers/logged-process.js';
 

@@ -17,7 +17,7 @@ export async function waitForDeliveries(confirmed: () => number, expected: numbe
   let lastCount = -1;
   let lastProgress = Date.now();
   let lastReport = Date.now();
-  let done = 0;
+  let done: number;
   while ((done = confirmed()) < expected && Date.now() < hardDeadline && Date.now() - lastProgress < stallMs) {
     if (done !== lastCount) {
       lastCount = done;

@@ -7,8 +7,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
-import { startInfrastructure } from '../src/dev-stack.js';
-import { freePort } from '../src/net/free-port.js';
+import { startInfrastructure } from '../src/dev/dev-stack.js';
+import { freePort } from '../src/dev/free-port.js';
 import { workflowsPath } from '../src/worker/start-worker.js';
 
 declare module 'vitest' {

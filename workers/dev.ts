@@ -2,9 +2,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { devDataPaths, startInfrastructure } from '../src/dev-stack.js';
+import { devDataPaths, startInfrastructure } from '../src/dev/dev-stack.js';
 import { resolveManagementKey } from '../src/management-key.js';
-import { spawnEntry, stopChild } from '../src/process/children.js';
+import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 
 const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);

@@ -2,7 +2,7 @@
 import { loadConfig } from '../src/config.js';
 import { closeDatabase, openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 import { join } from 'node:path';
 

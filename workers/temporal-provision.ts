@@ -1,7 +1,7 @@
 // `npm run temporal:provision`: obtains the Temporal CLI the way the dev stack and tests do (used by .ci/run).
 import { loadConfig } from '../src/config.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
-import { provisionTemporalCli } from '../src/temporal/cli-provisioning.js';
+import { provisionTemporalCli } from '../src/dev/temporal-cli.js';
 
 try {
   const config = loadConfig();

@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { freePort } from '../../src/net/free-port.js';
-import { stopChild } from '../../src/process/children.js';
+import { freePort } from '../../src/dev/free-port.js';
+import { stopChild } from '../../src/dev/child-processes.js';
 import { runDeliveryBaselines } from './suite.js';
 
 const option = (name: string, fallback: number) => {

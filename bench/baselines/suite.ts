@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import { stopChild } from '../../src/process/children.js';
+import { stopChild } from '../../src/dev/child-processes.js';
 import { spawnTs } from '../spawn-ts.js';
 import { runDeliveryBaseline, type BaselineResult, type BaselineShape } from './delivery-baseline.js';
 

@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { deadLetters, deliveries, events } from '../db/schema.js';
 import { newId } from '../ids.js';
-import type { DeadLetterInput } from '../workflows/types.js';
+import type { DeadLetterInput } from '../domain/workflow-io.js';
 import { currentWorkflowExecution } from './current-workflow.js';
 import type { ActivityDependencies } from './deps.js';
 

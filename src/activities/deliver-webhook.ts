@@ -1,10 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { BlockedTargetError, NoResponseError, sendRequest, type OutboundResponse } from '../delivery/http-client.js';
-import { classifyResponse, deliveryFailureTypes, type AttemptOutcome } from '../delivery/outcome.js';
+import { classifyResponse, type AttemptOutcome } from '../delivery/outcome.js';
+import { deliveryFailureTypes } from '../domain/failures.js';
 import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
 import { deliveries, events, subscriptions } from '../db/schema.js';
-import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../workflows/types.js';
+import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
@@ -86,7 +87,7 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         log.info({ event: 'delivery_succeeded', attempts }, 'delivered');
         return { kind: 'delivered', statusCode: response!.status, attempts };
       case 'retryable': {
-        const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, config.DELIVERY_RETRY_MAX_INTERVAL);
+        const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, input.maximumIntervalMs);
         const temporalAttempt = Context.current().info.attempt;
         if (temporalAttempt < input.maximumAttempts) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
         // The delay travels in the details too: a lane whose first attempt ran as a local activity

@@ -1,13 +1,14 @@
+import type { HookflowActivities } from '../domain/activities.js';
 import { deadLetterActivities } from './dead-letters.js';
 import { deliverWebhookActivity } from './deliver-webhook.js';
 import type { ActivityDependencies } from './deps.js';
+import { maintenanceActivities } from './maintenance.js';
+import { operationalEventActivity } from './operational-events.js';
 import { processEventActivity } from './process-event.js';
 import { recordEventActivity } from './record-event.js';
-import { operationalEventActivity } from './operational-events.js';
-import { maintenanceActivities } from '../maintenance/activities.js';
 
-/** Builds every activity the worker registers; workflows import only this function's type. */
-export function createActivities(deps: ActivityDependencies) {
+/** Builds every activity the worker registers (the contract workflows proxy is `HookflowActivities`). */
+export function createActivities(deps: ActivityDependencies): HookflowActivities {
   return {
     recordEvent: recordEventActivity(deps),
     processEvent: processEventActivity(deps),
@@ -17,5 +18,3 @@ export function createActivities(deps: ActivityDependencies) {
     ...maintenanceActivities(deps),
   };
 }
-
-export type HookflowActivities = ReturnType<typeof createActivities>;

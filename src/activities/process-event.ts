@@ -4,11 +4,12 @@ import { sendRequest } from '../delivery/http-client.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
-import { workflowIds } from '../workflow-ids.js';
-import { OPERATIONAL_SOURCE } from '../operational-events.js';
+import { workflowIds } from '../domain/workflow-ids.js';
+import { processingFailureTypes } from '../domain/failures.js';
+import { OPERATIONAL_SOURCE } from '../domain/vocabulary.js';
 import { ProcessingRejected } from '../processing/processor.js';
 import { processorNamed } from '../processing/registry.js';
-import type { ProcessEventResult } from '../workflows/types.js';
+import type { ProcessEventInput, ProcessEventResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
 
 const FETCHED_DOCUMENT_MAX_BYTES = 1024 * 1024;
@@ -19,9 +20,9 @@ const FETCHED_DOCUMENT_MAX_BYTES = 1024 * 1024;
  */
 export function processEventActivity({ db, config }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
-  return async function processEvent(input: { eventId: string; workflowId: string; fanoutInlineMax: number }): Promise<ProcessEventResult> {
+  return async function processEvent(input: ProcessEventInput): Promise<ProcessEventResult> {
     const event = await db.query.events.findFirst({ where: eq(events.id, input.eventId) });
-    if (!event) throw ApplicationFailure.nonRetryable(`event ${input.eventId} is not in the ledger`, 'ProcessingRejected');
+    if (!event) throw ApplicationFailure.nonRetryable(`event ${input.eventId} is not in the ledger`, processingFailureTypes.rejected);
     const source = await db.query.sources.findFirst({ where: eq(sources.id, event.sourceId), columns: { processor: true } });
     const processor = source?.processor ?? { name: 'passthrough' };
     if (processor.name !== 'passthrough') {
@@ -31,7 +32,7 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
         });
         await db.update(events).set({ processedPayload: processed as object }).where(eq(events.id, event.id));
       } catch (error) {
-        if (error instanceof ProcessingRejected) throw ApplicationFailure.nonRetryable(error.message, 'ProcessingRejected');
+        if (error instanceof ProcessingRejected) throw ApplicationFailure.nonRetryable(error.message, processingFailureTypes.rejected);
         throw error;
       }
     }

@@ -1,7 +1,7 @@
 import { currentWorkflowExecution } from './current-workflow.js';
 import { eq } from 'drizzle-orm';
 import { events } from '../db/schema.js';
-import type { EventWorkflowInput, RecordEventResult } from '../workflows/types.js';
+import type { EventWorkflowInput, RecordEventResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
 
 /**

@@ -56,6 +56,19 @@ export class ApiClient {
   post<T>(path: string, body: unknown = {}) {
     return this.request<T>('POST', path, body).then((r) => r.body);
   }
+
+  /** Every row of a paged list: follows `nextCursor` to the last page (or `max` rows). */
+  async getAll<T>(path: string, max = 10_000): Promise<T[]> {
+    const rows: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const separator = path.includes('?') ? '&' : '?';
+      const page: { data: T[]; nextCursor: string | null } = await this.get(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      rows.push(...page.data);
+      cursor = page.nextCursor;
+    } while (cursor && rows.length < max);
+    return rows;
+  }
 }
 
 function safeJson(text: string): unknown {

@@ -1,24 +1,6 @@
 import type { Command } from 'commander';
-import { apiClientFromEnv, CliError, exitCodes, type ApiClient } from './api-client.js';
+import { apiClientFromEnv, CliError, exitCodes } from './api-client.js';
 import { printObject, printRows } from './output.js';
-
-interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-/** Follows `nextCursor` until the last page (or `max` rows). */
-async function fetchAll<T>(client: ApiClient, path: string, max = 10_000): Promise<T[]> {
-  const rows: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const separator = path.includes('?') ? '&' : '?';
-    const page: Page<T> = await client.get(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    rows.push(...page.data);
-    cursor = page.nextCursor;
-  } while (cursor && rows.length < max);
-  return rows;
-}
 
 function query(params: Record<string, string | undefined>): string {
   const search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
@@ -42,7 +24,7 @@ export function registerOperatorCommands(program: Command): void {
     .command('list')
     .option('--source <id>').option('--status <status>').option('--type <eventType>').option('--since <time>').option('--json', 'print JSON')
     .action(async (opts: { source?: string; status?: string; type?: string; since?: string; json?: boolean }) => {
-      const rows = await fetchAll<Record<string, unknown>>(apiClientFromEnv(), `/v1/events${query({ sourceId: opts.source, status: opts.status, eventType: opts.type, since: opts.since })}`, 1_000);
+      const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(`/v1/events${query({ sourceId: opts.source, status: opts.status, eventType: opts.type, since: opts.since })}`, 1_000);
       printRows(rows, ['id', 'sourceId', 'eventType', 'status', 'receivedAt'], !!opts.json);
     });
   eventsCommand
@@ -78,7 +60,7 @@ export function registerOperatorCommands(program: Command): void {
     .command('list')
     .option('--status <status>', 'open | replayed | discarded', 'open').option('--subscription <id>').option('--source <id>').option('--reason <reason>').option('--since <time>').option('--json', 'print JSON')
     .action(async (opts: { status: string; subscription?: string; source?: string; reason?: string; since?: string; json?: boolean }) => {
-      const rows = await fetchAll<Record<string, unknown>>(apiClientFromEnv(), `/v1/dead-letters${query({ status: opts.status, subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
+      const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(`/v1/dead-letters${query({ status: opts.status, subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
       printRows(rows, ['id', 'stage', 'reason', 'subscriptionId', 'eventId', 'attempts', 'status', 'replayCount', 'createdAt'], !!opts.json);
     });
   deadLetters.command('show').argument('<id>').option('--json', 'print JSON').action(async (id: string, opts: { json?: boolean }) => {
@@ -98,7 +80,7 @@ export function registerOperatorCommands(program: Command): void {
       if (id) return printObject(await client.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`), !!opts.json);
       if (!opts.subscription && !opts.source && !opts.reason && !opts.since) throw new CliError('give a dead letter id or at least one filter (--subscription, --source, --reason, --since)', exitCodes.usage);
       // One at a time, so the operator sees progress and a failure stops with an exact count.
-      const open = await fetchAll<{ id: string }>(client, `/v1/dead-letters${query({ status: 'open', subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
+      const open = await client.getAll<{ id: string }>(`/v1/dead-letters${query({ status: 'open', subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
       let done = 0;
       const failed: string[] = [];
       for (const row of open) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { schemeNames, type SchemeName } from '../ingress/schemes/index.js';
-import { sampleBody, signPartnerRequest } from '../ingress/sign-request.js';
+import { schemeNames, type SchemeName } from '../domain/vocabulary.js';
+import { signPartnerRequest } from '../schemes/index.js';
+import { sampleBody } from './sample-bodies.js';
 import { CliError, exitCodes } from './api-client.js';
 import { printObject } from './output.js';
 

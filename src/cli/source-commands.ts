@@ -2,11 +2,6 @@ import type { Command } from 'commander';
 import { apiClientFromEnv } from './api-client.js';
 import { printObject, printRows } from './output.js';
 
-interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
 /** `hookflow sources list|create|rotate`. */
 export function registerSourceCommands(program: Command): void {
   const sources = program.command('sources').description('manage sources (who may send webhooks)');
@@ -14,14 +9,7 @@ export function registerSourceCommands(program: Command): void {
     .command('list')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const client = apiClientFromEnv();
-      const all: Record<string, unknown>[] = [];
-      let cursor: string | null = null;
-      do {
-        const page: Page<Record<string, unknown>> = await client.get(`/v1/sources?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-        all.push(...page.data);
-        cursor = page.nextCursor;
-      } while (cursor);
+      const all = await apiClientFromEnv().getAll<Record<string, unknown>>('/v1/sources');
       printRows(all, ['id', 'scheme', 'enabled', 'ingressUrl', 'rateLimitPerMinute', 'maxBodyBytes'], !!opts.json);
     });
   sources

@@ -2,11 +2,6 @@ import type { Command } from 'commander';
 import { apiClientFromEnv } from './api-client.js';
 import { printObject, printRows } from './output.js';
 
-interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
 const columns = ['id', 'url', 'enabled', 'disabledReason', 'eventTypes', 'sourceIds', 'lastDeliveredAt'];
 const path = (id: string, action = '') => `/v1/subscriptions/${encodeURIComponent(id)}${action}`;
 
@@ -14,14 +9,7 @@ const path = (id: string, action = '') => `/v1/subscriptions/${encodeURIComponen
 export function registerSubscriptionCommands(program: Command): void {
   const subscriptions = program.command('subscriptions').description('manage subscriptions (where events are delivered)');
   subscriptions.command('list').option('--json', 'print JSON').action(async (opts: { json?: boolean }) => {
-    const client = apiClientFromEnv();
-    const rows: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Page<Record<string, unknown>> = await client.get(`/v1/subscriptions?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      rows.push(...page.data);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const rows = await apiClientFromEnv().getAll<Record<string, unknown>>('/v1/subscriptions');
     printRows(rows, columns, !!opts.json);
   });
   subscriptions

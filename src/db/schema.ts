@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import {
+  deadLetterReasons, deadLetterStages, deadLetterStatuses, deliveryStatuses, disabledReasons, eventStatuses, schemeNames, type ProcessorName,
+} from '../domain/vocabulary.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -16,13 +19,13 @@ export interface SourceSecret {
 export type Extraction = { header: string } | { pointer: string };
 
 export interface ProcessorConfig {
-  name: string;
+  name: ProcessorName;
   [option: string]: unknown;
 }
 
 export const sources = pgTable('sources', {
   id: text('id').primaryKey(),
-  scheme: text('scheme').notNull(),
+  scheme: text('scheme', { enum: schemeNames }).notNull(),
   secrets: jsonb('secrets').$type<SourceSecret[]>().notNull(),
   toleranceSeconds: integer('tolerance_seconds').notNull().default(300),
   idempotency: jsonb('idempotency').$type<Extraction>(),
@@ -47,7 +50,7 @@ export const subscriptions = pgTable(
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
     enabled: boolean('enabled').notNull().default(true),
-    disabledReason: text('disabled_reason'),
+    disabledReason: text('disabled_reason', { enum: disabledReasons }),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     rateLimitPerSecond: integer('rate_limit_per_second'),
     // Per-subscription rate limit shared by every worker: the next free send slot.
@@ -74,7 +77,7 @@ export const events = pgTable(
     payloadSha256: text('payload_sha256').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
-    status: text('status').notNull().default('received'),
+    status: text('status', { enum: eventStatuses }).notNull().default('received'),
     workflowId: text('workflow_id').notNull(),
     // The run that recorded the event: a retried recordEvent recognises its own row by it.
     workflowRunId: text('workflow_run_id').notNull(),
@@ -95,7 +98,7 @@ export const deliveries = pgTable(
     id: text('id').primaryKey(),
     eventId: text('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
     subscriptionId: text('subscription_id').notNull(),
-    status: text('status').notNull().default('pending'),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastStatusCode: integer('last_status_code'),
     lastError: text('last_error'),
@@ -137,15 +140,15 @@ export const deadLetters = pgTable(
   'dead_letters',
   {
     id: text('id').primaryKey(),
-    stage: text('stage').notNull(),
+    stage: text('stage', { enum: deadLetterStages }).notNull(),
     eventId: text('event_id').notNull(),
     deliveryId: text('delivery_id'),
     subscriptionId: text('subscription_id'),
     sourceId: text('source_id').notNull(),
-    reason: text('reason').notNull(),
+    reason: text('reason', { enum: deadLetterReasons }).notNull(),
     lastError: text('last_error'),
     attempts: integer('attempts').notNull().default(0),
-    status: text('status').notNull().default('open'),
+    status: text('status', { enum: deadLetterStatuses }).notNull().default('open'),
     replayCount: integer('replay_count').notNull().default(0),
     // The workflow holding the dead-lettered lane (or processing stage): where replay/discard are signalled.
     workflowId: text('workflow_id').notNull(),

@@ -1,4 +1,4 @@
-import { signStandardWebhook } from '../ingress/schemes/standard-webhooks.js';
+import { signStandardWebhook } from '../schemes/standard-webhooks.js';
 
 export interface DeliverableEvent {
   id: string;

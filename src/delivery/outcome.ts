@@ -1,29 +1,3 @@
-/** Stable failure types: the retry policy and the dead-letter reason both read them (SPEC §5.2). */
-export const deliveryFailureTypes = {
-  retryable: 'DeliveryFailed',
-  rejected: 'RejectedByEndpoint',
-  blocked: 'BlockedTarget',
-  disabled: 'SubscriptionDisabled',
-} as const;
-
-export const nonRetryableDeliveryTypes = [deliveryFailureTypes.rejected, deliveryFailureTypes.blocked, deliveryFailureTypes.disabled];
-
-export type DeadLetterReason = 'retries_exhausted' | 'rejected_by_endpoint' | 'blocked_target' | 'subscription_disabled' | 'processing_failed';
-
-/** Maps the failure type that ended a delivery to its dead-letter reason. */
-export function deadLetterReasonFor(failureType: string | undefined): DeadLetterReason {
-  switch (failureType) {
-    case deliveryFailureTypes.rejected:
-      return 'rejected_by_endpoint';
-    case deliveryFailureTypes.blocked:
-      return 'blocked_target';
-    case deliveryFailureTypes.disabled:
-      return 'subscription_disabled';
-    default:
-      return 'retries_exhausted';
-  }
-}
-
 export type AttemptOutcome =
   | { kind: 'delivered' }
   | { kind: 'retryable'; retryAfterMs?: number | undefined }

@@ -1,5 +1,4 @@
-/** Hookflow's own operational events; only patterns that name them explicitly receive them. */
-export const OPERATIONAL_PREFIX = 'hookflow.';
+import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 
 /**
  * Whether an event type matches a pattern: exact `a.b`, prefix `a.*` (matches `a.b`, `a.b.c`), or `*`.

@@ -12,7 +12,7 @@ export interface ApiDependencies {
   db: Database;
   temporal: Client;
   logger: Logger;
-  sources: SourceCache;
+  sources: Pick<SourceCache, 'get' | 'invalidate'>;
   rateLimiter: RateLimiter;
   managementApiKey: string;
   metrics: ApiMetrics;

@@ -6,7 +6,7 @@ import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json, security } from './route-helpers.js';
-import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from './schemas/events.js';
+import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from '../contracts/events.js';
 
 const tags = ['Dead letters'];
 const params = idParam('dlq_01jd3k5v7w8x9y0z1a2b3c4d5e');

@@ -6,7 +6,7 @@ import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json, security } from './route-helpers.js';
-import { eventDetailSchema, eventFilterSchema, eventSummarySchema, redeliverBodySchema, redeliverResultSchema } from './schemas/events.js';
+import { eventDetailSchema, eventFilterSchema, eventSummarySchema, redeliverBodySchema, redeliverResultSchema } from '../contracts/events.js';
 
 const tags = ['Events'];
 const routes = {

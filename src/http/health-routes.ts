@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
-import { problemSchema } from './schemas/ingress.js';
+import { problemSchema } from '../contracts/ingress.js';
 import type { ApiDependencies, AppEnv } from './context.js';
 
 const CHECK_TIMEOUT_MS = 2_000;

@@ -1,8 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { courierEnvelopeSchema } from '../ingress/schemes/hmac-sha256.js';
+import { courierEnvelopeSchema } from '../schemes/hmac-sha256.js';
 import type { AppEnv } from './context.js';
-import { ingressAcknowledgementSchema, problemSchema } from './schemas/ingress.js';
+import { ingressAcknowledgementSchema, problemSchema } from '../contracts/ingress.js';
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.js';
 import { zodProblem } from './problem.js';
-import { problemSchema } from './schemas/ingress.js';
+import { problemSchema } from '../contracts/ingress.js';
 
 /** An OpenAPIHono router whose validation failures become 400 problem+json with the failing paths. */
 export function openApiRouter() {

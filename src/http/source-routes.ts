@@ -6,7 +6,7 @@ import type { ApiDependencies } from './context.js';
 import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
-import { createSourceSchema, rotateSourceSecretSchema, sourceIdSchema, sourceSchema, updateSourceSchema } from './schemas/sources.js';
+import { createSourceSchema, rotateSourceSecretSchema, sourceIdSchema, sourceSchema, updateSourceSchema } from '../contracts/sources.js';
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
 const idParam = z.object({ id: sourceIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });

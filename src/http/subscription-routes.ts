@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { deliveryStatuses } from '../domain/vocabulary.js';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
 import { openDeadLetters } from '../management/dead-letters.js';
 import { replayMany } from '../management/replay.js';
 import { sendTestEvent } from '../management/test-event.js';
-import { emitOperationalEvent } from '../operational-events.js';
 import {
   createSubscription, deleteSubscription, deliveryView, findSubscription, generateSubscriptionSecret, listSubscriptionDeliveries, listSubscriptions,
-  rotateSubscriptionSecret, subscriptionPatch, subscriptionView, updateSubscription,
+  disableSubscription, rotateSubscriptionSecret, subscriptionPatch, subscriptionView, updateSubscription,
 } from '../management/subscriptions.js';
 import type { ApiDependencies } from './context.js';
 import { openApiRouter, problemResponses } from './openapi-app.js';
@@ -16,7 +16,7 @@ import { idParam, json, security } from './route-helpers.js';
 import {
   createSubscriptionSchema, deliverySummarySchema, enableSubscriptionSchema, rotateSubscriptionSecretSchema, subscriptionSchema, subscriptionWithSecretSchema,
   updateSubscriptionSchema,
-} from './schemas/subscriptions.js';
+} from '../contracts/subscriptions.js';
 
 const tags = ['Subscriptions'];
 const params = idParam('sub_01jd3k5v7w8x9y0z1a2b3c4d5e');
@@ -43,7 +43,7 @@ const routes = {
   test: createRoute({ method: 'post', path: '/{id}/test', tags, security, summary: 'Send a synthetic hookflow.test event to this endpoint only', request: { params },
     responses: { 202: { description: 'Test delivery started', ...json(z.object({ eventId: z.string(), deliveryId: z.string(), workflowId: z.string() })) }, ...problemResponses } }),
   deliveries: createRoute({ method: 'get', path: '/{id}/deliveries', tags, security, summary: 'Recent deliveries, newest first',
-    request: { params, query: pageQuerySchema.extend({ status: z.enum(['pending', 'retrying', 'delivered', 'dead_lettered', 'replaying', 'discarded']).optional() }) },
+    request: { params, query: pageQuerySchema.extend({ status: z.enum(deliveryStatuses).optional() }) },
     responses: { 200: { description: 'A page', ...json(pageOf(deliverySummarySchema)) }, ...problemResponses } }),
 };
 
@@ -111,16 +111,8 @@ export function subscriptionRoutes(deps: ApiDependencies) {
   });
   app.openapi(routes.disable, async (c) => {
     const { id } = c.req.valid('param');
-    const row = await updateSubscription(deps.db, id, { enabled: false, disabledReason: 'manual' });
+    const row = await disableSubscription({ ...deps, logger: c.get('logger') }, id);
     if (!row) throw notFound(id);
-    try {
-      await emitOperationalEvent(deps.temporal, deps.config, {
-        type: 'hookflow.subscription.disabled', key: `${id}:${row.updatedAt.toISOString()}`, data: { subscriptionId: id, url: row.url, reason: 'manual' },
-      });
-    } catch (error) {
-      // The disable itself stands; only the notification is lost, and the log says so.
-      c.get('logger').warn({ err: error, subscriptionId: id }, 'could not emit hookflow.subscription.disabled');
-    }
     return c.json(subscriptionView(row), 200);
   });
   app.openapi(routes.test, async (c) => {

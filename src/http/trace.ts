@@ -4,7 +4,7 @@ import type { Logger } from '../logging.js';
 import { activeTraceId } from '../tracing.js';
 import type { AppEnv } from './context.js';
 
-const USABLE_REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const USABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Honours `x-request-id` as the trace id (when it is a sane token), else mints one; echoes it back. */
 export function traceIds(logger: Logger): MiddlewareHandler<AppEnv> {

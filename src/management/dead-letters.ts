@@ -2,15 +2,15 @@ import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { deadLetters } from '../db/schema.js';
-import type { DeadLetterView, deadLetterFilterSchema } from '../http/schemas/events.js';
+import type { DeadLetterView, deadLetterFilterSchema } from '../contracts/events.js';
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 export type DeadLetterFilter = z.infer<typeof deadLetterFilterSchema>;
 
 export function deadLetterView(row: DeadLetterRow): DeadLetterView {
   return {
-    id: row.id, stage: row.stage as DeadLetterView['stage'], eventId: row.eventId, deliveryId: row.deliveryId, subscriptionId: row.subscriptionId,
-    sourceId: row.sourceId, reason: row.reason, lastError: row.lastError, attempts: row.attempts, status: row.status as DeadLetterView['status'],
+    id: row.id, stage: row.stage, eventId: row.eventId, deliveryId: row.deliveryId, subscriptionId: row.subscriptionId,
+    sourceId: row.sourceId, reason: row.reason, lastError: row.lastError, attempts: row.attempts, status: row.status,
     replayCount: row.replayCount, workflowId: row.workflowId, createdAt: row.createdAt.toISOString(), resolvedAt: row.resolvedAt?.toISOString() ?? null,
   };
 }

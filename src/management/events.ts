@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm'
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { deliveries, deliveryAttempts, events } from '../db/schema.js';
-import type { EventDetail, eventFilterSchema } from '../http/schemas/events.js';
+import type { EventDetail, eventFilterSchema } from '../contracts/events.js';
 
 export type EventRow = typeof events.$inferSelect;
 

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { deadLetters, deliveries, events, subscriptions } from '../db/schema.js';
-import type { Logger } from '../logging.js';
 import { buildPolicies } from '../temporal/policies.js';
-import { signalOperator, startEventReplay, startRedelivery } from '../temporal/workflow-client.js';
-import type { LaneEvent, OperatorRequest } from '../workflows/types.js';
-import { workflowIds } from '../workflow-ids.js';
+import { discard, redeliver as startRedelivery, replay, replayEvent } from '../temporal/workflow-client.js';
+import { unsettledDeliveryStatuses, type DeliveryStatus, type RedeliveryOutcomeKind } from '../domain/vocabulary.js';
+import type { LaneEvent, OperatorRequest } from '../domain/workflow-io.js';
+import { workflowIds } from '../domain/workflow-ids.js';
 import { discardDeadLetterRow, type DeadLetterRow } from './dead-letters.js';
+import type { OperatorDeps } from './deps.js';
 
-export interface OperatorDeps {
-  db: Database;
-  temporal: Client;
-  config: Config;
-  logger: Logger;
-}
 
 type EventRow = typeof events.$inferSelect;
 
@@ -49,12 +42,12 @@ export async function replayDeadLetter(deps: OperatorDeps, deadLetter: DeadLette
   const target: OperatorRequest = deadLetter.deliveryId ? { deliveryId: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! } : {};
   const signal: OperatorRequest = { ...target, ...(request.reason ? { reason: request.reason } : {}) };
   let workflowId = deadLetter.workflowId;
-  if (!(await signalOperator(temporal, workflowId, 'replay', signal))) {
+  if (!(await replay(temporal, workflowId, signal))) {
     const event = await loadEvent(db, deadLetter.eventId);
     if (deadLetter.deliveryId) {
       workflowId = await redeliver(deps, event, { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! }, request.reason);
     } else {
-      await startEventReplay(temporal, config.TEMPORAL_TASK_QUEUE, workflowId, {
+      workflowId = await replayEvent(temporal, config.TEMPORAL_TASK_QUEUE, {
         eventId: event.id, sourceId: event.sourceId, idempotencyKey: event.idempotencyKey, eventType: event.eventType, payload: event.payload,
         payloadSha256: event.payloadSha256, headers: event.headers, receivedAt: event.receivedAt.toISOString(), traceId: randomUUID(), policies: buildPolicies(config),
       }, signal);
@@ -70,7 +63,7 @@ export async function discardDeadLetter(deps: OperatorDeps, deadLetter: DeadLett
   if (!row) return undefined;
   if (row.deliveryId) await deps.db.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, row.deliveryId));
   // A workflow whose replay window has closed has nothing left to tell.
-  await signalOperator(deps.temporal, row.workflowId, 'discard', row.deliveryId ? { deliveryId: row.deliveryId, subscriptionId: row.subscriptionId! } : {});
+  await discard(deps.temporal, row.workflowId, row.deliveryId ? { deliveryId: row.deliveryId, subscriptionId: row.subscriptionId! } : {});
   return row;
 }
 
@@ -95,10 +88,10 @@ export interface RedeliveryOutcome {
   deliveryId: string;
   workflowId: string;
   /** `replayed`: its open dead letter was replayed; `redelivered`: sent again; `in_progress`: still being delivered, left alone. */
-  outcome: 'replayed' | 'redelivered' | 'in_progress';
+  outcome: RedeliveryOutcomeKind;
 }
 
-const UNSETTLED = ['pending', 'retrying', 'replaying'];
+const unsettled = new Set<DeliveryStatus>(unsettledDeliveryStatuses);
 
 /**
  * Resends an event to some or all of its subscriptions, delivered or not (SPEC §5.3): an open dead
@@ -122,7 +115,7 @@ export async function redeliverEvent(deps: OperatorDeps, eventId: string, subscr
     const base = { subscriptionId: row.subscriptionId, deliveryId: row.id };
     const deadLetter = openByDelivery.get(row.id);
     if (deadLetter) outcomes.push({ ...base, outcome: 'replayed', workflowId: await replayDeadLetter(deps, deadLetter, reason ? { reason } : {}) });
-    else if (UNSETTLED.includes(row.status)) outcomes.push({ ...base, outcome: 'in_progress', workflowId: row.workflowId });
+    else if (unsettled.has(row.status)) outcomes.push({ ...base, outcome: 'in_progress', workflowId: row.workflowId });
     else outcomes.push({ ...base, outcome: 'redelivered', workflowId: await redeliver(deps, event, row, reason) });
   }
   return outcomes;

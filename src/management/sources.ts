@@ -2,7 +2,7 @@ import { asc, eq, gt } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { sources, type SourceSecret } from '../db/schema.js';
 import type { z } from 'zod';
-import type { createSourceSchema, SourceView, updateSourceSchema } from '../http/schemas/sources.js';
+import type { createSourceSchema, SourceView, updateSourceSchema } from '../contracts/sources.js';
 
 export type SourceRow = typeof sources.$inferSelect;
 
@@ -18,12 +18,12 @@ export function sourceView(row: SourceRow): SourceView {
   const expiries = row.secrets.map((s) => s.expiresAt).filter((e): e is string => e !== null).sort();
   return {
     id: row.id,
-    scheme: row.scheme as SourceView['scheme'],
+    scheme: row.scheme,
     ingressUrl: `/v1/webhooks/${row.id}`,
     toleranceSeconds: row.toleranceSeconds,
     idempotencyKey: row.idempotency ?? null,
     eventType: row.eventType ?? null,
-    processor: redactProcessor(row.processor) as SourceView['processor'],
+    processor: redactProcessor(row.processor),
     rateLimitPerMinute: row.rateLimitPerMinute,
     maxBodyBytes: row.maxBodyBytes,
     enabled: row.enabled,

@@ -3,7 +3,10 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { deliveries, subscriptions } from '../db/schema.js';
-import type { createSubscriptionSchema, DeliverySummary, SubscriptionView, updateSubscriptionSchema } from '../http/schemas/subscriptions.js';
+import type { createSubscriptionSchema, DeliverySummary, SubscriptionView, updateSubscriptionSchema } from '../contracts/subscriptions.js';
+import type { DeliveryStatus } from '../domain/vocabulary.js';
+import { emitOperationalEvent } from '../temporal/operational-events.js';
+import type { OperatorDeps } from './deps.js';
 import { newId } from '../ids.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
@@ -20,7 +23,7 @@ export function generateSubscriptionSecret(): string {
 export function subscriptionView(row: SubscriptionRow): SubscriptionView {
   return {
     id: row.id, url: row.url, description: row.description, eventTypes: row.eventTypes, sourceIds: row.sourceIds, headers: row.headers,
-    enabled: row.enabled, disabledReason: row.disabledReason as SubscriptionView['disabledReason'], rateLimitPerSecond: row.rateLimitPerSecond,
+    enabled: row.enabled, disabledReason: row.disabledReason, rateLimitPerSecond: row.rateLimitPerSecond,
     previousSecretExpiresAt: row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? iso(row.previousSecretExpiresAt) : null,
     lastDeliveredAt: iso(row.lastDeliveredAt), createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
   };
@@ -63,6 +66,21 @@ export function subscriptionPatch(body: z.infer<typeof updateSubscriptionSchema>
   return { url: body.url, description: body.description, eventTypes: body.eventTypes, sourceIds: body.sourceIds, headers: body.headers, rateLimitPerSecond: body.rateLimitPerSecond };
 }
 
+/** Disables a subscription by hand and reports it as `hookflow.subscription.disabled`. */
+export async function disableSubscription(deps: OperatorDeps, id: string): Promise<SubscriptionRow | undefined> {
+  const row = await updateSubscription(deps.db, id, { enabled: false, disabledReason: 'manual' });
+  if (!row) return undefined;
+  try {
+    await emitOperationalEvent(deps.temporal, deps.config, {
+      type: 'hookflow.subscription.disabled', key: `${id}:${row.updatedAt.toISOString()}`, data: { subscriptionId: id, url: row.url, reason: 'manual' },
+    });
+  } catch (error) {
+    // The disable itself stands; only the notification is lost, and the log says so.
+    deps.logger.warn({ err: error, subscriptionId: id }, 'could not emit hookflow.subscription.disabled');
+  }
+  return row;
+}
+
 export async function deleteSubscription(db: Database, id: string): Promise<boolean> {
   return (await db.delete(subscriptions).where(eq(subscriptions.id, id)).returning({ id: subscriptions.id })).length > 0;
 }
@@ -82,7 +100,7 @@ export async function rotateSubscriptionSecret(db: Database, id: string, secret:
 }
 
 /** A subscription's deliveries, newest first, optionally by status. */
-export function listSubscriptionDeliveries(db: Database, subscriptionId: string, limit: number, status?: string, afterId?: string): Promise<DeliveryRow[]> {
+export function listSubscriptionDeliveries(db: Database, subscriptionId: string, limit: number, status?: DeliveryStatus, afterId?: string): Promise<DeliveryRow[]> {
   const conditions: SQL[] = [eq(deliveries.subscriptionId, subscriptionId)];
   if (status) conditions.push(eq(deliveries.status, status));
   if (afterId) conditions.push(lt(deliveries.id, afterId));

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { deliveries, events, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
-import { OPERATIONAL_SOURCE } from '../operational-events.js';
+import { OPERATIONAL_SOURCE } from '../domain/vocabulary.js';
 import { buildPolicies } from '../temporal/policies.js';
-import { startRedelivery } from '../temporal/workflow-client.js';
-import { workflowIds } from '../workflow-ids.js';
-import type { OperatorDeps } from './replay.js';
+import { redeliver } from '../temporal/workflow-client.js';
+import { workflowIds } from '../domain/workflow-ids.js';
+import type { OperatorDeps } from './deps.js';
 
 /**
  * `POST /v1/subscriptions/:id/test`: a synthetic `hookflow.test` event delivered to this one
@@ -28,7 +28,7 @@ export async function sendTestEvent(deps: OperatorDeps, subscriptionId: string):
     });
     await tx.insert(deliveries).values({ id: deliveryId, eventId, subscriptionId, workflowId });
   });
-  await startRedelivery(temporal, config.TEMPORAL_TASK_QUEUE, {
+  await redeliver(temporal, config.TEMPORAL_TASK_QUEUE, {
     event: { eventId, sourceId: OPERATIONAL_SOURCE, eventType: 'hookflow.test', traceId }, policies: buildPolicies(config), mode: 'first',
     lane: { deliveryId, subscriptionId, url: subscription?.url ?? '', workflowId },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { classifyResponse } from '../delivery/outcome.js';
-import { readJsonPointer } from '../ingress/extract.js';
+import { readJsonPointer } from '../domain/json-pointer.js';
 import { ProcessingRejected, type Processor } from './processor.js';
 
 /** `{ "name": "fetch", "url": "https://api.x/emails/{/data/id}", "headers": { "authorization": "Bearer …" } }` */

@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { searchAttributes } from './search-attributes.js';
+import { searchAttributes } from '../domain/search-attributes.js';
 
 // @temporalio/proto is CommonJS whose exports Node's ESM loader cannot name statically (tsx can,
 // plain `node dist/...` cannot): take the default export.
@@ -24,4 +24,15 @@ export async function registerSearchAttributes(connection: Connection, namespace
     searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedType[key.type]!])),
   });
   return missing.map((key) => key.name);
+}
+
+const cliTypeNames: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+  [SearchAttributeType.INT]: 'Int',
+};
+
+/** `name=Type` pairs in the form `temporal server start-dev --search-attribute` expects. */
+export function searchAttributeCliArgs(): string[] {
+  return Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]);
 }

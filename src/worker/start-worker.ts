@@ -8,7 +8,7 @@ import type { Logger } from '../logging.js';
 import { temporalConnectionOptions } from '../temporal/connection-options.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
 import { workflowCode, workflowsPath } from './workflow-bundle.js';
-import { ensureMaintenanceSchedules } from '../maintenance/schedules.js';
+import { ensureMaintenanceSchedules } from './maintenance-schedules.js';
 import { createWorkerMetrics, serveWorkerMetrics } from '../metrics/worker-metrics.js';
 import { startTracing } from '../tracing.js';
 

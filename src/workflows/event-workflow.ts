@@ -2,13 +2,14 @@ import {
   ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setCurrentDetails, startChild, workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { HookflowActivities } from '../activities/index.js';
+import type { HookflowActivities } from '../domain/activities.js';
+import { searchAttributesOf } from '../domain/search-attributes.js';
+import { discardSignal, replaySignal } from '../domain/signals.js';
 import { fanoutWorkflow } from './fanout-workflow.js';
 import { LaneSet } from './lanes.js';
 import { listenToOperator, requestTargetsProcessing, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
-import { discardSignal, replaySignal } from './signals.js';
-import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from './types.js';
+import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { initialState, StatePublisher } from './workflow-state.js';
 
 /**
@@ -42,7 +43,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   });
 
   // Set in the first workflow task rather than at start: the ingress start stays cheap.
-  publisher.identify(event, { idempotencyKey: input.idempotencyKey });
+  publisher.identify(searchAttributesOf.eventWorkflow({ ...event, idempotencyKey: input.idempotencyKey }, state.status));
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
     publisher.setStatus('duplicate');

@@ -1,6 +1,8 @@
+import { searchAttributesOf } from '../domain/search-attributes.js';
 import { LaneSet, type LaneStart } from './lanes.js';
 import { listenToOperator } from './operator-control.js';
-import type { FanoutWorkflowInput, LaneEvent, RedeliveryWorkflowInput, RoutedDelivery, WorkflowPolicies, WorkflowState } from './types.js';
+import type { WorkflowPolicies } from '../domain/policies.js';
+import type { FanoutWorkflowInput, LaneEvent, RedeliveryWorkflowInput, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { initialState, StatePublisher } from './workflow-state.js';
 
 /** Runs a fixed set of lanes to settlement in this workflow, with the operator signals and `state` query. */
@@ -9,7 +11,7 @@ async function runLanes(event: LaneEvent, routes: RoutedDelivery[], policies: Wo
   const publisher = new StatePublisher(state);
   const lanes = new LaneSet({ event, policies, onChange: () => publisher.refreshFromLanes(lanes.states) });
   listenToOperator(state, (decision, request) => lanes.decide(decision, request));
-  publisher.identify(event, { subscriptionIds: routes.map((route) => route.subscriptionId) });
+  publisher.identify(searchAttributesOf.laneWorkflow(event, routes.map((route) => route.subscriptionId), state.status));
   for (const route of routes) lanes.start(route, how, reason);
   await lanes.settled();
   publisher.refreshFromLanes(lanes.states);

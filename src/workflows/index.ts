@@ -1,4 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { eventWorkflow } from './event-workflow.js';
 export { fanoutWorkflow, redeliveryWorkflow } from './fanout-workflow.js';
-export { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from '../maintenance/workflows.js';
+export { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from './maintenance-workflows.js';

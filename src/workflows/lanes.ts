@@ -1,10 +1,11 @@
 import { ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
-import type { HookflowActivities } from '../activities/index.js';
-import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../delivery/outcome.js';
-import { OPERATIONAL_PREFIX } from '../delivery/subscription-matching.js';
+import type { HookflowActivities } from '../domain/activities.js';
+import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../domain/failures.js';
+import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import { requestTargets, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
-import type { DeliveryAttemptResult, LaneEvent, LaneState, OperatorRequest, RoutedDelivery, WorkflowPolicies } from './types.js';
+import type { DeliveryAttemptResult, LaneEvent, LaneState, OperatorRequest, RoutedDelivery } from '../domain/workflow-io.js';
+import type { WorkflowPolicies } from '../domain/policies.js';
 
 /** A lane and what only the workflow needs to know about it. */
 interface Lane {
@@ -187,7 +188,9 @@ export class LaneSet {
     const { event, policies } = this.settings;
     const retry = policies.deliveryRetry;
     const summary = `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`;
-    const attempt = (maximumAttempts: number) => ({ ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts });
+    const attempt = (maximumAttempts: number) => ({
+      ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts, maximumIntervalMs: retry.maximumIntervalMs,
+    });
     let spent = 0;
     if (policies.firstAttemptLocal) {
       const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({ ...this.options.delivery, retry: { ...this.options.delivery.retry, maximumAttempts: 1 }, summary });
@@ -198,7 +201,7 @@ export class LaneSet {
       } catch (error) {
         const ended = deliveryFailure(error);
         const failure = ended?.failure;
-        const final = failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type as (typeof nonRetryableDeliveryTypes)[number]));
+        const final = failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
         if (!ended || final || retry.maximumAttempts <= 1) throw error;
         spent = 1;
         const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: number | null } | undefined)?.retryAfterMs;

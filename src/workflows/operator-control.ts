@@ -1,6 +1,6 @@
 import { setHandler } from '@temporalio/workflow';
-import { discardSignal, replaySignal, stateQuery } from './signals.js';
-import type { OperatorRequest, WorkflowState } from './types.js';
+import { discardSignal, replaySignal, stateQuery } from '../domain/signals.js';
+import type { OperatorRequest, WorkflowState } from '../domain/workflow-io.js';
 
 /** One operator decision about a dead letter. */
 export interface OperatorDecision {

@@ -1,6 +1,6 @@
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
-import { nonRetryableDeliveryTypes } from '../delivery/outcome.js';
-import type { RetrySettings, WorkflowPolicies } from './types.js';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import { nonRetryableDeliveryTypes, processingFailureTypes } from '../domain/failures.js';
+import type { RetrySettings, WorkflowPolicies } from '../domain/policies.js';
 
 /** Converts config-built retry settings into a Temporal retry policy. */
 export function toRetryPolicy(settings: RetrySettings, nonRetryableErrorTypes: string[] = []): RetryPolicy {
@@ -22,7 +22,7 @@ export function activityOptions(policies: WorkflowPolicies) {
     /** recordEvent, processEvent: the processing policy (PROCESSING_RETRY_*). */
     processing: {
       startToCloseTimeout: policies.deliveryTimeoutMs + 30_000,
-      retry: toRetryPolicy(policies.processingRetry, ['ProcessingRejected']),
+      retry: toRetryPolicy(policies.processingRetry, [processingFailureTypes.rejected]),
     } satisfies ActivityOptions,
     /** deliverWebhook: the delivery policy (DELIVERY_RETRY_*); the HTTP timeout plus bookkeeping headroom. */
     delivery: {

@@ -1,25 +1,7 @@
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { searchAttributes } from '../temporal/search-attributes.js';
-import type { LaneEvent, LaneState, WorkflowState, WorkflowStatus } from './types.js';
-
-/**
- * Temporal refuses a search-attribute value over 2 KiB (`limit.searchAttributesSizeOfValue`) and
- * fails the workflow task: keyword lists keep the ids that fit, in order, with room to spare.
- */
-export const KEYWORD_LIST_MAX_BYTES = 1_800;
-
-/** The leading values of a keyword list that fit Temporal's per-value size limit. */
-export function fitKeywordList(values: string[], maxBytes = KEYWORD_LIST_MAX_BYTES): string[] {
-  const kept: string[] = [];
-  let bytes = 2;
-  for (const value of values) {
-    bytes += value.length + 3;
-    if (bytes > maxBytes) break;
-    kept.push(value);
-  }
-  return kept;
-}
+import { fitKeywordList, searchAttributes, searchAttributesOf, type SearchAttributePair, type SearchAttributeUpdatePair } from '../domain/search-attributes.js';
+import type { WorkflowStatus } from '../domain/vocabulary.js';
+import type { LaneState, WorkflowState } from '../domain/workflow-io.js';
 
 /** A fresh `state` for a workflow that begins in `status`. */
 export function initialState(status: WorkflowStatus): WorkflowState {
@@ -49,21 +31,14 @@ export class StatePublisher {
 
   constructor(readonly state: WorkflowState) {}
 
-  /** The identity of the event this workflow works for, plus its status; set in the first workflow task. */
-  identify(event: LaneEvent, extra: { idempotencyKey?: string; subscriptionIds?: string[] } = {}): void {
-    const pairs: SearchAttributeUpdatePair[] = [
-      { key: searchAttributes.source, value: event.sourceId },
-      { key: searchAttributes.eventType, value: event.eventType },
-      { key: searchAttributes.eventId, value: event.eventId },
-    ];
-    if (extra.idempotencyKey !== undefined) pairs.push({ key: searchAttributes.idempotencyKey, value: extra.idempotencyKey });
-    if (extra.subscriptionIds) pairs.push({ key: searchAttributes.subscriptionIds, value: fitKeywordList(extra.subscriptionIds) });
-    this.upsertChanged([...pairs, { key: searchAttributes.status, value: this.state.status }]);
+  /** Sets the workflow's identifying attributes (built by `searchAttributesOf`); in the first workflow task. */
+  identify(pairs: SearchAttributePair[]): void {
+    this.upsertChanged(pairs);
   }
 
   /** Records the subscriptions an event was routed to. */
   routed(subscriptionIds: string[]): void {
-    this.upsertChanged([{ key: searchAttributes.subscriptionIds, value: fitKeywordList(subscriptionIds) }]);
+    this.upsertChanged(searchAttributesOf.routed(subscriptionIds));
   }
 
   /** Sets a status that does not come from lanes (processing, dead-lettered processing, duplicate, skipped…). */

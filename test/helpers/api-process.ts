@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
-import { freePort } from '../../src/net/free-port.js';
+import { freePort } from '../../src/dev/free-port.js';
 import { waitFor } from './wait.js';
 
 const apiEntry = fileURLToPath(new URL('../../workers/api.ts', import.meta.url));

@@ -1,7 +1,7 @@
 // No vitest imports: bench/soak.ts runs Hookflow processes with this too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stopChild } from '../../src/process/children.js';
+import { stopChild } from '../../src/dev/child-processes.js';
 
 export interface LoggedProcess {
   child: ChildProcess;

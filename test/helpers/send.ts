@@ -1,4 +1,4 @@
-import { signGenericHmac } from '../../src/ingress/schemes/hmac-sha256.js';
+import { signGenericHmac } from '../../src/schemes/hmac-sha256.js';
 
 /** A courier envelope as the generic `hmac-sha256` scheme expects it. */
 export function courierEnvelope(overrides: Record<string, unknown> = {}) {

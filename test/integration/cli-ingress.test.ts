@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schemeNames } from '../../src/ingress/schemes/index.js';
+import { schemeNames } from '../../src/schemes/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestStack, uniqueId, type TestStack } from '../helpers/stack.js';
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stateQuery } from '../../src/domain/signals.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool } from '../helpers/sink.js';
@@ -97,7 +98,7 @@ describe('outcome classification and retries', () => {
     expect(deadLetter).toMatchObject({ reason: 'retries_exhausted', attempts: Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS) });
     expect(target.byMessage(eventId)).toHaveLength(Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS));
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
-    expect(await handle.query('state')).toMatchObject({
+    expect(await handle.query(stateQuery)).toMatchObject({
       status: 'dead_lettered',
       lanes: [{ subscriptionId: subscription.id, deliveryId: deadLetter.deliveryId, status: 'dead_lettered', attempts: 4, deadLetterId: deadLetter.id, settled: false }],
     });
@@ -179,7 +180,7 @@ describe('replay', () => {
     expect(discarded.body).toMatchObject({ status: 'discarded', resolvedAt: expect.any(String) });
     await waitForDeliveryStatus(stack, eventId, 'discarded');
     const state = await waitFor(async () => {
-      const s = await stack.temporal.workflow.getHandle(deadLetter.workflowId).query('state') as { status: string };
+      const s = await stack.temporal.workflow.getHandle(deadLetter.workflowId).query(stateQuery);
       return s.status === 'discarded' ? s : undefined;
     }, { what: 'the workflow to record the discard' });
     expect(state.status).toBe('discarded');

@@ -1,7 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Workflow } from '@temporalio/client';
 import { deadLetters, deliveries, deliveryAttempts, events, sources, subscriptions } from '../../src/db/schema.js';
+import { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from '../../src/workflows/maintenance-workflows.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool } from '../helpers/sink.js';
@@ -22,9 +24,9 @@ afterAll(async () => {
   await sinks.closeAll();
 });
 
-const run = (workflowType: string, args: unknown[] = []) =>
-  stack.temporal.workflow.execute(workflowType, { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: uniqueId(workflowType), args });
-const autoDisable = () => run('autoDisableWorkflow', [{ afterMs: stack.config.AUTO_DISABLE_AFTER, minFailures: stack.config.AUTO_DISABLE_MIN_FAILURES }]) as Promise<{ disabled: string[] }>;
+const run = (workflow: Workflow, args: unknown[] = []) =>
+  stack.temporal.workflow.execute(workflow, { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: uniqueId(workflow.name), args });
+const autoDisable = () => run(autoDisableWorkflow, [{ afterMs: stack.config.AUTO_DISABLE_AFTER, minFailures: stack.config.AUTO_DISABLE_MIN_FAILURES }]) as Promise<{ disabled: string[] }>;
 
 /** An operator endpoint subscribed to hookflow.*; returns the operational events about `subscriptionId`. */
 async function operatorEndpoint() {
@@ -174,7 +176,7 @@ describe('secret grace expiry (schedule workflow driven directly)', () => {
     const before = await stack.db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) });
     expect(before?.previousSecret).toBe(subscription.secret);
     await new Promise((r) => setTimeout(r, 1_200));
-    const result = await run('secretExpiryWorkflow') as { subscriptions: number; sources: number };
+    const result = await run(secretExpiryWorkflow) as { subscriptions: number; sources: number };
     expect(result.subscriptions).toBeGreaterThanOrEqual(1);
     expect(result.sources).toBeGreaterThanOrEqual(1);
     expect((await stack.db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) }))?.previousSecret).toBeNull();
@@ -196,7 +198,7 @@ describe('retention (schedule workflow driven directly)', () => {
     const fresh = await source.send();
     await waitFor(async () => stack.db.query.events.findFirst({ where: eq(events.id, fresh.eventId) }), { what: 'the fresh event' });
 
-    const result = await run('retentionWorkflow', [{ retentionDays: stack.config.RETENTION_DAYS, batchSize: 2 }]) as { attempts: number; events: number };
+    const result = await run(retentionWorkflow, [{ retentionDays: stack.config.RETENTION_DAYS, batchSize: 2 }]) as { attempts: number; events: number };
     expect(result.attempts).toBeGreaterThanOrEqual(5);
     expect(result.events).toBeGreaterThanOrEqual(4);
     const left = await stack.db.select({ id: events.id }).from(events).where(sql`${events.id} in ${ids}`);
@@ -211,7 +213,7 @@ describe('maintenance schedules', () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const { inject } = await import('vitest');
-    const { ensureMaintenanceSchedules, maintenanceSchedules } = await import('../../src/maintenance/schedules.js');
+    const { ensureMaintenanceSchedules, maintenanceSchedules } = await import('../../src/worker/maintenance-schedules.js');
     const { createLogger } = await import('../../src/logging.js');
     const logger = createLogger('test', 'silent');
     try {

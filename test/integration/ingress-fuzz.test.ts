@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schemeNames, type SchemeName } from '../../src/ingress/schemes/index.js';
-import { signPartnerRequest } from '../../src/ingress/sign-request.js';
+import { schemeNames, type SchemeName } from '../../src/schemes/index.js';
+import { signPartnerRequest } from '../../src/schemes/index.js';
 import { manage } from '../helpers/management.js';
 import { startTestStack, uniqueId, type TestStack } from '../helpers/stack.js';
 

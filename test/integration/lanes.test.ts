@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stateQuery } from '../../src/domain/signals.js';
 import { runCli } from '../helpers/cli.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
@@ -43,7 +44,7 @@ describe('lanes of one event workflow', () => {
 
     const handle = stack.temporal.workflow.getHandle(workflowId);
     const state = await waitFor(async () => {
-      const s = (await handle.query('state')) as { status: string; lanes: { subscriptionId: string; status: string }[] };
+      const s = await handle.query(stateQuery);
       return s.lanes.every((lane) => lane.status !== 'delivering') ? s : undefined;
     }, { what: 'both lanes to settle or dead-letter' });
     expect(state.status).toBe('dead_lettered');

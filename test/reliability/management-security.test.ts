@@ -9,7 +9,7 @@ import { RateLimiter } from '../../src/ingress/rate-limiter.js';
 import { SourceCache } from '../../src/ingress/source-cache.js';
 import { createLogger } from '../../src/logging.js';
 import { createApiMetrics } from '../../src/metrics/api-metrics.js';
-import { freePort } from '../../src/net/free-port.js';
+import { freePort } from '../../src/dev/free-port.js';
 import { spawnLogged, type LoggedProcess } from '../helpers/logged-process.js';
 import { manage } from '../helpers/management.js';
 import { courierEnvelope, postHmacWebhook } from '../helpers/send.js';

@@ -5,7 +5,7 @@ import { count, eq, inArray } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../../src/db/client.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/dev/embedded-postgres.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { deadLetters, deliveries, deliveryAttempts } from '../../src/db/schema.js';
 import { startCustomStack } from '../helpers/custom-stack.js';

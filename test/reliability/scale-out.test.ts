@@ -3,7 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveries, events } from '../../src/db/schema.js';
-import { workflowIds } from '../../src/workflow-ids.js';
+import { workflowIds } from '../../src/domain/workflow-ids.js';
 import { spawnApiProcess } from '../helpers/api-process.js';
 import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';

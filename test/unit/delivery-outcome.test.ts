@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, deadLetterReasonFor, deliveryFailureTypes, nonRetryableDeliveryTypes, parseRetryAfter } from '../../src/delivery/outcome.js';
+import { classifyResponse, parseRetryAfter } from '../../src/delivery/outcome.js';
+import { deadLetterReasonFor, deliveryFailureTypes, nonRetryableDeliveryTypes } from '../../src/domain/failures.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockedTargetError, checkTargetUrl, NoResponseError, type OutboundRequest, sendRequest, type TargetPolicy } from '../../src/delivery/http-client.js';
 import { subscriptionUrlProblem } from '../../src/delivery/validate-target.js';
-import { freePort } from '../../src/net/free-port.js';
+import { freePort } from '../../src/dev/free-port.js';
 
 const PRIVATE_ALLOWED: TargetPolicy = { allowPrivateTargets: true, requireHttps: false };
 const PRIVATE_BLOCKED: TargetPolicy = { allowPrivateTargets: false, requireHttps: false };

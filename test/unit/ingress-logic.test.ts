@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Extraction } from '../../src/db/schema.js';
 import { eventIdFor, normaliseIdempotencyKey } from '../../src/ids.js';
-import { activeSecrets, isJsonContentType, selectStoredHeaders } from '../../src/ingress/accept.js';
-import { extractValue, readJsonPointer } from '../../src/ingress/extract.js';
+import { activeSecrets, isJsonContentType, selectStoredHeaders } from '../../src/ingress/request-checks.js';
+import { readJsonPointer } from '../../src/domain/json-pointer.js';
+import { extractValue } from '../../src/ingress/extract.js';
 import { RateLimiter } from '../../src/ingress/rate-limiter.js';
-import { courierEnvelopeSchema } from '../../src/ingress/schemes/hmac-sha256.js';
-import type { SignedRequest } from '../../src/ingress/schemes/types.js';
+import { courierEnvelopeSchema } from '../../src/schemes/hmac-sha256.js';
+import type { SignedRequest } from '../../src/schemes/types.js';
 import { courierEnvelope } from '../helpers/send.js';
 
 function signedRequest(headers: Record<string, string>): SignedRequest {

@@ -3,9 +3,9 @@ import { sign as signGithub, verify as verifyGithub } from '@octokit/webhooks-me
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { signPartnerRequest } from '../../src/ingress/sign-request.js';
-import { type SchemeName, type SignedRequest, schemeNames, schemes } from '../../src/ingress/schemes/index.js';
-import { signStandardWebhook } from '../../src/ingress/schemes/standard-webhooks.js';
+import { signPartnerRequest } from '../../src/schemes/index.js';
+import { type SchemeName, type SignedRequest, schemeNames, schemes } from '../../src/schemes/index.js';
+import { signStandardWebhook } from '../../src/schemes/standard-webhooks.js';
 
 const NOW = 1_750_000_000;
 const TOLERANCE = 300;

@@ -1,9 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import {
+  deadLetterReasons, deadLetterStages, deadLetterStatuses, deliveryStatuses, eventStatuses, redeliveryOutcomes,
+} from '../domain/vocabulary.js';
 
-export const eventStatusSchema = z.enum(['received', 'processing', 'dispatched', 'duplicate', 'dead_lettered', 'skipped']);
+export const eventStatusSchema = z.enum(eventStatuses);
 
 export const eventSummarySchema = z
-  .object({ id: z.string(), sourceId: z.string(), idempotencyKey: z.string(), eventType: z.string(), status: z.string(), receivedAt: z.string(), workflowId: z.string() })
+  .object({ id: z.string(), sourceId: z.string(), idempotencyKey: z.string(), eventType: z.string(), status: eventStatusSchema, receivedAt: z.string(), workflowId: z.string() })
   .openapi('EventSummary');
 
 const attemptSchema = z.object({
@@ -13,7 +16,7 @@ const attemptSchema = z.object({
 export const eventDetailSchema = eventSummarySchema
   .extend({
     payload: z.unknown(),
-    deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string(), status: z.string(), workflowId: z.string(), attempts: z.array(attemptSchema) })),
+    deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string(), status: z.enum(deliveryStatuses), workflowId: z.string(), attempts: z.array(attemptSchema) })),
   })
   .openapi('EventDetail');
 
@@ -26,17 +29,17 @@ export const eventFilterSchema = z.object({
 
 export const deadLetterSchema = z
   .object({
-    id: z.string(), stage: z.enum(['processing', 'delivery']), eventId: z.string(), deliveryId: z.string().nullable(), subscriptionId: z.string().nullable(),
-    sourceId: z.string(), reason: z.string(), lastError: z.string().nullable(), attempts: z.number().int(), status: z.enum(['open', 'replayed', 'discarded']),
+    id: z.string(), stage: z.enum(deadLetterStages), eventId: z.string(), deliveryId: z.string().nullable(), subscriptionId: z.string().nullable(),
+    sourceId: z.string(), reason: z.enum(deadLetterReasons), lastError: z.string().nullable(), attempts: z.number().int(), status: z.enum(deadLetterStatuses),
     replayCount: z.number().int(), workflowId: z.string(), createdAt: z.string(), resolvedAt: z.string().nullable(),
   })
   .openapi('DeadLetter');
 
 export const deadLetterFilterSchema = z.object({
-  status: z.enum(['open', 'replayed', 'discarded']).optional(),
+  status: z.enum(deadLetterStatuses).optional(),
   subscriptionId: z.string().max(100).optional(),
   sourceId: z.string().max(100).optional(),
-  reason: z.enum(['retries_exhausted', 'rejected_by_endpoint', 'blocked_target', 'subscription_disabled', 'processing_failed']).optional(),
+  reason: z.enum(deadLetterReasons).optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Only dead letters created at or after this time.' }),
 });
 
@@ -58,7 +61,7 @@ export const redeliverResultSchema = z
     eventId: z.string(),
     deliveries: z.array(z.object({
       subscriptionId: z.string(), deliveryId: z.string(), workflowId: z.string(),
-      outcome: z.enum(['replayed', 'redelivered', 'in_progress']).openapi({ description: '`replayed`: its open dead letter was replayed; `redelivered`: sent again with the same webhook-id; `in_progress`: still being delivered, left alone.' }),
+      outcome: z.enum(redeliveryOutcomes).openapi({ description: '`replayed`: its open dead letter was replayed; `redelivered`: sent again with the same webhook-id; `in_progress`: still being delivered, left alone.' }),
     })),
   })
   .openapi('RedeliverResult');

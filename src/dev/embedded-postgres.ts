@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
-import { freePort, portInUse } from '../net/free-port.js';
+import { freePort, portInUse } from './free-port.js';
 import { relocatedDataDir, stagedCluster, unreachableForPostgres } from './postgres-as-root.js';
 
 export interface EmbeddedDatabase {

@@ -1,13 +1,14 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logging.js';
+import { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from '../workflows/maintenance-workflows.js';
 
 /** The maintenance schedules: id, how often, and the workflow each starts (args built from config). */
 export function maintenanceSchedules(config: Config) {
   return [
-    { scheduleId: 'hookflow-auto-disable', every: '5m', workflowType: 'autoDisableWorkflow', args: [{ afterMs: config.AUTO_DISABLE_AFTER, minFailures: config.AUTO_DISABLE_MIN_FAILURES }] },
-    { scheduleId: 'hookflow-secret-expiry', every: '1m', workflowType: 'secretExpiryWorkflow', args: [] },
-    { scheduleId: 'hookflow-retention', every: '1h', workflowType: 'retentionWorkflow', args: [{ retentionDays: config.RETENTION_DAYS, batchSize: 1_000 }] },
+    { scheduleId: 'hookflow-auto-disable', every: '5m', workflowType: autoDisableWorkflow, args: [{ afterMs: config.AUTO_DISABLE_AFTER, minFailures: config.AUTO_DISABLE_MIN_FAILURES }] },
+    { scheduleId: 'hookflow-secret-expiry', every: '1m', workflowType: secretExpiryWorkflow, args: [] },
+    { scheduleId: 'hookflow-retention', every: '1h', workflowType: retentionWorkflow, args: [{ retentionDays: config.RETENTION_DAYS, batchSize: 1_000 }] },
   ] as const;
 }
 

@@ -1,7 +1,6 @@
-// Types shared by workflows, activities and clients. Type-only: safe to import in the workflow sandbox.
-import type { RetrySettings, WorkflowPolicies } from '../temporal/policies.js';
-
-export type { RetrySettings, WorkflowPolicies };
+// Inputs and outputs of workflows and activities, shared with their clients. Type-only: safe in the workflow bundle.
+import type { WorkflowPolicies } from './policies.js';
+import type { DeadLetterReason, DeadLetterStage, LaneStatus, OperationalEventType, WorkflowStatus } from './vocabulary.js';
 
 /** Everything an event workflow needs, fixed at ingress (the event id is derived, not generated). */
 export interface EventWorkflowInput {
@@ -18,8 +17,6 @@ export interface EventWorkflowInput {
   /** Set when an operator replays a processing dead letter after the workflow closed. */
   replay?: boolean;
 }
-
-export type EventStatus = 'received' | 'processing' | 'dispatched' | 'duplicate' | 'dead_lettered' | 'skipped';
 
 export interface RecordEventResult {
   /** False when another run already recorded this (source, key): the event is a duplicate. */
@@ -49,6 +46,15 @@ export interface DeliveryAttemptInput extends LaneEvent {
   deliveryId: string;
   /** The attempt budget the lane runs under (to log whether another retry follows). */
   maximumAttempts: number;
+  /** The policy's longest wait between attempts: a `Retry-After` is capped by it. */
+  maximumIntervalMs: number;
+}
+
+/** What `processEvent` needs: the stored event, the workflow that routes it, and where fan-out splits. */
+export interface ProcessEventInput {
+  eventId: string;
+  workflowId: string;
+  fanoutInlineMax: number;
 }
 
 export interface ProcessEventResult {
@@ -72,17 +78,14 @@ export type DeliveryAttemptResult =
     };
 
 export interface DeadLetterInput {
-  stage: 'processing' | 'delivery';
+  stage: DeadLetterStage;
   eventId: string;
   sourceId: string;
   deliveryId?: string;
   subscriptionId?: string;
-  reason: 'retries_exhausted' | 'rejected_by_endpoint' | 'blocked_target' | 'subscription_disabled' | 'processing_failed';
+  reason: DeadLetterReason;
   lastError: string;
 }
-
-/** Where a lane stands; `dead_lettered` lanes wait for the operator until the replay window closes. */
-export type LaneStatus = 'delivering' | 'delivered' | 'dead_lettered' | 'replaying' | 'discarded';
 
 /** One lane, as the `state` query reports it. */
 export interface LaneState {
@@ -96,9 +99,6 @@ export interface LaneState {
   /** True once the lane has nothing more to do (delivered, discarded, or its replay window closed). */
   settled: boolean;
 }
-
-/** The event-level status, also the `HookflowStatus` search attribute. */
-export type WorkflowStatus = 'processing' | 'delivering' | 'delivered' | 'dead_lettered' | 'discarded' | 'duplicate' | 'skipped';
 
 /** What the `state` query answers (and what every Hookflow workflow returns). */
 export interface WorkflowState {
@@ -139,4 +139,19 @@ export interface RedeliveryWorkflowInput {
   /** `resend`: a replay or redelivery (replay count + 1); `first`: a new message's first delivery (the test endpoint). */
   mode: 'resend' | 'first';
   reason?: string;
+}
+
+/** What a dead letter is about: one delivery, or (stage `processing`) one event. */
+export interface DeadLetterSubject {
+  deliveryId?: string | undefined;
+  eventId: string;
+}
+
+/** One of Hookflow's own events, emitted through its own pipeline on the reserved source. */
+export interface OperationalEvent {
+  type: OperationalEventType;
+  /** Makes the emission idempotent: the same key never produces a second event. */
+  key: string;
+  /** `subscriptionId` names the subscription the event is about; it never receives it. */
+  data: { subscriptionId: string; [field: string]: unknown };
 }

@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { stopChild } from '../process/children.js';
-import { searchAttributeCliArgs } from './search-attributes.js';
-import type { TemporalCli } from './cli-provisioning.js';
+import { stopChild } from './child-processes.js';
+import { searchAttributeCliArgs } from '../temporal/register-search-attributes.js';
+import type { TemporalCli } from './temporal-cli.js';
 
 export interface DevServerOptions {
   cli: TemporalCli;
@@ -84,7 +84,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child);
   } catch (error) {
     await stopChild(child, 5_000);
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   return { address, uiUrl, pid: child.pid, stop: () => stopChild(child, 5_000) };
 }

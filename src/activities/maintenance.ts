@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { and, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import { deadLetters, deliveryAttempts, events, sources, subscriptions } from '../db/schema.js';
-import type { ActivityDependencies } from '../activities/deps.js';
-import { emitOperationalEvent } from '../operational-events.js';
-import type { AutoDisableInput, RetentionInput, RetentionResult } from './types.js';
+import type { ActivityDependencies } from './deps.js';
+import { emitOperationalEvent } from '../temporal/operational-events.js';
+import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance.js';
 
 /** The scheduled maintenance jobs of SPEC §6.4, as activities. */
 export function maintenanceActivities({ db, logger, temporal, config }: ActivityDependencies) {

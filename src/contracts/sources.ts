@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { schemeNames } from '../../ingress/schemes/index.js';
+import { OPERATIONAL_SOURCE, processorNames, schemeNames } from '../domain/vocabulary.js';
 
 const extraction = z
   .union([
@@ -9,7 +9,7 @@ const extraction = z
   .openapi('Extraction', { description: 'Read a value from a header or a JSON pointer into the body.' });
 
 export const processorSchema = z
-  .object({ name: z.enum(['passthrough', 'fetch']) })
+  .object({ name: z.enum(processorNames) })
   .catchall(z.unknown())
   .openapi('Processor', { description: '`passthrough` (default) or `fetch` (resolve a pointer payload by GET).' });
 
@@ -29,7 +29,7 @@ export const sourceIdSchema = z
   .openapi({ example: 'stripe' });
 
 /** A new source's id: a slug, and not the id reserved for Hookflow's own operational events. */
-const newSourceIdSchema = sourceIdSchema.refine((id) => id !== 'hookflow', 'hookflow is reserved for operational events');
+const newSourceIdSchema = sourceIdSchema.refine((id) => id !== OPERATIONAL_SOURCE, `${OPERATIONAL_SOURCE} is reserved for operational events`);
 
 const secretSchema = z.string().min(8, 'must be at least 8 characters').max(500);
 

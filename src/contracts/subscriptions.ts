@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { deliveryStatuses, disabledReasons } from '../domain/vocabulary.js';
 import { sourceIdSchema } from './sources.js';
 
 const RESERVED_HEADERS = /^(host|content-type|content-length|transfer-encoding|connection|user-agent|webhook-.*)$/i;
@@ -66,7 +67,7 @@ export const subscriptionSchema = z
     sourceIds: z.array(z.string()),
     headers: z.record(z.string(), z.string()),
     enabled: z.boolean(),
-    disabledReason: z.enum(['manual', 'auto_failing']).nullable(),
+    disabledReason: z.enum(disabledReasons).nullable(),
     rateLimitPerSecond: z.number().int().nullable(),
     previousSecretExpiresAt: z.string().nullable(),
     lastDeliveredAt: z.string().nullable(),
@@ -79,7 +80,7 @@ export const subscriptionWithSecretSchema = subscriptionSchema.extend({ secret: 
 
 export const deliverySummarySchema = z
   .object({
-    id: z.string(), eventId: z.string(), subscriptionId: z.string(), status: z.string(), attempts: z.number().int(),
+    id: z.string(), eventId: z.string(), subscriptionId: z.string(), status: z.enum(deliveryStatuses), attempts: z.number().int(),
     lastStatusCode: z.number().int().nullable(), lastError: z.string().nullable(), lastAttemptAt: z.string().nullable(),
     deliveredAt: z.string().nullable(), workflowId: z.string(), createdAt: z.string(),
   })

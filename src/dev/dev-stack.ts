@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
-import type { Config } from './config.js';
-import { closeDatabase, openDatabase } from './db/client.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
-import { migrateDatabase } from './db/migrate.js';
-import { portInUse } from './net/free-port.js';
-import { provisionTemporalCli } from './temporal/cli-provisioning.js';
-import { startDevServer, type DevServer } from './temporal/dev-server.js';
+import type { Config } from '../config.js';
+import { closeDatabase, openDatabase } from '../db/client.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { portInUse } from './free-port.js';
+import { provisionTemporalCli } from './temporal-cli.js';
+import { startDevServer, type DevServer } from './temporal-dev-server.js';
 
 export interface Infrastructure {
   databaseUrl: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { anyMatches, bodyField, hmacSha256, toleranceProblem } from './crypto.js';
-import type { VerificationScheme } from './types.js';
+import type { SignatureScheme } from './types.js';
 
 /** The courier envelope the generic scheme requires. */
 export const courierEnvelopeSchema = z.object({
@@ -18,8 +18,9 @@ export function signGenericHmac(secret: string, timestamp: number | string, body
 }
 
 /** Generic HMAC (couriers): `x-signature: <hex>` over `timestamp.body`, `x-signature-timestamp` in unix seconds. */
-export const hmacSha256Scheme: VerificationScheme = {
+export const hmacSha256Scheme: SignatureScheme = {
   name: 'hmac-sha256',
+  sign: (input) => ({ 'x-signature-timestamp': String(input.timestampSeconds), 'x-signature': signGenericHmac(input.secret, input.timestampSeconds, input.body) }),
   verify(input) {
     const signature = input.header('x-signature');
     if (!signature) return { ok: false, reason: 'missing x-signature header' };

@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import type { WorkflowPolicies } from '../domain/policies.js';
+import type { EventWorkflowInput } from '../domain/workflow-io.js';
+import { eventIdFor, normaliseIdempotencyKey } from '../ids.js';
+import type { Logger } from '../logging.js';
+import { courierEnvelopeSchema } from '../schemes/hmac-sha256.js';
+import { schemes, type SignedRequest } from '../schemes/index.js';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import { buildPolicies } from '../temporal/policies.js';
+import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
+import { extractValue } from './extract.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { BodyTooLarge, readBodyWithLimit } from './read-body.js';
+import { activeSecrets, isJsonContentType, selectStoredHeaders, unstorableJsonProblem } from './request-checks.js';
+import type { SourceRecord } from './source-cache.js';
+
+// How long a sender should wait before retrying when a dependency is down.
+const TEMPORAL_RETRY_AFTER_SECONDS = 5;
+const POSTGRES_RETRY_AFTER_SECONDS = 5;
+
+/** What ingress needs: the cached source lookup, the rate limiter, and a way to start the event workflow. */
+export interface IngressDependencies {
+  sources: { get(id: string): Promise<SourceRecord | undefined> };
+  rateLimiter: RateLimiter;
+  policies: WorkflowPolicies;
+  /** Starts (or finds) the event workflow; throws TemporalUnavailable when Temporal cannot take it. */
+  startEvent(input: EventWorkflowInput): Promise<{ workflowId: string; duplicate: boolean }>;
+}
+
+/** Ingress wired to Temporal: the event workflow starts on the configured task queue. */
+export function ingressDependencies(deps: { config: Config; temporal: Client } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>): IngressDependencies {
+  return {
+    sources: deps.sources,
+    rateLimiter: deps.rateLimiter,
+    policies: buildPolicies(deps.config),
+    startEvent: (input) => startEvent(deps.temporal, input, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE }),
+  };
+}
+
+/** One inbound webhook as the route hands it over: the request (body unread) and its trace. */
+export interface InboundWebhook {
+  request: Request;
+  header(name: string): string | undefined;
+  traceId: string;
+  log: Logger;
+}
+
+/** A webhook durably handed to Temporal (or found there already: a duplicate). */
+export interface Accepted {
+  accepted: true;
+  duplicate: boolean;
+  eventId: string;
+  idempotencyKey: string;
+  eventType: string;
+  workflowId: string;
+  receivedAt: string;
+}
+
+/** Why a webhook was refused, one kind per check of SPEC §4.1; nothing of it was kept. */
+export type Refusal = { accepted: false } & (
+  | { kind: 'unknown-source'; sourceId: string }
+  | { kind: 'too-large'; limitBytes: number }
+  | { kind: 'unsupported-media-type'; contentType: string | undefined }
+  | { kind: 'invalid-signature'; reason: string }
+  | { kind: 'invalid-body'; detail: string }
+  | { kind: 'invalid-envelope'; issues: readonly { path: readonly PropertyKey[]; message: string }[] }
+  | { kind: 'rate-limited'; retryAfterSeconds: number }
+  | { kind: 'unavailable'; dependency: 'PostgreSQL' | 'Temporal'; retryAfterSeconds: number }
+);
+
+type RefusalDetails = Refusal extends infer R ? (R extends unknown ? Omit<R, 'accepted'> : never) : never;
+const refuse = (details: RefusalDetails): Refusal => ({ accepted: false, ...details }) as Refusal;
+
+function parseJson(rawBody: Buffer): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(rawBody);
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, message: error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON (${(error as Error).message})` };
+  }
+}
+
+/**
+ * The ingress pipeline of SPEC §4.1, in its order: source (404), size (413), media type (415),
+ * signature (401), body (400), rate limit (429); then the deduplicated workflow start (503 when
+ * Temporal cannot take it). Only an accepted webhook has been handed on.
+ */
+export async function acceptWebhook(deps: IngressDependencies, sourceId: string, inbound: InboundWebhook): Promise<Accepted | Refusal> {
+  let source: SourceRecord | undefined;
+  try {
+    source = await deps.sources.get(sourceId);
+  } catch (error) {
+    inbound.log.error({ err: error }, 'source lookup failed');
+    return refuse({ kind: 'unavailable', dependency: 'PostgreSQL', retryAfterSeconds: POSTGRES_RETRY_AFTER_SECONDS });
+  }
+  if (!source || !source.enabled) return refuse({ kind: 'unknown-source', sourceId });
+
+  let rawBody: Buffer;
+  try {
+    rawBody = await readBodyWithLimit(inbound.request, source.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return refuse({ kind: 'too-large', limitBytes: source.maxBodyBytes });
+    throw error;
+  }
+
+  const contentType = inbound.header('content-type');
+  if (!isJsonContentType(contentType)) return refuse({ kind: 'unsupported-media-type', contentType });
+
+  const receivedAt = new Date();
+  const signed: SignedRequest = { header: inbound.header, rawBody, nowSeconds: Math.floor(receivedAt.getTime() / 1000) };
+  const scheme = schemes[source.scheme];
+  const verification = scheme.verify({ ...signed, secrets: activeSecrets(source.secrets, receivedAt), toleranceSeconds: source.toleranceSeconds });
+  if (!verification.ok) return refuse({ kind: 'invalid-signature', reason: verification.reason });
+
+  const parsed = parseJson(rawBody);
+  if (!parsed.ok) return refuse({ kind: 'invalid-body', detail: parsed.message });
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse({ kind: 'invalid-body', detail: 'body must be a JSON object' });
+  const unstorable = unstorableJsonProblem(body);
+  if (unstorable) return refuse({ kind: 'invalid-body', detail: unstorable });
+  if (source.scheme === 'hmac-sha256') {
+    const envelope = courierEnvelopeSchema.safeParse(body);
+    if (!envelope.success) return refuse({ kind: 'invalid-envelope', issues: envelope.error.issues });
+  }
+
+  if (source.rateLimitPerMinute) {
+    const decision = deps.rateLimiter.take(source.id, source.rateLimitPerMinute);
+    if (!decision.allowed) return refuse({ kind: 'rate-limited', retryAfterSeconds: decision.retryAfterSeconds });
+  }
+
+  const payloadSha256 = createHash('sha256').update(rawBody).digest('hex');
+  const rawKey = (source.idempotency ? extractValue(source.idempotency, signed, body) : scheme.defaultIdempotencyKey(signed, body)) ?? `sha256:${payloadSha256}`;
+  const idempotencyKey = normaliseIdempotencyKey(rawKey);
+  const eventType = (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ?? 'unknown';
+  const eventId = eventIdFor(source.id, idempotencyKey);
+  try {
+    const { workflowId, duplicate } = await deps.startEvent({
+      eventId, sourceId: source.id, idempotencyKey, eventType, payload: body, payloadSha256,
+      headers: selectStoredHeaders(inbound.header), receivedAt: receivedAt.toISOString(), traceId: inbound.traceId, policies: deps.policies,
+    });
+    return { accepted: true, duplicate, eventId, idempotencyKey, eventType, workflowId, receivedAt: receivedAt.toISOString() };
+  } catch (error) {
+    if (!(error instanceof TemporalUnavailable)) throw error;
+    inbound.log.error({ err: error, eventId }, 'temporal unavailable at ingress');
+    return refuse({ kind: 'unavailable', dependency: 'Temporal', retryAfterSeconds: TEMPORAL_RETRY_AFTER_SECONDS });
+  }
+}
