@@ -16,9 +16,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly' },
+    },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
@@ -28,7 +33,10 @@ export default tseslint.config(
   },
   {
     files: ['src/domain/**/*.ts'],
-    rules: onlyImports(['@temporalio/common$', '@temporalio/workflow$', '\\./'], 'src/domain is the lowest floor: pure code, safe in the workflow bundle.'),
+    rules: onlyImports(
+      ['@temporalio/common$', '@temporalio/workflow$', '\\./'],
+      'src/domain is the lowest floor: pure code, safe in the workflow bundle.',
+    ),
   },
   {
     files: ['src/workflows/**/*.ts'],
@@ -39,26 +47,44 @@ export default tseslint.config(
   },
   {
     files: ['src/contracts/**/*.ts'],
-    rules: onlyImports(['@hono/zod-openapi$', 'zod$', '\\.\\./domain/', '\\./'], 'API contracts are zod schemas over src/domain only.'),
+    rules: onlyImports(
+      ['@hono/zod-openapi$', 'zod$', '\\.\\./domain/', '\\./'],
+      'API contracts are zod schemas over src/domain only.',
+    ),
   },
   {
     files: ['src/db/**/*.ts'],
-    rules: noImportsFrom(['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'], 'src/db sits below everything but src/domain.'),
+    rules: noImportsFrom(
+      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'],
+      'src/db sits below everything but src/domain.',
+    ),
   },
   {
     files: ['src/temporal/**/*.ts'],
-    rules: noImportsFrom(['http', 'management', 'ingress', 'activities', 'worker', 'cli', 'dev'], 'src/temporal sits below the HTTP, management, ingress and activity floors.'),
+    rules: noImportsFrom(
+      ['http', 'management', 'ingress', 'activities', 'worker', 'cli', 'dev'],
+      'src/temporal sits below the HTTP, management, ingress and activity floors.',
+    ),
   },
   {
     files: ['src/activities/**/*.ts', 'src/management/**/*.ts', 'src/ingress/**/*.ts'],
-    rules: noImportsFrom(['http', 'management', 'activities', 'ingress', 'workflows', 'worker', 'cli', 'dev'], 'Activities, management and ingress share a floor: each reaches down (src/temporal, src/db, src/domain…), never sideways or up.'),
+    rules: noImportsFrom(
+      ['http', 'management', 'activities', 'ingress', 'workflows', 'worker', 'cli', 'dev'],
+      'Activities, management and ingress share a floor: each reaches down (src/temporal, src/db, src/domain…), never sideways or up.',
+    ),
   },
   {
     files: ['src/http/**/*.ts'],
-    rules: noImportsFrom(['activities', 'workflows', 'worker', 'cli', 'dev'], 'HTTP routes go through src/management and src/ingress.'),
+    rules: noImportsFrom(
+      ['activities', 'workflows', 'worker', 'cli', 'dev'],
+      'HTTP routes go through src/management and src/ingress.',
+    ),
   },
   {
     files: ['src/{delivery,processing,schemes,metrics}/**/*.ts', 'src/*.ts'],
-    rules: noImportsFrom(['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'], 'Libraries used by the activity and ingress floors import only libraries and src/domain.'),
+    rules: noImportsFrom(
+      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'],
+      'Libraries used by the activity and ingress floors import only libraries and src/domain.',
+    ),
   },
 );

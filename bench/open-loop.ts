@@ -20,10 +20,19 @@ export interface OpenLoopResult {
  * Open-loop load: request i is sent at t0 + i/rate whatever the answers so far, and its latency is
  * measured from that scheduled time (no coordinated omission); rate × seconds requests at most.
  */
-export async function runOpenLoopLoad(baseUrl: string, requests: LoadRequest[], ratePerSec: number, seconds: number): Promise<OpenLoopResult> {
+export async function runOpenLoopLoad(
+  baseUrl: string,
+  requests: LoadRequest[],
+  ratePerSec: number,
+  seconds: number,
+): Promise<OpenLoopResult> {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const statuses: Record<string, number> = {};
   const total = Math.min(requests.length, Math.round(ratePerSec * seconds));
   const intervalMs = 1000 / ratePerSec;
@@ -31,15 +40,17 @@ export async function runOpenLoopLoad(baseUrl: string, requests: LoadRequest[], 
   let maxSendLagMs = 0;
   const inFlight: Promise<void>[] = [];
   const send = (i: number, scheduledAt: number) => {
-    inFlight.push(postRequest(url, agent, requests[i]!, 60_000).then(
-      (answer) => {
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000))); // microseconds
-        statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-      },
-      () => {
-        errors++;
-      },
-    ));
+    inFlight.push(
+      postRequest(url, agent, requests[i]!, 60_000).then(
+        (answer) => {
+          histogram.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000))); // microseconds
+          statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
   };
   const t0 = performance.now() + 5;
   let next = 0;
@@ -57,8 +68,15 @@ export async function runOpenLoopLoad(baseUrl: string, requests: LoadRequest[], 
   agent.destroy();
   const ms = (us: number) => Math.round(us / 10) / 100;
   return {
-    ratePerSec: Math.round(ratePerSec), seconds, sent: total, statuses, errors,
-    p50Ms: ms(histogram.getValueAtPercentile(50)), p95Ms: ms(histogram.getValueAtPercentile(95)), p99Ms: ms(histogram.getValueAtPercentile(99)), maxMs: ms(histogram.maxValue),
+    ratePerSec: Math.round(ratePerSec),
+    seconds,
+    sent: total,
+    statuses,
+    errors,
+    p50Ms: ms(histogram.getValueAtPercentile(50)),
+    p95Ms: ms(histogram.getValueAtPercentile(95)),
+    p99Ms: ms(histogram.getValueAtPercentile(99)),
+    maxMs: ms(histogram.maxValue),
     maxSendLagMs: Math.round(maxSendLagMs * 10) / 10,
   };
 }

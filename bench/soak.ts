@@ -63,7 +63,13 @@ interface Subscriber {
 }
 
 function startSubscriber(timeoutMs: number): Promise<Subscriber> {
-  const subscriber: Subscriber = { url: '', server: undefined as never, requests: 0, failures: { 503: 0, 500: 0, 429: 0, reset: 0, timeout: 0 }, delivered: new Map() };
+  const subscriber: Subscriber = {
+    url: '',
+    server: undefined as never,
+    requests: 0,
+    failures: { 503: 0, 500: 0, 429: 0, reset: 0, timeout: 0 },
+    delivered: new Map(),
+  };
   subscriber.server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -81,15 +87,19 @@ function startSubscriber(timeoutMs: number): Promise<Subscriber> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
-  return new Promise((resolve) => subscriber.server.listen(0, '127.0.0.1', () => {
-    subscriber.url = `http://127.0.0.1:${(subscriber.server.address() as AddressInfo).port}`;
-    resolve(subscriber);
-  }));
+  return new Promise((resolve) =>
+    subscriber.server.listen(0, '127.0.0.1', () => {
+      subscriber.url = `http://127.0.0.1:${(subscriber.server.address() as AddressInfo).port}`;
+      resolve(subscriber);
+    }),
+  );
 }
 
 async function manage<T>(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -111,7 +121,19 @@ interface MinuteRow {
 }
 
 function printRow(row: MinuteRow | Record<keyof MinuteRow, string>) {
-  const cells = [row.minute, row.sent, row.accepted, row.duplicateAcks, row.refused, row.delivered, row.pending, row.redelivered, row.failuresInjected, row.apiRssMb ?? '-', row.workerRssMb ?? '-'];
+  const cells = [
+    row.minute,
+    row.sent,
+    row.accepted,
+    row.duplicateAcks,
+    row.refused,
+    row.delivered,
+    row.pending,
+    row.redelivered,
+    row.failuresInjected,
+    row.apiRssMb ?? '-',
+    row.workerRssMb ?? '-',
+  ];
   say(cells.map((c, i) => String(c).padStart(i === 0 ? 6 : 10)).join(' '));
 }
 
@@ -119,18 +141,35 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: undefined, DATABASE_URL: undefined });
   const database = `soak_${Date.now().toString(36)}`;
-  say(`${minutes} min at ${rate} events/s, ${subscriberCount} subscribers failing ${Math.round(failureRate * 100)}% of requests at random`);
-  const infra = await startInfrastructure(config, { temporalPort: await freePort(), postgresDir: `${config.DATA_DIR}/soak-postgres`, database, log: say });
+  say(
+    `${minutes} min at ${rate} events/s, ${subscriberCount} subscribers failing ${Math.round(failureRate * 100)}% of requests at random`,
+  );
+  const infra = await startInfrastructure(config, {
+    temporalPort: await freePort(),
+    postgresDir: `${config.DATA_DIR}/soak-postgres`,
+    database,
+    log: say,
+  });
   const key = `soak-${randomBytes(16).toString('hex')}`;
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const timeoutMs = 2_000;
   const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress,
-    TEMPORAL_TASK_QUEUE: `hookflow-soak-${Date.now().toString(36)}`, MANAGEMENT_API_KEY: key, ALLOW_PRIVATE_TARGETS: 'true', REQUIRE_HTTPS: 'false',
-    WORKER_METRICS_PORT: '0', DELIVERY_TIMEOUT_MS: String(timeoutMs),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `hookflow-soak-${Date.now().toString(36)}`,
+    MANAGEMENT_API_KEY: key,
+    ALLOW_PRIVATE_TARGETS: 'true',
+    REQUIRE_HTTPS: 'false',
+    WORKER_METRICS_PORT: '0',
+    DELIVERY_TIMEOUT_MS: String(timeoutMs),
     // Fast, deep retries: 20% random failures never exhaust 30 attempts, so any loss is a bug, not the policy.
-    DELIVERY_RETRY_INITIAL_INTERVAL: '200ms', DELIVERY_RETRY_BACKOFF: '2', DELIVERY_RETRY_MAX_INTERVAL: '5s', DELIVERY_RETRY_MAX_ATTEMPTS: '30',
+    DELIVERY_RETRY_INITIAL_INTERVAL: '200ms',
+    DELIVERY_RETRY_BACKOFF: '2',
+    DELIVERY_RETRY_MAX_INTERVAL: '5s',
+    DELIVERY_RETRY_MAX_ATTEMPTS: '30',
   };
   const children: LoggedProcess[] = [];
   const subscribers: Subscriber[] = [];
@@ -165,7 +204,8 @@ async function main(): Promise<void> {
     const sourceId = 'soak';
     const secret = `soak-secret-${randomBytes(12).toString('hex')}`;
     await manage(baseUrl, key, 'POST', '/v1/sources', { id: sourceId, scheme: 'hmac-sha256', secret });
-    for (const s of subscribers) await manage(baseUrl, key, 'POST', '/v1/subscriptions', { url: s.url, eventTypes: ['*'], sourceIds: [sourceId] });
+    for (const s of subscribers)
+      await manage(baseUrl, key, 'POST', '/v1/subscriptions', { url: s.url, eventTypes: ['*'], sourceIds: [sourceId] });
 
     const results: IngestResult[] = [];
     const accepted = new Set<string>();
@@ -182,9 +222,12 @@ async function main(): Promise<void> {
       results.push(result);
       if (result.status === 202) accepted.add(result.eventId!);
     };
-    const deliveredCount = () => subscribers.reduce((n, s) => n + [...accepted].filter((id) => s.delivered.has(id)).length, 0);
-    const redeliveredCount = () => subscribers.reduce((n, s) => n + [...s.delivered.values()].reduce((m, c) => m + c - 1, 0), 0);
-    const failureCount = () => subscribers.reduce((n, s) => n + Object.values(s.failures).reduce((a, b) => a + b, 0), 0);
+    const deliveredCount = () =>
+      subscribers.reduce((n, s) => n + [...accepted].filter((id) => s.delivered.has(id)).length, 0);
+    const redeliveredCount = () =>
+      subscribers.reduce((n, s) => n + [...s.delivered.values()].reduce((m, c) => m + c - 1, 0), 0);
+    const failureCount = () =>
+      subscribers.reduce((n, s) => n + Object.values(s.failures).reduce((a, b) => a + b, 0), 0);
     const row = (minute: number): MinuteRow => ({
       minute,
       sent: results.length,
@@ -202,7 +245,19 @@ async function main(): Promise<void> {
     const table: MinuteRow[] = [];
     const baseline = row(0);
     table.push(baseline);
-    printRow({ minute: 'minute', sent: 'sent', accepted: 'accepted', duplicateAcks: 'dup-acks', refused: 'refused', delivered: 'delivered', pending: 'pending', redelivered: 'redeliv.', failuresInjected: 'failures', apiRssMb: 'api MB', workerRssMb: 'worker MB' });
+    printRow({
+      minute: 'minute',
+      sent: 'sent',
+      accepted: 'accepted',
+      duplicateAcks: 'dup-acks',
+      refused: 'refused',
+      delivered: 'delivered',
+      pending: 'pending',
+      redelivered: 'redeliv.',
+      failuresInjected: 'failures',
+      apiRssMb: 'api MB',
+      workerRssMb: 'worker MB',
+    });
     printRow(baseline);
     const ingestStarted = Date.now();
     const ingestEnds = ingestStarted + minutes * 60_000;
@@ -223,13 +278,19 @@ async function main(): Promise<void> {
 
     say(`ingest stopped; draining (up to ${drainMs / 60_000} min)…`);
     const drainStarted = Date.now();
-    while (deliveredCount() < accepted.size * subscribers.length && Date.now() - drainStarted < drainMs && !stopping) await sleep(500);
+    while (deliveredCount() < accepted.size * subscribers.length && Date.now() - drainStarted < drainMs && !stopping)
+      await sleep(500);
     const drainSeconds = Math.round((Date.now() - drainStarted) / 1000);
     const final = { ...row(0), minute: 'end' as const };
     table.push(final);
     printRow(final);
 
-    const deadLetters = await manage<{ data: { reason: string }[] }>(baseUrl, key, 'GET', `/v1/dead-letters?sourceId=${sourceId}&status=open&limit=200`);
+    const deadLetters = await manage<{ data: { reason: string }[] }>(
+      baseUrl,
+      key,
+      'GET',
+      `/v1/dead-letters?sourceId=${sourceId}&status=open&limit=200`,
+    );
     const db = postgres(infra.databaseUrl, { max: 1, onnotice: () => {} });
     const [ledger] = await db<{ events: string; deliveries: string; delivered: string; attempts: string }[]>`
       select (select count(*) from events where source_id = ${sourceId}) as events,
@@ -247,20 +308,56 @@ async function main(): Promise<void> {
     const lost = accepted.size * subscribers.length - final.delivered;
     const report = {
       date: new Date().toISOString(),
-      settings: { minutes, ratePerSec: rate, subscribers: subscriberCount, failureRate, deliveryTimeoutMs: timeoutMs, retry: { initial: '200ms', backoff: 2, max: '5s', attempts: 30 } },
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      settings: {
+        minutes,
+        ratePerSec: rate,
+        subscribers: subscriberCount,
+        failureRate,
+        deliveryTimeoutMs: timeoutMs,
+        retry: { initial: '200ms', backoff: 2, max: '5s', attempts: 30 },
+      },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       counts: {
-        sent: final.sent, accepted: final.accepted, duplicateAcks: final.duplicateAcks, refused: final.refused,
-        expectedDeliveries: final.accepted * subscribers.length, delivered: final.delivered, lost, redelivered: final.redelivered,
-        failuresInjected: Object.fromEntries(FAILURES.map((f) => [f, subscribers.reduce((n, s) => n + s.failures[f], 0)])),
-        subscriberRequests: subscribers.reduce((n, s) => n + s.requests, 0), openDeadLetters: deadLetters.data.length,
+        sent: final.sent,
+        accepted: final.accepted,
+        duplicateAcks: final.duplicateAcks,
+        refused: final.refused,
+        expectedDeliveries: final.accepted * subscribers.length,
+        delivered: final.delivered,
+        lost,
+        redelivered: final.redelivered,
+        failuresInjected: Object.fromEntries(
+          FAILURES.map((f) => [f, subscribers.reduce((n, s) => n + s.failures[f], 0)]),
+        ),
+        subscriberRequests: subscribers.reduce((n, s) => n + s.requests, 0),
+        openDeadLetters: deadLetters.data.length,
         // Every request a subscriber saw should be a delivery_attempts row (SPEC §5.2).
         unrecordedAttempts: subscribers.reduce((n, s) => n + s.requests, 0) - Number(ledger!.attempts),
-        ledger: { events: Number(ledger!.events), deliveries: Number(ledger!.deliveries), delivered: Number(ledger!.delivered), attempts: Number(ledger!.attempts) },
+        ledger: {
+          events: Number(ledger!.events),
+          deliveries: Number(ledger!.deliveries),
+          delivered: Number(ledger!.delivered),
+          attempts: Number(ledger!.attempts),
+        },
       },
       memory: {
-        apiRssMb: { first: steady[0]?.apiRssMb, last: steady.at(-1)?.apiRssMb, peak: Math.max(...table.map((r) => r.apiRssMb ?? 0)), growthMb: growth((r) => r.apiRssMb) },
-        workerRssMb: { first: steady[0]?.workerRssMb, last: steady.at(-1)?.workerRssMb, peak: Math.max(...table.map((r) => r.workerRssMb ?? 0)), growthMb: growth((r) => r.workerRssMb) },
+        apiRssMb: {
+          first: steady[0]?.apiRssMb,
+          last: steady.at(-1)?.apiRssMb,
+          peak: Math.max(...table.map((r) => r.apiRssMb ?? 0)),
+          growthMb: growth((r) => r.apiRssMb),
+        },
+        workerRssMb: {
+          first: steady[0]?.workerRssMb,
+          last: steady.at(-1)?.workerRssMb,
+          peak: Math.max(...table.map((r) => r.workerRssMb ?? 0)),
+          growthMb: growth((r) => r.workerRssMb),
+        },
       },
       drainSeconds,
       minutesTable: table,
@@ -268,20 +365,30 @@ async function main(): Promise<void> {
     };
     mkdirSync(`${root}bench/results`, { recursive: true });
     writeFileSync(`${root}bench/results/soak-latest.json`, `${JSON.stringify(report, null, 2)}\n`);
-    say(`accepted ${report.counts.accepted} (+${report.counts.duplicateAcks} duplicate acks, ${report.counts.refused} refused); ` +
-      `deliveries ${report.counts.delivered}/${report.counts.expectedDeliveries}: lost ${lost}, redelivered ${report.counts.redelivered}; ` +
-      `${report.counts.subscriberRequests} subscriber requests, ${failureCount()} failed on purpose; open dead letters ${report.counts.openDeadLetters}; drained in ${drainSeconds} s`);
-    say(`ledger: ${report.counts.ledger.events} events, ${report.counts.ledger.delivered}/${report.counts.ledger.deliveries} deliveries delivered, ${report.counts.ledger.attempts} attempt rows for ${report.counts.subscriberRequests} subscriber requests`);
-    say(`memory: API ${report.memory.apiRssMb.first} → ${report.memory.apiRssMb.last} MB (peak ${report.memory.apiRssMb.peak}), worker ${report.memory.workerRssMb.first} → ${report.memory.workerRssMb.last} MB (peak ${report.memory.workerRssMb.peak})`);
+    say(
+      `accepted ${report.counts.accepted} (+${report.counts.duplicateAcks} duplicate acks, ${report.counts.refused} refused); ` +
+        `deliveries ${report.counts.delivered}/${report.counts.expectedDeliveries}: lost ${lost}, redelivered ${report.counts.redelivered}; ` +
+        `${report.counts.subscriberRequests} subscriber requests, ${failureCount()} failed on purpose; open dead letters ${report.counts.openDeadLetters}; drained in ${drainSeconds} s`,
+    );
+    say(
+      `ledger: ${report.counts.ledger.events} events, ${report.counts.ledger.delivered}/${report.counts.ledger.deliveries} deliveries delivered, ${report.counts.ledger.attempts} attempt rows for ${report.counts.subscriberRequests} subscriber requests`,
+    );
+    say(
+      `memory: API ${report.memory.apiRssMb.first} → ${report.memory.apiRssMb.last} MB (peak ${report.memory.apiRssMb.peak}), worker ${report.memory.workerRssMb.first} → ${report.memory.workerRssMb.last} MB (peak ${report.memory.workerRssMb.peak})`,
+    );
     say(`written to bench/results/soak-latest.json (${report.durationSeconds} s)`);
-    if (lost > 0 || report.counts.ledger.events !== report.counts.accepted || report.counts.unrecordedAttempts !== 0) process.exitCode = 2;
+    if (lost > 0 || report.counts.ledger.events !== report.counts.accepted || report.counts.unrecordedAttempts !== 0)
+      process.exitCode = 2;
   } finally {
     stopping = true;
     await shutdown();
   }
 }
 
-main().then(() => process.exit(process.exitCode ?? 0), (error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

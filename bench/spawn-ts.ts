@@ -7,10 +7,18 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * Spawns `node [nodeArgs] [--import tsx] <repo>/<file>` and resolves once its stdout shows `readyLine`
  * (90 s at most). `nodeArgs` lets a run profile a process (`--cpu-prof`).
  */
-export function spawnTs(file: string, env: NodeJS.ProcessEnv, readyLine: string, nodeArgs: string[] = []): Promise<ChildProcess> {
+export function spawnTs(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  readyLine: string,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
   // Built JavaScript (dist/) runs on plain Node, as in production; TypeScript sources through tsx.
   const loader = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, `${root}${file}`], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, `${root}${file}`], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -36,13 +36,24 @@ export function startSubscriber(failFirst: boolean): Promise<Subscriber> {
       res.writeHead(200).end();
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, delivered, failedIds,
-    get failed() { return failedIds.size; },
-    get lastDeliveredAt() { return state.lastDeliveredAt; },
-    close() {
-      server.close();
-      server.closeAllConnections();
-    },
-  })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        delivered,
+        failedIds,
+        get failed() {
+          return failedIds.size;
+        },
+        get lastDeliveredAt() {
+          return state.lastDeliveredAt;
+        },
+        close() {
+          server.close();
+          server.closeAllConnections();
+        },
+      }),
+    ),
+  );
 }

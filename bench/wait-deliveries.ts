@@ -11,7 +11,11 @@ export interface WaitOptions {
  * Polls `confirmed()` every 100 ms until it reaches `expected`, or until nothing has progressed for
  * `stallMs` (what is still missing then counts as lost); resolves with the final count.
  */
-export async function waitForDeliveries(confirmed: () => number, expected: number, options: WaitOptions = {}): Promise<number> {
+export async function waitForDeliveries(
+  confirmed: () => number,
+  expected: number,
+  options: WaitOptions = {},
+): Promise<number> {
   const stallMs = options.stallMs ?? 90_000;
   const hardDeadline = Date.now() + (options.deadlineMs ?? 40 * 60_000);
   let lastCount = -1;

@@ -31,7 +31,9 @@ try {
 }
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 if (version !== PATCHED_VERSION) {
-  console.error(`scripts/patch-postgres-js.mjs: postgres ${version} installed, the patch is for ${PATCHED_VERSION}; check whether the upstream fix (porsager/postgres#1209) is in this release and update or drop the patch.`);
+  console.error(
+    `scripts/patch-postgres-js.mjs: postgres ${version} installed, the patch is for ${PATCHED_VERSION}; check whether the upstream fix (porsager/postgres#1209) is in this release and update or drop the patch.`,
+  );
   process.exit(1);
 }
 for (const file of ['src/connection.js', 'cjs/src/connection.js']) {

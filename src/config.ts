@@ -80,7 +80,9 @@ export const configSchema = z
     }
     // A client certificate without its key (or the reverse) is a half-configured mTLS pair.
     if (!env.TEMPORAL_TLS_CERT_PATH !== !env.TEMPORAL_TLS_KEY_PATH) {
-      const [missing, present] = env.TEMPORAL_TLS_CERT_PATH ? ['TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CERT_PATH'] : ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'];
+      const [missing, present] = env.TEMPORAL_TLS_CERT_PATH
+        ? ['TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CERT_PATH']
+        : ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'];
       ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${present} is set` });
     }
   })

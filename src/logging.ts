@@ -4,10 +4,21 @@ export type { Logger };
 
 /** Paths pino must never print: secrets, signatures and credentials wherever they appear. */
 const redact = [
-  'secret', 'secrets', '*.secret', '*.secrets', 'previousSecret', '*.previousSecret',
-  'authorization', '*.authorization', 'headers.authorization',
-  'headers["webhook-signature"]', 'headers["svix-signature"]', 'headers["stripe-signature"]',
-  'headers["x-hub-signature-256"]', 'headers["x-shopify-hmac-sha256"]', 'headers["x-signature"]',
+  'secret',
+  'secrets',
+  '*.secret',
+  '*.secrets',
+  'previousSecret',
+  '*.previousSecret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers["webhook-signature"]',
+  'headers["svix-signature"]',
+  'headers["stripe-signature"]',
+  'headers["x-hub-signature-256"]',
+  'headers["x-shopify-hmac-sha256"]',
+  'headers["x-signature"]',
 ];
 
 const QUERY_FIELDS = ['query', 'params', 'parameters', 'args'];
@@ -22,7 +33,8 @@ export function serializeError(error: unknown): Record<string, unknown> {
     if (!node || typeof node !== 'object' || depth > 5) return;
     for (const field of QUERY_FIELDS) if (field in node) node[field] = '[redacted]';
     for (const field of ['message', 'stack']) {
-      if (typeof node[field] === 'string') node[field] = (node[field] as string).replace(/params:[\s\S]*?(\n|$)/g, 'params: [redacted]$1');
+      if (typeof node[field] === 'string')
+        node[field] = (node[field] as string).replace(/params:[\s\S]*?(\n|$)/g, 'params: [redacted]$1');
     }
     scrub(node.cause as Record<string, unknown> | undefined, depth + 1);
   };

@@ -17,11 +17,17 @@ export interface Tracing {
  * OpenTelemetry tracing exported over OTLP/HTTP, only when OTEL_EXPORTER_OTLP_ENDPOINT is set;
  * otherwise undefined and nothing is instrumented.
  */
-export function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT'>, serviceName: string): Tracing | undefined {
+export function startTracing(
+  config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT'>,
+  serviceName: string,
+): Tracing | undefined {
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return undefined;
   const resource = new Resource({ 'service.name': serviceName, 'service.namespace': 'hookflow' });
-  const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 500 });
+  const spanProcessor = new BatchSpanProcessor(
+    new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
+    { scheduledDelayMillis: 500 },
+  );
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
   return { plugin: new OpenTelemetryPlugin({ resource, spanProcessor }), shutdown: () => provider.shutdown() };
@@ -35,7 +41,11 @@ export function httpSpans(): MiddlewareHandler {
   const tracer = trace.getTracer('hookflow-http');
   return async (c, next) => {
     const parent = propagation.extract(context.active(), c.req.header());
-    const span = tracer.startSpan(`${c.req.method} ${c.req.routePath}`, { kind: SpanKind.SERVER, attributes: { 'http.method': c.req.method, 'url.path': c.req.path } }, parent);
+    const span = tracer.startSpan(
+      `${c.req.method} ${c.req.routePath}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.method': c.req.method, 'url.path': c.req.path } },
+      parent,
+    );
     try {
       await context.with(trace.setSpan(parent, span), next);
       const route = c.req.matchedRoutes.filter((r) => r.method !== 'ALL').at(-1)?.path;

@@ -52,7 +52,10 @@ export default async function setup(project: TestProject) {
   );
   const bundleDir = resolve(config.DATA_DIR, 'test');
   mkdirSync(bundleDir, { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
+  });
   const workflowBundlePath = join(bundleDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
 
@@ -60,7 +63,9 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', infra.temporalCliPath ?? 'temporal');
-  console.log(`[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`);
+  console.log(
+    `[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`,
+  );
 
   return async () => {
     await onServer(infra.databaseUrl, `drop database if exists "${database}" with (force)`);

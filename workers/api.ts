@@ -7,7 +7,8 @@ import { exitWithStartupError, onShutdownSignal } from '../src/process/shutdown.
 
 try {
   const config = loadConfig();
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the API process (`npm start` provides one in development).');
+  if (!config.DATABASE_URL)
+    throw new Error('DATABASE_URL is required for the API process (`npm start` provides one in development).');
   const logger = createLogger('api', config.LOG_LEVEL);
   const { key } = resolveManagementKey(config);
   const api = await startApi(config, logger, key);

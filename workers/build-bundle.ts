@@ -8,7 +8,8 @@ import { exitWithStartupError } from '../src/process/shutdown.js';
 import { prebuiltWorkflowBundlePath, workflowsPath } from '../src/worker/workflow-bundle.js';
 
 try {
-  if (import.meta.url.endsWith('.ts')) throw new Error('run the compiled build step: `npm run build` (tsc first, then node dist/workers/build-bundle.js)');
+  if (import.meta.url.endsWith('.ts'))
+    throw new Error('run the compiled build step: `npm run build` (tsc first, then node dist/workers/build-bundle.js)');
   const started = Date.now();
   const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: quiet });
@@ -16,7 +17,9 @@ try {
   // dist/ mirrors the repository (dist/src/db/migrate.js beside dist/src/db/migrations/).
   cpSync(fileURLToPath(new URL('../../src/db/migrations', import.meta.url)), migrationsFolder, { recursive: true });
   const kib = Math.round(statSync(prebuiltWorkflowBundlePath).size / 1024);
-  console.log(`Workflow bundle: ${prebuiltWorkflowBundlePath} (${kib} KiB, ${Date.now() - started} ms); migrations: ${migrationsFolder}`);
+  console.log(
+    `Workflow bundle: ${prebuiltWorkflowBundlePath} (${kib} KiB, ${Date.now() - started} ms); migrations: ${migrationsFolder}`,
+  );
 } catch (error) {
   exitWithStartupError(error);
 }

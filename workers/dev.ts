@@ -8,13 +8,18 @@ import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 
 const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
-const entry = (name: string) => fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const entry = (name: string) =>
+  fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null)) throw new Error('a Hookflow process exited during startup (see its output above)');
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (children.some((c) => c.exitCode !== null))
+      throw new Error('a Hookflow process exited during startup (see its output above)');
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -26,14 +31,21 @@ try {
   const paths = devDataPaths(config);
   say('starting infrastructure…');
   const infra = await startInfrastructure(config, {
-    temporalPort: 7233, temporalUiPort: 8233, temporalDbFile: paths.temporalDbFile,
-    postgresDir: paths.postgresDir, database: 'hookflow', log: say,
+    temporalPort: 7233,
+    temporalUiPort: 8233,
+    temporalDbFile: paths.temporalDbFile,
+    postgresDir: paths.postgresDir,
+    database: 'hookflow',
+    log: say,
   });
   const { key } = resolveManagementKey(config);
   const env = {
     ...process.env,
-    DATABASE_URL: infra.databaseUrl, TEMPORAL_ADDRESS: infra.temporalAddress, MANAGEMENT_API_KEY: key,
-    ALLOW_PRIVATE_TARGETS: String(config.ALLOW_PRIVATE_TARGETS), PORT: String(config.PORT),
+    DATABASE_URL: infra.databaseUrl,
+    TEMPORAL_ADDRESS: infra.temporalAddress,
+    MANAGEMENT_API_KEY: key,
+    ALLOW_PRIVATE_TARGETS: String(config.ALLOW_PRIVATE_TARGETS),
+    PORT: String(config.PORT),
   };
   const children = [spawnEntry(entry('worker'), env), spawnEntry(entry('api'), env)];
   let stopping = false;
@@ -48,7 +60,11 @@ try {
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
-  for (const child of children) child.on('exit', (code) => !stopping && (say(`a child process exited (code ${code}); stopping the stack`), void shutdown(1)));
+  for (const child of children)
+    child.on(
+      'exit',
+      (code) => !stopping && (say(`a child process exited (code ${code}); stopping the stack`), void shutdown(1)),
+    );
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForReady(apiUrl, children);

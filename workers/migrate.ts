@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 try {
   const config = loadConfig();
-  const embedded = config.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), 'hookflow');
+  const embedded = config.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(join(config.DATA_DIR, 'postgres'), 'hookflow');
   const db = openDatabase(config.DATABASE_URL ?? embedded!.url, 1);
   await migrateDatabase(db);
   await closeDatabase(db);

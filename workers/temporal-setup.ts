@@ -4,7 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
-import { describeTemporalConnection, temporalConnectionOptions, type TemporalConnectionOptions } from '../src/temporal/connection-options.js';
+import {
+  describeTemporalConnection,
+  temporalConnectionOptions,
+  type TemporalConnectionOptions,
+} from '../src/temporal/connection-options.js';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes.js';
 
 // Run as a one-shot job beside a fresh cluster (compose, Helm), the frontend or the just-created
@@ -35,7 +39,9 @@ try {
   const options = temporalConnectionOptions(config);
   const added = await register(options, config.TEMPORAL_NAMESPACE);
   const where = `${describeTemporalConnection(options)}, namespace ${config.TEMPORAL_NAMESPACE}`;
-  console.log(added.length ? `Registered on ${where}: ${added.join(', ')}` : `All search attributes already present on ${where}.`);
+  console.log(
+    added.length ? `Registered on ${where}: ${added.join(', ')}` : `All search attributes already present on ${where}.`,
+  );
 } catch (error) {
   exitWithStartupError(error);
 }

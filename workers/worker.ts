@@ -6,7 +6,8 @@ import { startWorker } from '../src/worker/start-worker.js';
 
 try {
   const config = loadConfig();
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is required for the worker process (`npm start` provides one in development).');
+  if (!config.DATABASE_URL)
+    throw new Error('DATABASE_URL is required for the worker process (`npm start` provides one in development).');
   const logger = createLogger('worker', config.LOG_LEVEL);
   const worker = await startWorker(config, logger);
   onShutdownSignal(logger, () => worker.stop());

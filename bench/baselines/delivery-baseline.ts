@@ -8,7 +8,11 @@ import type { BaselineEventInput, childEventWorkflow } from './workflows.js';
 
 export type BaselineShape = 'flat' | 'child' | 'localFirst';
 
-const workflowType: Record<BaselineShape, string> = { flat: 'flatEventWorkflow', child: 'childEventWorkflow', localFirst: 'localFirstEventWorkflow' };
+const workflowType: Record<BaselineShape, string> = {
+  flat: 'flatEventWorkflow',
+  child: 'childEventWorkflow',
+  localFirst: 'localFirstEventWorkflow',
+};
 
 export interface BaselineRun {
   client: Client;
@@ -40,7 +44,11 @@ export interface BaselineResult {
 
 /** A ~300-byte JSON event like the e2e phase's. */
 function eventBody(i: number): string {
-  return JSON.stringify({ type: 'order.paid', timestamp: new Date().toISOString(), data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) } });
+  return JSON.stringify({
+    type: 'order.paid',
+    timestamp: new Date().toISOString(),
+    data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) },
+  });
 }
 
 /**
@@ -51,20 +59,46 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
   const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
   try {
     const tag = `${run.shape}-${Date.now().toString(36)}`;
-    const events = Array.from({ length: run.events }, (_, i) => ({ eventId: `evt_${randomBytes(12).toString('hex')}`, workflowId: `baseline-${tag}-${i}`, i }));
+    const events = Array.from({ length: run.events }, (_, i) => ({
+      eventId: `evt_${randomBytes(12).toString('hex')}`,
+      workflowId: `baseline-${tag}-${i}`,
+      i,
+    }));
     const expected = events.length * 2;
-    const confirmed = () => events.reduce((n, e) => n + (steady.delivered.has(e.eventId) ? 1 : 0) + (flaky.delivered.has(e.eventId) ? 1 : 0), 0);
-    const before = { temporal: cpuSeconds(run.temporalPid), worker: cpuSeconds(run.workerPid), bench: process.cpuUsage() };
+    const confirmed = () =>
+      events.reduce(
+        (n, e) => n + (steady.delivered.has(e.eventId) ? 1 : 0) + (flaky.delivered.has(e.eventId) ? 1 : 0),
+        0,
+      );
+    const before = {
+      temporal: cpuSeconds(run.temporalPid),
+      worker: cpuSeconds(run.workerPid),
+      bench: process.cpuUsage(),
+    };
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: run.concurrency }, async () => {
-      while (next < events.length) {
-        const event = events[next++]!;
-        const input: BaselineEventInput = { eventId: event.eventId, urls: [steady.url, flaky.url], body: eventBody(event.i) };
-        await run.client.workflow.start<typeof childEventWorkflow>(workflowType[run.shape], { taskQueue: run.taskQueue, workflowId: event.workflowId, args: [input] });
-      }
-    }));
-    const delivered = await waitForDeliveries(confirmed, expected, { log: run.log, label: `baseline ${run.shape}`, ...(run.stallMs ? { stallMs: run.stallMs } : {}) });
+    await Promise.all(
+      Array.from({ length: run.concurrency }, async () => {
+        while (next < events.length) {
+          const event = events[next++]!;
+          const input: BaselineEventInput = {
+            eventId: event.eventId,
+            urls: [steady.url, flaky.url],
+            body: eventBody(event.i),
+          };
+          await run.client.workflow.start<typeof childEventWorkflow>(workflowType[run.shape], {
+            taskQueue: run.taskQueue,
+            workflowId: event.workflowId,
+            args: [input],
+          });
+        }
+      }),
+    );
+    const delivered = await waitForDeliveries(confirmed, expected, {
+      log: run.log,
+      label: `baseline ${run.shape}`,
+      ...(run.stallMs ? { stallMs: run.stallMs } : {}),
+    });
     const window = (performance.now() - t0) / 1000;
     const bench = process.cpuUsage(before.bench);
     const share = (seconds: number) => Math.round((seconds / window) * 100);
@@ -78,9 +112,16 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
     const happy = events.filter((e) => !flaky.failedIds.has(e.eventId)).map((e) => e.workflowId);
     const history = run.history === false ? 0 : await historyEventsPerDelivery(run.client, happy, 2);
     return {
-      shape: run.shape, events: events.length, expected, delivered, lost: expected - delivered, firstAttempt503s: flaky.failed,
-      seconds: Math.round(seconds * 10) / 10, deliveriesPerSec: Math.round(delivered / seconds),
-      historyEventsPerDelivery: Math.round(history * 10) / 10, cpuPercentOfOneCore,
+      shape: run.shape,
+      events: events.length,
+      expected,
+      delivered,
+      lost: expected - delivered,
+      firstAttempt503s: flaky.failed,
+      seconds: Math.round(seconds * 10) / 10,
+      deliveriesPerSec: Math.round(delivered / seconds),
+      historyEventsPerDelivery: Math.round(history * 10) / 10,
+      cpuPercentOfOneCore,
     };
   } finally {
     steady.close();

@@ -7,7 +7,11 @@ export function evenSample<T>(items: T[], count: number): T[] {
 }
 
 /** The workflow's history once it has closed (waiting up to `waitMs`), and the ids of the children it started. */
-async function historyOf(client: Client, workflowId: string, waitMs: number): Promise<{ events: number; children: string[] }> {
+async function historyOf(
+  client: Client,
+  workflowId: string,
+  waitMs: number,
+): Promise<{ events: number; children: string[] }> {
   const handle = client.workflow.getHandle(workflowId);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([handle.result().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -24,7 +28,12 @@ async function historyOf(client: Client, workflowId: string, waitMs: number): Pr
  * Temporal cost: history events per delivery over a sample of the given workflows (waited for until
  * closed), children they started included (followed from their histories, recursively).
  */
-export async function historyEventsPerDelivery(client: Client, workflowIds: string[], deliveriesPerWorkflow: number, sample = 50): Promise<number> {
+export async function historyEventsPerDelivery(
+  client: Client,
+  workflowIds: string[],
+  deliveriesPerWorkflow: number,
+  sample = 50,
+): Promise<number> {
   const picked = evenSample(workflowIds, sample);
   if (picked.length === 0 || deliveriesPerWorkflow <= 0) return 0;
   let total = 0;

@@ -30,7 +30,11 @@ async function connectWhenUp(address: string, timeoutMs: number): Promise<Connec
 
 const cli = process.env.TEMPORAL_CLI_PATH ?? fileURLToPath(new URL('../../.data/bin/temporal', import.meta.url));
 const port = await freePort();
-const server = spawn(cli, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(
+  cli,
+  ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
 let serverLog = '';
 server.stderr!.on('data', (chunk: Buffer) => (serverLog = (serverLog + chunk.toString()).slice(-4_000)));
 try {
@@ -40,8 +44,12 @@ try {
   });
   try {
     const results = await runDeliveryBaselines({
-      client: new Client({ connection }), temporalAddress: address, temporalPid: server.pid,
-      events: option('events', 200), concurrency: option('concurrency', 100), log: say,
+      client: new Client({ connection }),
+      temporalAddress: address,
+      temporalPid: server.pid,
+      events: option('events', 200),
+      concurrency: option('concurrency', 100),
+      log: say,
     });
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   } finally {

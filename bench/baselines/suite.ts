@@ -22,17 +22,31 @@ const shapes: BaselineShape[] = ['flat', 'child', 'localFirst'];
 /** Runs the three bare delivery shapes, one after the other, on a baseline worker process of their own. */
 export async function runDeliveryBaselines(options: BaselineSuiteOptions): Promise<BaselineSuiteResult> {
   const taskQueue = `bench-delivery-baseline-${Date.now().toString(36)}`;
-  const worker = await spawnTs('bench/baselines/worker.ts', { ...process.env, BASELINE_TEMPORAL_ADDRESS: options.temporalAddress, BASELINE_TASK_QUEUE: taskQueue }, 'baseline_worker_started');
+  const worker = await spawnTs(
+    'bench/baselines/worker.ts',
+    { ...process.env, BASELINE_TEMPORAL_ADDRESS: options.temporalAddress, BASELINE_TASK_QUEUE: taskQueue },
+    'baseline_worker_started',
+  );
   options.track?.(worker);
   try {
-    const common = { client: options.client, taskQueue, concurrency: options.concurrency, temporalPid: options.temporalPid, workerPid: worker.pid, log: options.log };
+    const common = {
+      client: options.client,
+      taskQueue,
+      concurrency: options.concurrency,
+      temporalPid: options.temporalPid,
+      workerPid: worker.pid,
+      log: options.log,
+    };
     // A short warm-up of every shape, so none of them pays for the worker's cold start.
-    for (const shape of shapes) await runDeliveryBaseline({ ...common, shape, events: 20, history: false, stallMs: 20_000 });
+    for (const shape of shapes)
+      await runDeliveryBaseline({ ...common, shape, events: 20, history: false, stallMs: 20_000 });
     const results: Partial<BaselineSuiteResult> = {};
     for (const shape of shapes) {
       options.log(`e2e baseline ${shape}: ${options.events} events…`);
       const result = await runDeliveryBaseline({ ...common, shape, events: options.events });
-      options.log(`  ${shape}: ${result.delivered}/${result.expected} in ${result.seconds} s = ${result.deliveriesPerSec}/s, ${result.historyEventsPerDelivery} history events/delivery, CPU ${JSON.stringify(result.cpuPercentOfOneCore)}`);
+      options.log(
+        `  ${shape}: ${result.delivered}/${result.expected} in ${result.seconds} s = ${result.deliveriesPerSec}/s, ${result.historyEventsPerDelivery} history events/delivery, CPU ${JSON.stringify(result.cpuPercentOfOneCore)}`,
+      );
       results[shape] = result;
     }
     return results as BaselineSuiteResult;

@@ -27,7 +27,11 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
       return db.transaction(async (tx) => {
         let attempts = 0;
         if (input.deliveryId) {
-          const [row] = await tx.update(deliveries).set({ status: 'dead_lettered' }).where(eq(deliveries.id, input.deliveryId)).returning({ attempts: deliveries.attempts });
+          const [row] = await tx
+            .update(deliveries)
+            .set({ status: 'dead_lettered' })
+            .where(eq(deliveries.id, input.deliveryId))
+            .returning({ attempts: deliveries.attempts });
           attempts = row?.attempts ?? 0;
         } else {
           await tx.update(events).set({ status: 'dead_lettered' }).where(eq(events.id, input.eventId));
@@ -36,17 +40,45 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
         const [row] = await tx
           .insert(deadLetters)
           .values({
-            id: newId('dlq'), stage: input.stage, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId,
-            sourceId: input.sourceId, reason: input.reason, lastError, attempts, status: 'open', workflowId,
+            id: newId('dlq'),
+            stage: input.stage,
+            eventId: input.eventId,
+            deliveryId: input.deliveryId,
+            subscriptionId: input.subscriptionId,
+            sourceId: input.sourceId,
+            reason: input.reason,
+            lastError,
+            attempts,
+            status: 'open',
+            workflowId,
           })
           .onConflictDoUpdate(
             input.deliveryId
-              ? { target: deadLetters.deliveryId, targetWhere: sql`${deadLetters.deliveryId} is not null`, set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null } }
-              : { target: deadLetters.eventId, targetWhere: sql`${deadLetters.stage} = 'processing'`, set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null } },
+              ? {
+                  target: deadLetters.deliveryId,
+                  targetWhere: sql`${deadLetters.deliveryId} is not null`,
+                  set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null },
+                }
+              : {
+                  target: deadLetters.eventId,
+                  targetWhere: sql`${deadLetters.stage} = 'processing'`,
+                  set: { status: 'open', reason: input.reason, lastError, attempts, workflowId, resolvedAt: null },
+                },
           )
           .returning({ id: deadLetters.id });
         metrics?.deadLettered.inc({ stage: input.stage, reason: input.reason });
-        logger.warn({ event: 'dead_lettered', deadLetterId: row!.id, workflowId, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason, attempts }, 'dead-lettered');
+        logger.warn(
+          {
+            event: 'dead_lettered',
+            deadLetterId: row!.id,
+            workflowId,
+            eventId: input.eventId,
+            deliveryId: input.deliveryId,
+            reason: input.reason,
+            attempts,
+          },
+          'dead-lettered',
+        );
         return { deadLetterId: row!.id, attempts };
       });
     },
@@ -60,7 +92,12 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
       return db.transaction(async (tx) => {
         const [deadLetter] = await tx
           .update(deadLetters)
-          .set({ status: 'replayed', replayCount: sql`${deadLetters.replayCount} + 1`, resolvedAt: new Date(), workflowId })
+          .set({
+            status: 'replayed',
+            replayCount: sql`${deadLetters.replayCount} + 1`,
+            resolvedAt: new Date(),
+            workflowId,
+          })
           .where(and(deadLetterOf(input), eq(deadLetters.status, 'open')))
           .returning({ id: deadLetters.id, replayCount: deadLetters.replayCount });
         let replayCount = deadLetter?.replayCount ?? 0;
@@ -74,7 +111,17 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
         } else {
           await tx.update(events).set({ status: 'processing' }).where(eq(events.id, input.eventId));
         }
-        logger.info({ event: 'replay_requested', workflowId, deadLetterId: deadLetter?.id, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason }, 'replay started');
+        logger.info(
+          {
+            event: 'replay_requested',
+            workflowId,
+            deadLetterId: deadLetter?.id,
+            eventId: input.eventId,
+            deliveryId: input.deliveryId,
+            reason: input.reason,
+          },
+          'replay started',
+        );
         return { replayCount };
       });
     },
@@ -82,8 +129,12 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
     /** A discard arrived: the dead letter closes without delivery. */
     async markDiscarded(input: DeadLetterSubject): Promise<void> {
       await db.transaction(async (tx) => {
-        await tx.update(deadLetters).set({ status: 'discarded', resolvedAt: new Date() }).where(and(deadLetterOf(input), eq(deadLetters.status, 'open')));
-        if (input.deliveryId) await tx.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, input.deliveryId));
+        await tx
+          .update(deadLetters)
+          .set({ status: 'discarded', resolvedAt: new Date() })
+          .where(and(deadLetterOf(input), eq(deadLetters.status, 'open')));
+        if (input.deliveryId)
+          await tx.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, input.deliveryId));
       });
     },
   };

@@ -25,13 +25,29 @@ type Outcome = AttemptOutcome | { kind: 'blocked' };
 export function deliverWebhookActivity({ db, config, logger, metrics }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
   return async function deliverWebhook(input: DeliveryAttemptInput): Promise<DeliveryAttemptResult> {
-    const log = logger.child({ traceId: input.traceId, eventId: input.eventId, deliveryId: input.deliveryId, subscriptionId: input.subscriptionId });
+    const log = logger.child({
+      traceId: input.traceId,
+      eventId: input.eventId,
+      deliveryId: input.deliveryId,
+      subscriptionId: input.subscriptionId,
+    });
     // One round trip for everything the attempt needs (a delivery whose event was purged has no row left).
     const [row] = await db
       .select({
-        delivery: { status: deliveries.status, attempts: deliveries.attempts, lastStatusCode: deliveries.lastStatusCode },
+        delivery: {
+          status: deliveries.status,
+          attempts: deliveries.attempts,
+          lastStatusCode: deliveries.lastStatusCode,
+        },
         subscription: subscriptions,
-        event: { id: events.id, eventType: events.eventType, sourceId: events.sourceId, receivedAt: events.receivedAt, payload: events.payload, processedPayload: events.processedPayload },
+        event: {
+          id: events.id,
+          eventType: events.eventType,
+          sourceId: events.sourceId,
+          receivedAt: events.receivedAt,
+          payload: events.payload,
+          processedPayload: events.processedPayload,
+        },
       })
       .from(deliveries)
       .innerJoin(events, eq(events.id, deliveries.eventId))
@@ -39,32 +55,65 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       .where(eq(deliveries.id, input.deliveryId));
     const { delivery, subscription, event } = row ?? { delivery: undefined, subscription: undefined, event: undefined };
     // A retry after a crash that followed a recorded 2xx must not deliver twice.
-    if (delivery?.status === 'delivered') return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
+    if (delivery?.status === 'delivered')
+      return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
     if (!subscription || !subscription.enabled || !event) {
-      const why = !event ? 'the event no longer exists' : !subscription ? 'the subscription was deleted' : `the subscription is disabled (${subscription.disabledReason ?? 'manual'})`;
+      const why = !event
+        ? 'the event no longer exists'
+        : !subscription
+          ? 'the subscription was deleted'
+          : `the subscription is disabled (${subscription.disabledReason ?? 'manual'})`;
       await db.update(deliveries).set({ lastError: why }).where(eq(deliveries.id, input.deliveryId));
       throw ApplicationFailure.nonRetryable(why, deliveryFailureTypes.disabled);
     }
 
     if (subscription.rateLimitPerSecond) {
       const slot = await reserveSendSlot(db, subscription.id, subscription.rateLimitPerSecond, IN_ACTIVITY_WAIT_MS);
-      if ('throttledForMs' in slot) return { kind: 'throttled', waitMs: slot.throttledForMs, temporalAttempt: Context.current().info.attempt };
+      if ('throttledForMs' in slot)
+        return { kind: 'throttled', waitMs: slot.throttledForMs, temporalAttempt: Context.current().info.attempt };
       if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
     }
 
-    const body = deliveryBody({ id: event.id, eventType: event.eventType, sourceId: event.sourceId, receivedAt: event.receivedAt, data: event.processedPayload ?? event.payload });
+    const body = deliveryBody({
+      id: event.id,
+      eventType: event.eventType,
+      sourceId: event.sourceId,
+      receivedAt: event.receivedAt,
+      data: event.processedPayload ?? event.payload,
+    });
     const now = new Date();
-    const headers = deliveryHeaders(event.id, body, signingSecrets(subscription, now), now, subscription.headers, USER_AGENT);
+    const headers = deliveryHeaders(
+      event.id,
+      body,
+      signingSecrets(subscription, now),
+      now,
+      subscription.headers,
+      USER_AGENT,
+    );
     const started = Date.now();
     let response: OutboundResponse | undefined;
     let outcome: Outcome;
     let error: string | null = null;
     try {
-      response = await sendRequest({ method: 'POST', url: subscription.url, headers, body, timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES }, targetPolicy);
+      response = await sendRequest(
+        {
+          method: 'POST',
+          url: subscription.url,
+          headers,
+          body,
+          timeoutMs: config.DELIVERY_TIMEOUT_MS,
+          maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES,
+        },
+        targetPolicy,
+      );
       const retryAfter = response.headers['retry-after'];
       outcome = classifyResponse(response.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
       // Standard Webhooks delivery control: the endpoint asks us to stop retrying this message.
-      if (outcome.kind === 'retryable' && String(response.headers['webhook-delivery'] ?? '').toLowerCase() === 'abort-message') outcome = { kind: 'rejected' };
+      if (
+        outcome.kind === 'retryable' &&
+        String(response.headers['webhook-delivery'] ?? '').toLowerCase() === 'abort-message'
+      )
+        outcome = { kind: 'rejected' };
       if (outcome.kind !== 'delivered') error = `HTTP ${response.status}`;
     } catch (caught) {
       if (caught instanceof BlockedTargetError) outcome = { kind: 'blocked' };
@@ -76,29 +125,53 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
     metrics?.deliveryAttempts.inc({ outcome: outcome.kind });
     metrics?.attemptLatency.observe({ outcome: outcome.kind }, durationMs);
     const attempts = await recordAttemptPersistently(db, {
-      deliveryId: input.deliveryId, subscriptionId: input.subscriptionId, startedAt: now, durationMs,
-      statusCode: response?.status ?? null, error, responseExcerpt: response ? response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
+      deliveryId: input.deliveryId,
+      subscriptionId: input.subscriptionId,
+      startedAt: now,
+      durationMs,
+      statusCode: response?.status ?? null,
+      error,
+      responseExcerpt: response ? response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
       delivered: outcome.kind === 'delivered',
     });
-    log.info({ event: 'delivery_attempt', attempt: attempts, statusCode: response?.status ?? null, durationMs, outcome: outcome.kind }, 'delivery attempt');
+    log.info(
+      {
+        event: 'delivery_attempt',
+        attempt: attempts,
+        statusCode: response?.status ?? null,
+        durationMs,
+        outcome: outcome.kind,
+      },
+      'delivery attempt',
+    );
 
     switch (outcome.kind) {
       case 'delivered':
         log.info({ event: 'delivery_succeeded', attempts }, 'delivered');
         return { kind: 'delivered', statusCode: response!.status, attempts };
       case 'retryable': {
-        const delay = outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, input.maximumIntervalMs);
+        const delay =
+          outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, input.maximumIntervalMs);
         const temporalAttempt = Context.current().info.attempt;
-        if (temporalAttempt < input.maximumAttempts) log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
+        if (temporalAttempt < input.maximumAttempts)
+          log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
         // The delay travels in the details too: a lane whose first attempt ran as a local activity
         // schedules the next one itself (Temporal does not hand nextRetryDelay back to workflow code).
-        throw ApplicationFailure.create({ message: error ?? 'delivery failed', type: deliveryFailureTypes.retryable, nextRetryDelay: delay, details: [{ attempts, retryAfterMs: delay ?? null }] });
+        throw ApplicationFailure.create({
+          message: error ?? 'delivery failed',
+          type: deliveryFailureTypes.retryable,
+          nextRetryDelay: delay,
+          details: [{ attempts, retryAfterMs: delay ?? null }],
+        });
       }
       case 'rejected':
-        throw ApplicationFailure.nonRetryable(`${error}: the endpoint rejected the message`, deliveryFailureTypes.rejected, { attempts });
+        throw ApplicationFailure.nonRetryable(
+          `${error}: the endpoint rejected the message`,
+          deliveryFailureTypes.rejected,
+          { attempts },
+        );
       case 'blocked':
         throw ApplicationFailure.nonRetryable(`blocked target: ${error}`, deliveryFailureTypes.blocked, { attempts });
     }
   };
 }
-

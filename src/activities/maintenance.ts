@@ -17,26 +17,55 @@ export function maintenanceActivities({ db, logger, temporal, config }: Activity
       const failing = await db
         .select({ id: subscriptions.id })
         .from(subscriptions)
-        .where(and(
-          eq(subscriptions.enabled, true),
-          sql`${subscriptions.failingSince} <= now() - ${span}`,
-          sql`(${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} <= now() - ${span})`,
-          sql`(select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id
+        .where(
+          and(
+            eq(subscriptions.enabled, true),
+            sql`${subscriptions.failingSince} <= now() - ${span}`,
+            sql`(${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} <= now() - ${span})`,
+            sql`(select count(*) from delivery_attempts a join deliveries d on d.id = a.delivery_id
                where d.subscription_id = ${subscriptions.id} and a.started_at >= now() - ${span}
                  and (a.status_code is null or a.status_code not between 200 and 299)) >= ${input.minFailures}`,
-        ));
+          ),
+        );
       if (failing.length === 0) return [];
       const disabled = await db
         .update(subscriptions)
         .set({ enabled: false, disabledReason: 'auto_failing', updatedAt: new Date() })
-        .where(and(inArray(subscriptions.id, failing.map((s) => s.id)), eq(subscriptions.enabled, true)))
-        .returning({ id: subscriptions.id, url: subscriptions.url, failureStreak: subscriptions.failureStreak, failingSince: subscriptions.failingSince });
+        .where(
+          and(
+            inArray(
+              subscriptions.id,
+              failing.map((s) => s.id),
+            ),
+            eq(subscriptions.enabled, true),
+          ),
+        )
+        .returning({
+          id: subscriptions.id,
+          url: subscriptions.url,
+          failureStreak: subscriptions.failureStreak,
+          failingSince: subscriptions.failingSince,
+        });
       for (const subscription of disabled) {
-        logger.warn({ event: 'subscription_auto_disabled', subscriptionId: subscription.id, failureStreak: subscription.failureStreak }, 'subscription auto-disabled');
+        logger.warn(
+          {
+            event: 'subscription_auto_disabled',
+            subscriptionId: subscription.id,
+            failureStreak: subscription.failureStreak,
+          },
+          'subscription auto-disabled',
+        );
         if (temporal) {
           await emitOperationalEvent(temporal, config, {
-            type: 'hookflow.subscription.disabled', key: `${subscription.id}:${subscription.failingSince?.toISOString()}`,
-            data: { subscriptionId: subscription.id, url: subscription.url, reason: 'auto_failing', failureStreak: subscription.failureStreak, failingSince: subscription.failingSince?.toISOString() ?? null },
+            type: 'hookflow.subscription.disabled',
+            key: `${subscription.id}:${subscription.failingSince?.toISOString()}`,
+            data: {
+              subscriptionId: subscription.id,
+              url: subscription.url,
+              reason: 'auto_failing',
+              failureStreak: subscription.failureStreak,
+              failingSince: subscription.failingSince?.toISOString() ?? null,
+            },
           });
         }
       }
@@ -52,8 +81,12 @@ export function maintenanceActivities({ db, logger, temporal, config }: Activity
         .returning({ id: subscriptions.id });
       const srcs = await db
         .update(sources)
-        .set({ secrets: sql`(select jsonb_agg(s) from jsonb_array_elements(${sources.secrets}) s where s->>'expiresAt' is null or (s->>'expiresAt')::timestamptz > now())` })
-        .where(sql`exists (select 1 from jsonb_array_elements(${sources.secrets}) s where s->>'expiresAt' is not null and (s->>'expiresAt')::timestamptz <= now())`)
+        .set({
+          secrets: sql`(select jsonb_agg(s) from jsonb_array_elements(${sources.secrets}) s where s->>'expiresAt' is null or (s->>'expiresAt')::timestamptz > now())`,
+        })
+        .where(
+          sql`exists (select 1 from jsonb_array_elements(${sources.secrets}) s where s->>'expiresAt' is not null and (s->>'expiresAt')::timestamptz <= now())`,
+        )
         .returning({ id: sources.id });
       return { subscriptions: subs.length, sources: srcs.length };
     },
@@ -73,12 +106,68 @@ export function maintenanceActivities({ db, logger, temporal, config }: Activity
           if (removed < input.batchSize) return;
         }
       };
-      await batches(async () => (await db.delete(deliveryAttempts).where(inArray(deliveryAttempts.id,
-        db.select({ id: deliveryAttempts.id }).from(deliveryAttempts).where(lt(deliveryAttempts.startedAt, cutoff)).limit(input.batchSize))).returning({ id: deliveryAttempts.id })).length, 'attempts');
-      await batches(async () => (await db.delete(events).where(inArray(events.id,
-        db.select({ id: events.id }).from(events).where(and(lt(events.receivedAt, cutoff), sql`not exists (select 1 from dead_letters dl where dl.event_id = ${events.id} and dl.status = 'open')`)).limit(input.batchSize))).returning({ id: events.id })).length, 'events');
-      await batches(async () => (await db.delete(deadLetters).where(inArray(deadLetters.id,
-        db.select({ id: deadLetters.id }).from(deadLetters).where(and(ne(deadLetters.status, 'open'), lt(deadLetters.createdAt, cutoff))).limit(input.batchSize))).returning({ id: deadLetters.id })).length, 'deadLetters');
+      await batches(
+        async () =>
+          (
+            await db
+              .delete(deliveryAttempts)
+              .where(
+                inArray(
+                  deliveryAttempts.id,
+                  db
+                    .select({ id: deliveryAttempts.id })
+                    .from(deliveryAttempts)
+                    .where(lt(deliveryAttempts.startedAt, cutoff))
+                    .limit(input.batchSize),
+                ),
+              )
+              .returning({ id: deliveryAttempts.id })
+          ).length,
+        'attempts',
+      );
+      await batches(
+        async () =>
+          (
+            await db
+              .delete(events)
+              .where(
+                inArray(
+                  events.id,
+                  db
+                    .select({ id: events.id })
+                    .from(events)
+                    .where(
+                      and(
+                        lt(events.receivedAt, cutoff),
+                        sql`not exists (select 1 from dead_letters dl where dl.event_id = ${events.id} and dl.status = 'open')`,
+                      ),
+                    )
+                    .limit(input.batchSize),
+                ),
+              )
+              .returning({ id: events.id })
+          ).length,
+        'events',
+      );
+      await batches(
+        async () =>
+          (
+            await db
+              .delete(deadLetters)
+              .where(
+                inArray(
+                  deadLetters.id,
+                  db
+                    .select({ id: deadLetters.id })
+                    .from(deadLetters)
+                    .where(and(ne(deadLetters.status, 'open'), lt(deadLetters.createdAt, cutoff)))
+                    .limit(input.batchSize),
+                ),
+              )
+              .returning({ id: deadLetters.id })
+          ).length,
+        'deadLetters',
+      );
       logger.info({ event: 'retention_purged', ...result, cutoff: cutoff.toISOString() }, 'retention purge');
       return result;
     },

@@ -4,7 +4,10 @@ import { emitOperationalEvent } from '../temporal/operational-events.js';
 import type { ActivityDependencies } from './deps.js';
 
 /** `emitOperationalEvent` as an activity: workflows report dead letters and recoveries through it. */
-export function operationalEventActivity({ temporal, config }: ActivityDependencies): HookflowActivities['emitOperationalEventActivity'] {
+export function operationalEventActivity({
+  temporal,
+  config,
+}: ActivityDependencies): HookflowActivities['emitOperationalEventActivity'] {
   return async function emitOperationalEventActivity(event: OperationalEvent): Promise<void> {
     if (!temporal) throw new Error('the worker was started without a Temporal client for operational events');
     await emitOperationalEvent(temporal, config, event);

@@ -22,46 +22,87 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
   return async function processEvent(input: ProcessEventInput): Promise<ProcessEventResult> {
     const event = await db.query.events.findFirst({ where: eq(events.id, input.eventId) });
-    if (!event) throw ApplicationFailure.nonRetryable(`event ${input.eventId} is not in the ledger`, processingFailureTypes.rejected);
-    const source = await db.query.sources.findFirst({ where: eq(sources.id, event.sourceId), columns: { processor: true } });
+    if (!event)
+      throw ApplicationFailure.nonRetryable(
+        `event ${input.eventId} is not in the ledger`,
+        processingFailureTypes.rejected,
+      );
+    const source = await db.query.sources.findFirst({
+      where: eq(sources.id, event.sourceId),
+      columns: { processor: true },
+    });
     const processor = source?.processor ?? { name: 'passthrough' };
     if (processor.name !== 'passthrough') {
       try {
         const processed = await processorNamed(processor.name).process(event.payload, processor, {
-          fetch: (request) => sendRequest({ ...request, timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: FETCHED_DOCUMENT_MAX_BYTES }, targetPolicy),
+          fetch: (request) =>
+            sendRequest(
+              { ...request, timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: FETCHED_DOCUMENT_MAX_BYTES },
+              targetPolicy,
+            ),
         });
-        await db.update(events).set({ processedPayload: processed as object }).where(eq(events.id, event.id));
+        await db
+          .update(events)
+          .set({ processedPayload: processed as object })
+          .where(eq(events.id, event.id));
       } catch (error) {
-        if (error instanceof ProcessingRejected) throw ApplicationFailure.nonRetryable(error.message, processingFailureTypes.rejected);
+        if (error instanceof ProcessingRejected)
+          throw ApplicationFailure.nonRetryable(error.message, processingFailureTypes.rejected);
         throw error;
       }
     }
 
     const candidates = await db
-      .select({ id: subscriptions.id, url: subscriptions.url, enabled: subscriptions.enabled, eventTypes: subscriptions.eventTypes, sourceIds: subscriptions.sourceIds })
+      .select({
+        id: subscriptions.id,
+        url: subscriptions.url,
+        enabled: subscriptions.enabled,
+        eventTypes: subscriptions.eventTypes,
+        sourceIds: subscriptions.sourceIds,
+      })
       .from(subscriptions)
       .where(eq(subscriptions.enabled, true));
     // An operational event names the subscription it is about; that one never receives it.
-    const about = event.sourceId === OPERATIONAL_SOURCE ? (event.payload as { subscriptionId?: string }).subscriptionId : undefined;
+    const about =
+      event.sourceId === OPERATIONAL_SOURCE ? (event.payload as { subscriptionId?: string }).subscriptionId : undefined;
     const matched = matchSubscriptions(candidates, { ...event, aboutSubscriptionId: about });
     // Lanes in a stable order; past FANOUT_INLINE_MAX they are split into `fanout:` children, and
     // each delivery row names the workflow that runs it.
     matched.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const split = matched.length > input.fanoutInlineMax;
-    const laneWorkflow = (index: number) => (split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId);
+    const laneWorkflow = (index: number) =>
+      split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId;
     // A retried activity finds the rows its first try created: the no-op update makes RETURNING
     // answer for existing rows too, so one statement serves both.
     const rows = matched.length
       ? await db
-        .insert(deliveries)
-        .values(matched.map((s, index) => ({ id: newId('dlv'), eventId: event.id, subscriptionId: s.id, workflowId: laneWorkflow(index) })))
-        .onConflictDoUpdate({ target: [deliveries.eventId, deliveries.subscriptionId], set: { eventId: sql`excluded.event_id` } })
-        .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
+          .insert(deliveries)
+          .values(
+            matched.map((s, index) => ({
+              id: newId('dlv'),
+              eventId: event.id,
+              subscriptionId: s.id,
+              workflowId: laneWorkflow(index),
+            })),
+          )
+          .onConflictDoUpdate({
+            target: [deliveries.eventId, deliveries.subscriptionId],
+            set: { eventId: sql`excluded.event_id` },
+          })
+          .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
       : [];
-    await db.update(events).set({ status: matched.length ? 'dispatched' : 'skipped' }).where(eq(events.id, event.id));
+    await db
+      .update(events)
+      .set({ status: matched.length ? 'dispatched' : 'skipped' })
+      .where(eq(events.id, event.id));
     const deliveryIds = new Map(rows.map((r) => [r.subscriptionId, r.id]));
     return {
-      deliveries: matched.map((s, index) => ({ deliveryId: deliveryIds.get(s.id)!, subscriptionId: s.id, url: s.url, workflowId: laneWorkflow(index) })),
+      deliveries: matched.map((s, index) => ({
+        deliveryId: deliveryIds.get(s.id)!,
+        subscriptionId: s.id,
+        url: s.url,
+        workflowId: laneWorkflow(index),
+      })),
     };
   };
 }

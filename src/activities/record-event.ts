@@ -31,11 +31,17 @@ export function recordEventActivity({ db }: ActivityDependencies) {
       .onConflictDoNothing()
       .returning({ id: events.id });
     if (inserted.length > 0) return { recorded: true };
-    const existing = await db.query.events.findFirst({ where: eq(events.id, input.eventId), columns: { workflowRunId: true } });
+    const existing = await db.query.events.findFirst({
+      where: eq(events.id, input.eventId),
+      columns: { workflowRunId: true },
+    });
     if (existing?.workflowRunId === workflowExecution.runId) return { recorded: true };
     if (input.replay && existing) {
       // An operator replay after the window re-runs the stored event under a new run.
-      await db.update(events).set({ workflowRunId: workflowExecution.runId, status: 'processing' }).where(eq(events.id, input.eventId));
+      await db
+        .update(events)
+        .set({ workflowRunId: workflowExecution.runId, status: 'processing' })
+        .where(eq(events.id, input.eventId));
       return { recorded: true };
     }
     return { recorded: false };

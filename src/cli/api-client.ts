@@ -3,7 +3,11 @@ export const exitCodes = { ok: 0, apiError: 1, usage: 2, unreachable: 3, partial
 
 /** An error answer from the API (problem+json), or no answer at all. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number, readonly body?: unknown) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly body?: unknown,
+  ) {
     super(message);
   }
 }
@@ -25,7 +29,12 @@ export function apiClientFromEnv(overrides: { url?: string; key?: string } = {})
 export class ApiClient {
   constructor(readonly options: ApiClientOptions) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.options.baseUrl), {
@@ -38,13 +47,20 @@ export class ApiClient {
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
     } catch (error) {
-      throw new CliError(`Cannot reach Hookflow at ${this.options.baseUrl}: ${(error as Error).message}. Set HOOKFLOW_URL.`, exitCodes.unreachable);
+      throw new CliError(
+        `Cannot reach Hookflow at ${this.options.baseUrl}: ${(error as Error).message}. Set HOOKFLOW_URL.`,
+        exitCodes.unreachable,
+      );
     }
     const text = await response.text();
     const parsed = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const problem = parsed as { title?: string; detail?: string } | undefined;
-      throw new CliError(`${response.status} ${problem?.title ?? response.statusText}: ${problem?.detail ?? text}`, exitCodes.apiError, parsed);
+      throw new CliError(
+        `${response.status} ${problem?.title ?? response.statusText}: ${problem?.detail ?? text}`,
+        exitCodes.apiError,
+        parsed,
+      );
     }
     return { status: response.status, body: parsed as T };
   }
@@ -63,7 +79,9 @@ export class ApiClient {
     let cursor: string | null = null;
     do {
       const separator = path.includes('?') ? '&' : '?';
-      const page: { data: T[]; nextCursor: string | null } = await this.get(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { data: T[]; nextCursor: string | null } = await this.get(
+        `${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       rows.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor && rows.length < max);

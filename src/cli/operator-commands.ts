@@ -22,9 +22,16 @@ export function registerOperatorCommands(program: Command): void {
   const eventsCommand = program.command('events').description('inspect the event log');
   eventsCommand
     .command('list')
-    .option('--source <id>').option('--status <status>').option('--type <eventType>').option('--since <time>').option('--json', 'print JSON')
+    .option('--source <id>')
+    .option('--status <status>')
+    .option('--type <eventType>')
+    .option('--since <time>')
+    .option('--json', 'print JSON')
     .action(async (opts: { source?: string; status?: string; type?: string; since?: string; json?: boolean }) => {
-      const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(`/v1/events${query({ sourceId: opts.source, status: opts.status, eventType: opts.type, since: opts.since })}`, 1_000);
+      const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(
+        `/v1/events${query({ sourceId: opts.source, status: opts.status, eventType: opts.type, since: opts.since })}`,
+        1_000,
+      );
       printRows(rows, ['id', 'sourceId', 'eventType', 'status', 'receivedAt'], !!opts.json);
     });
   eventsCommand
@@ -32,7 +39,11 @@ export function registerOperatorCommands(program: Command): void {
     .argument('<id>')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const event = await apiClientFromEnv().get<Record<string, unknown> & { deliveries: { id: string; subscriptionId: string; status: string; attempts: Record<string, unknown>[] }[] }>(`/v1/events/${encodeURIComponent(id)}`);
+      const event = await apiClientFromEnv().get<
+        Record<string, unknown> & {
+          deliveries: { id: string; subscriptionId: string; status: string; attempts: Record<string, unknown>[] }[];
+        }
+      >(`/v1/events/${encodeURIComponent(id)}`);
       if (opts.json) return printObject(event, true);
       const { deliveries, payload, ...summary } = event;
       printObject(summary, false);
@@ -46,11 +57,17 @@ export function registerOperatorCommands(program: Command): void {
     .command('redeliver')
     .description('resend an event (delivered or not) to all of its subscriptions, or only those named; same webhook-id')
     .argument('<id>')
-    .option('--subscription <id...>', 'only these subscriptions').option('--reason <text>').option('--json', 'print JSON')
+    .option('--subscription <id...>', 'only these subscriptions')
+    .option('--reason <text>')
+    .option('--json', 'print JSON')
     .action(async (id: string, opts: { subscription?: string[]; reason?: string; json?: boolean }) => {
-      const answer = await apiClientFromEnv().post<{ deliveries: Record<string, unknown>[] }>(`/v1/events/${encodeURIComponent(id)}/redeliver`, {
-        ...(opts.subscription ? { subscriptionIds: opts.subscription } : {}), ...(opts.reason ? { reason: opts.reason } : {}),
-      });
+      const answer = await apiClientFromEnv().post<{ deliveries: Record<string, unknown>[] }>(
+        `/v1/events/${encodeURIComponent(id)}/redeliver`,
+        {
+          ...(opts.subscription ? { subscriptionIds: opts.subscription } : {}),
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        },
+      );
       if (opts.json) return printObject(answer, true);
       printRows(answer.deliveries, ['subscriptionId', 'deliveryId', 'outcome', 'workflowId'], false);
     });
@@ -58,41 +75,84 @@ export function registerOperatorCommands(program: Command): void {
   const deadLetters = program.command('dead-letters').description('inspect and resolve dead letters');
   deadLetters
     .command('list')
-    .option('--status <status>', 'open | replayed | discarded', 'open').option('--subscription <id>').option('--source <id>').option('--reason <reason>').option('--since <time>').option('--json', 'print JSON')
-    .action(async (opts: { status: string; subscription?: string; source?: string; reason?: string; since?: string; json?: boolean }) => {
-      const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(`/v1/dead-letters${query({ status: opts.status, subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
-      printRows(rows, ['id', 'stage', 'reason', 'subscriptionId', 'eventId', 'attempts', 'status', 'replayCount', 'createdAt'], !!opts.json);
+    .option('--status <status>', 'open | replayed | discarded', 'open')
+    .option('--subscription <id>')
+    .option('--source <id>')
+    .option('--reason <reason>')
+    .option('--since <time>')
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: {
+        status: string;
+        subscription?: string;
+        source?: string;
+        reason?: string;
+        since?: string;
+        json?: boolean;
+      }) => {
+        const rows = await apiClientFromEnv().getAll<Record<string, unknown>>(
+          `/v1/dead-letters${query({ status: opts.status, subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`,
+        );
+        printRows(
+          rows,
+          ['id', 'stage', 'reason', 'subscriptionId', 'eventId', 'attempts', 'status', 'replayCount', 'createdAt'],
+          !!opts.json,
+        );
+      },
+    );
+  deadLetters
+    .command('show')
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      printObject(await apiClientFromEnv().get(`/v1/dead-letters/${encodeURIComponent(id)}`), !!opts.json);
     });
-  deadLetters.command('show').argument('<id>').option('--json', 'print JSON').action(async (id: string, opts: { json?: boolean }) => {
-    printObject(await apiClientFromEnv().get(`/v1/dead-letters/${encodeURIComponent(id)}`), !!opts.json);
-  });
-  deadLetters.command('discard').argument('<id>').option('--json', 'print JSON').action(async (id: string, opts: { json?: boolean }) => {
-    printObject(await apiClientFromEnv().post(`/v1/dead-letters/${encodeURIComponent(id)}/discard`), !!opts.json);
-  });
+  deadLetters
+    .command('discard')
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      printObject(await apiClientFromEnv().post(`/v1/dead-letters/${encodeURIComponent(id)}/discard`), !!opts.json);
+    });
 
   program
     .command('replay')
     .description('replay one dead letter by id, or every open one matching --subscription/--source/--reason/--since')
     .argument('[id]', 'dead letter id')
-    .option('--subscription <id>').option('--source <id>').option('--reason <reason>').option('--since <time>').option('--json', 'print JSON')
-    .action(async (id: string | undefined, opts: { subscription?: string; source?: string; reason?: string; since?: string; json?: boolean }) => {
-      const client = apiClientFromEnv();
-      if (id) return printObject(await client.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`), !!opts.json);
-      if (!opts.subscription && !opts.source && !opts.reason && !opts.since) throw new CliError('give a dead letter id or at least one filter (--subscription, --source, --reason, --since)', exitCodes.usage);
-      // One at a time, so the operator sees progress and a failure stops with an exact count.
-      const open = await client.getAll<{ id: string }>(`/v1/dead-letters${query({ status: 'open', subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`);
-      let done = 0;
-      const failed: string[] = [];
-      for (const row of open) {
-        try {
-          await client.post(`/v1/dead-letters/${row.id}/replay`);
-        } catch (error) {
-          if (error instanceof CliError && error.exitCode === exitCodes.unreachable) throw error;
-          failed.push(row.id);
+    .option('--subscription <id>')
+    .option('--source <id>')
+    .option('--reason <reason>')
+    .option('--since <time>')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        id: string | undefined,
+        opts: { subscription?: string; source?: string; reason?: string; since?: string; json?: boolean },
+      ) => {
+        const client = apiClientFromEnv();
+        if (id) return printObject(await client.post(`/v1/dead-letters/${encodeURIComponent(id)}/replay`), !!opts.json);
+        if (!opts.subscription && !opts.source && !opts.reason && !opts.since)
+          throw new CliError(
+            'give a dead letter id or at least one filter (--subscription, --source, --reason, --since)',
+            exitCodes.usage,
+          );
+        // One at a time, so the operator sees progress and a failure stops with an exact count.
+        const open = await client.getAll<{ id: string }>(
+          `/v1/dead-letters${query({ status: 'open', subscriptionId: opts.subscription, sourceId: opts.source, reason: opts.reason, since: opts.since })}`,
+        );
+        let done = 0;
+        const failed: string[] = [];
+        for (const row of open) {
+          try {
+            await client.post(`/v1/dead-letters/${row.id}/replay`);
+          } catch (error) {
+            if (error instanceof CliError && error.exitCode === exitCodes.unreachable) throw error;
+            failed.push(row.id);
+          }
+          progress(++done, open.length);
         }
-        progress(++done, open.length);
-      }
-      printObject({ matched: open.length, replayed: open.length - failed.length, failed }, !!opts.json);
-      if (failed.length) throw new CliError(`${failed.length} replays failed`, exitCodes.partial);
-    });
+        printObject({ matched: open.length, replayed: open.length - failed.length, failed }, !!opts.json);
+        if (failed.length) throw new CliError(`${failed.length} replays failed`, exitCodes.partial);
+      },
+    );
 }

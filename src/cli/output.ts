@@ -1,5 +1,10 @@
 /** Prints rows as an aligned table, or the raw value as JSON with --json. */
-export function printRows(rows: Record<string, unknown>[], columns: string[], json: boolean, raw: unknown = rows): void {
+export function printRows(
+  rows: Record<string, unknown>[],
+  columns: string[],
+  json: boolean,
+  raw: unknown = rows,
+): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
     return;
@@ -8,9 +13,14 @@ export function printRows(rows: Record<string, unknown>[], columns: string[], js
     process.stdout.write('(none)\n');
     return;
   }
-  const cell = (value: unknown) => (value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const cell = (value: unknown) =>
+    value === null || value === undefined ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
-  const line = (values: string[]) => values.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.slice(0, 60).padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
   for (const row of rows) process.stdout.write(`${line(columns.map((c) => cell(row[c])))}\n`);
 }

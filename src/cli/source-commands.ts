@@ -21,12 +21,29 @@ export function registerSourceCommands(program: Command): void {
     .option('--rate-limit <perMinute>', 'requests per minute', Number)
     .option('--max-body-bytes <bytes>', 'body size limit', Number)
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { scheme: string; secret: string; tolerance?: number; rateLimit?: number; maxBodyBytes?: number; json?: boolean }) => {
-      const created = await apiClientFromEnv().post<Record<string, unknown>>('/v1/sources', {
-        id, scheme: opts.scheme, secret: opts.secret, toleranceSeconds: opts.tolerance, rateLimitPerMinute: opts.rateLimit, maxBodyBytes: opts.maxBodyBytes,
-      });
-      printObject(created, !!opts.json);
-    });
+    .action(
+      async (
+        id: string,
+        opts: {
+          scheme: string;
+          secret: string;
+          tolerance?: number;
+          rateLimit?: number;
+          maxBodyBytes?: number;
+          json?: boolean;
+        },
+      ) => {
+        const created = await apiClientFromEnv().post<Record<string, unknown>>('/v1/sources', {
+          id,
+          scheme: opts.scheme,
+          secret: opts.secret,
+          toleranceSeconds: opts.tolerance,
+          rateLimitPerMinute: opts.rateLimit,
+          maxBodyBytes: opts.maxBodyBytes,
+        });
+        printObject(created, !!opts.json);
+      },
+    );
   sources
     .command('rotate')
     .argument('<id>', 'source id')
@@ -34,7 +51,10 @@ export function registerSourceCommands(program: Command): void {
     .option('--grace <seconds>', 'how long the old secret stays valid', Number)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { secret: string; grace?: number; json?: boolean }) => {
-      const rotated = await apiClientFromEnv().post<Record<string, unknown>>(`/v1/sources/${encodeURIComponent(id)}/rotate-secret`, { secret: opts.secret, graceSeconds: opts.grace });
+      const rotated = await apiClientFromEnv().post<Record<string, unknown>>(
+        `/v1/sources/${encodeURIComponent(id)}/rotate-secret`,
+        { secret: opts.secret, graceSeconds: opts.grace },
+      );
       printObject(rotated, !!opts.json);
     });
 }

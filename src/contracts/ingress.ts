@@ -18,7 +18,11 @@ export type IngressAcknowledgement = z.infer<typeof ingressAcknowledgementSchema
 /** RFC 9457 problem details as Hookflow sends them. */
 export const problemSchema = z
   .object({
-    type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), traceId: z.string(),
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    traceId: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi('Problem');

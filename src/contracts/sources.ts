@@ -4,7 +4,14 @@ import { OPERATIONAL_SOURCE, processorNames, schemeNames } from '../domain/vocab
 const extraction = z
   .union([
     z.object({ header: z.string().min(1).max(200) }).strict(),
-    z.object({ pointer: z.string().regex(/^(\/[^/]*)*$/, 'must be a JSON pointer such as /data/id').max(500) }).strict(),
+    z
+      .object({
+        pointer: z
+          .string()
+          .regex(/^(\/[^/]*)*$/, 'must be a JSON pointer such as /data/id')
+          .max(500),
+      })
+      .strict(),
   ])
   .openapi('Extraction', { description: 'Read a value from a header or a JSON pointer into the body.' });
 
@@ -19,7 +26,13 @@ const mutableSourceFields = {
   eventType: extraction.optional(),
   processor: processorSchema.optional(),
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  maxBodyBytes: z.number().int().min(1).max(1024 * 1024).optional().openapi({ description: 'Default 256 KiB; at most 1 MiB (Temporal payload limits).' }),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .optional()
+    .openapi({ description: 'Default 256 KiB; at most 1 MiB (Temporal payload limits).' }),
   enabled: z.boolean().optional(),
 };
 
@@ -29,7 +42,10 @@ export const sourceIdSchema = z
   .openapi({ example: 'stripe' });
 
 /** A new source's id: a slug, and not the id reserved for Hookflow's own operational events. */
-const newSourceIdSchema = sourceIdSchema.refine((id) => id !== OPERATIONAL_SOURCE, `${OPERATIONAL_SOURCE} is reserved for operational events`);
+const newSourceIdSchema = sourceIdSchema.refine(
+  (id) => id !== OPERATIONAL_SOURCE,
+  `${OPERATIONAL_SOURCE} is reserved for operational events`,
+);
 
 const secretSchema = z.string().min(8, 'must be at least 8 characters').max(500);
 
@@ -53,7 +69,12 @@ export const updateSourceSchema = z.object(mutableSourceFields).strict().openapi
 export const rotateSourceSecretSchema = z
   .object({
     secret: secretSchema.openapi({ description: 'The new signing secret the provider issued.' }),
-    graceSeconds: z.number().int().min(0).max(30 * 86_400).optional()
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .optional()
       .openapi({ description: 'How long the previous secret stays valid (default SECRET_ROTATION_GRACE).' }),
   })
   .strict()
@@ -71,7 +92,10 @@ export const sourceSchema = z
     rateLimitPerMinute: z.number().int().nullable(),
     maxBodyBytes: z.number().int(),
     enabled: z.boolean(),
-    previousSecretsValidUntil: z.string().nullable().openapi({ description: 'When the last rotated-out secret stops being accepted.' }),
+    previousSecretsValidUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When the last rotated-out secret stops being accepted.' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -15,9 +15,18 @@ export const subscriptionSecretSchema = z
   .openapi({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
 
 const staticHeaders = z
-  .record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name'), z.string().max(1_000).regex(/^[^\r\n]*$/, 'must not contain line breaks'))
+  .record(
+    z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name'),
+    z
+      .string()
+      .max(1_000)
+      .regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  )
   .refine((headers) => Object.keys(headers).length <= 20, 'at most 20 headers')
-  .refine((headers) => Object.keys(headers).every((name) => !RESERVED_HEADERS.test(name)), 'must not set content-type, user-agent, host or webhook-* headers')
+  .refine(
+    (headers) => Object.keys(headers).every((name) => !RESERVED_HEADERS.test(name)),
+    'must not set content-type, user-agent, host or webhook-* headers',
+  )
   .openapi({ description: 'Static headers added to every delivery (e.g. an Authorization for the endpoint).' });
 
 const mutableFields = {
@@ -41,20 +50,38 @@ export const createSubscriptionSchema = z
   .openapi('CreateSubscription');
 
 export const updateSubscriptionSchema = z
-  .object({ url: mutableFields.url.optional(), description: mutableFields.description, eventTypes: mutableFields.eventTypes.optional(), sourceIds: mutableFields.sourceIds.optional(), headers: staticHeaders.optional(), rateLimitPerSecond: mutableFields.rateLimitPerSecond })
+  .object({
+    url: mutableFields.url.optional(),
+    description: mutableFields.description,
+    eventTypes: mutableFields.eventTypes.optional(),
+    sourceIds: mutableFields.sourceIds.optional(),
+    headers: staticHeaders.optional(),
+    rateLimitPerSecond: mutableFields.rateLimitPerSecond,
+  })
   .strict()
   .openapi('UpdateSubscription');
 
 export const rotateSubscriptionSecretSchema = z
   .object({
     secret: subscriptionSecretSchema.optional().openapi({ description: 'Generated when absent.' }),
-    graceSeconds: z.number().int().min(0).max(30 * 86_400).optional().openapi({ description: 'How long the old secret keeps signing too (default SECRET_ROTATION_GRACE).' }),
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .optional()
+      .openapi({ description: 'How long the old secret keeps signing too (default SECRET_ROTATION_GRACE).' }),
   })
   .strict()
   .openapi('RotateSubscriptionSecret');
 
 export const enableSubscriptionSchema = z
-  .object({ replaySince: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Also replay the open dead letters of this subscription created since then.' }) })
+  .object({
+    replaySince: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Also replay the open dead letters of this subscription created since then.' }),
+  })
   .strict()
   .openapi('EnableSubscription');
 
@@ -76,13 +103,23 @@ export const subscriptionSchema = z
   })
   .openapi('Subscription');
 
-export const subscriptionWithSecretSchema = subscriptionSchema.extend({ secret: z.string() }).openapi('SubscriptionWithSecret');
+export const subscriptionWithSecretSchema = subscriptionSchema
+  .extend({ secret: z.string() })
+  .openapi('SubscriptionWithSecret');
 
 export const deliverySummarySchema = z
   .object({
-    id: z.string(), eventId: z.string(), subscriptionId: z.string(), status: z.enum(deliveryStatuses), attempts: z.number().int(),
-    lastStatusCode: z.number().int().nullable(), lastError: z.string().nullable(), lastAttemptAt: z.string().nullable(),
-    deliveredAt: z.string().nullable(), workflowId: z.string(), createdAt: z.string(),
+    id: z.string(),
+    eventId: z.string(),
+    subscriptionId: z.string(),
+    status: z.enum(deliveryStatuses),
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    lastAttemptAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    workflowId: z.string(),
+    createdAt: z.string(),
   })
   .openapi('Delivery');
 

@@ -1,9 +1,14 @@
 import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
-  bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex,
-} from 'drizzle-orm/pg-core';
-import {
-  deadLetterReasons, deadLetterStages, deadLetterStatuses, deliveryStatuses, disabledReasons, eventStatuses, schemeNames, type ProcessorName,
+  deadLetterReasons,
+  deadLetterStages,
+  deadLetterStatuses,
+  deliveryStatuses,
+  disabledReasons,
+  eventStatuses,
+  schemeNames,
+  type ProcessorName,
 } from '../domain/vocabulary.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -38,31 +43,34 @@ export const sources = pgTable('sources', {
   updatedAt: updatedAt(),
 });
 
-export const subscriptions = pgTable(
-  'subscriptions',
-  {
-    id: text('id').primaryKey(),
-    url: text('url').notNull(),
-    description: text('description'),
-    eventTypes: text('event_types').array().notNull().default(sql`'{*}'::text[]`),
-    sourceIds: text('source_ids').array().notNull().default(sql`'{}'::text[]`),
-    secret: text('secret').notNull(),
-    previousSecret: text('previous_secret'),
-    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
-    enabled: boolean('enabled').notNull().default(true),
-    disabledReason: text('disabled_reason', { enum: disabledReasons }),
-    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
-    rateLimitPerSecond: integer('rate_limit_per_second'),
-    // Per-subscription rate limit shared by every worker: the next free send slot.
-    rateNextSlotAt: timestamp('rate_next_slot_at', { withTimezone: true }),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-    lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),
-    // Failure streak bookkeeping for auto-disable: failures since the last 2xx.
-    failureStreak: integer('failure_streak').notNull().default(0),
-    failingSince: timestamp('failing_since', { withTimezone: true }),
-  },
-);
+export const subscriptions = pgTable('subscriptions', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  description: text('description'),
+  eventTypes: text('event_types')
+    .array()
+    .notNull()
+    .default(sql`'{*}'::text[]`),
+  sourceIds: text('source_ids')
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
+  secret: text('secret').notNull(),
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+  enabled: boolean('enabled').notNull().default(true),
+  disabledReason: text('disabled_reason', { enum: disabledReasons }),
+  headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+  rateLimitPerSecond: integer('rate_limit_per_second'),
+  // Per-subscription rate limit shared by every worker: the next free send slot.
+  rateNextSlotAt: timestamp('rate_next_slot_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),
+  // Failure streak bookkeeping for auto-disable: failures since the last 2xx.
+  failureStreak: integer('failure_streak').notNull().default(0),
+  failingSince: timestamp('failing_since', { withTimezone: true }),
+});
 
 export const events = pgTable(
   'events',
@@ -96,7 +104,9 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: text('id').primaryKey(),
-    eventId: text('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
     subscriptionId: text('subscription_id').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -122,7 +132,9 @@ export const deliveryAttempts = pgTable(
   'delivery_attempts',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    deliveryId: text('delivery_id').notNull().references(() => deliveries.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
     attempt: integer('attempt').notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     durationMs: integer('duration_ms').notNull(),
@@ -157,8 +169,12 @@ export const deadLetters = pgTable(
   },
   (t) => [
     // One dead letter per delivery (and per event's processing): dying again after a replay reopens it.
-    uniqueIndex('dead_letters_delivery_uq').on(t.deliveryId).where(sql`${t.deliveryId} is not null`),
-    uniqueIndex('dead_letters_processing_uq').on(t.eventId).where(sql`${t.stage} = 'processing'`),
+    uniqueIndex('dead_letters_delivery_uq')
+      .on(t.deliveryId)
+      .where(sql`${t.deliveryId} is not null`),
+    uniqueIndex('dead_letters_processing_uq')
+      .on(t.eventId)
+      .where(sql`${t.stage} = 'processing'`),
     index('dead_letters_workflow_idx').on(t.workflowId),
     // Lists are newest first by ULID id; each filter has an index leading with it.
     index('dead_letters_status_idx').on(t.status, t.id),

@@ -62,7 +62,8 @@ export function isBlockedAddress(address: string): boolean {
     const groups = ipv6Groups(bare);
     const leadingZeros = groups.findIndex((g) => g !== 0);
     // ::ffff:a.b.c.d (IPv4-mapped) is the IPv4 address it carries.
-    if (leadingZeros === 5 && groups[5] === 0xffff) return blocked.check(ipv4FromGroups(groups[6]!, groups[7]!), 'ipv4');
+    if (leadingZeros === 5 && groups[5] === 0xffff)
+      return blocked.check(ipv4FromGroups(groups[6]!, groups[7]!), 'ipv4');
     // ::/96 holds ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d: never a delivery target.
     if (leadingZeros === -1 || leadingZeros >= 6) return true;
     return blocked.check(bare, 'ipv6');

@@ -52,8 +52,10 @@ function guardedLookup(policy: TargetPolicy): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
       const usable = policy.allowPrivateTargets ? addresses : addresses.filter((a) => !isBlockedAddress(a.address));
-      if (usable.length === 0) return callback(new BlockedTargetError(`${hostname} resolves only to blocked addresses`), '', 0);
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
+      if (usable.length === 0)
+        return callback(new BlockedTargetError(`${hostname} resolves only to blocked addresses`), '', 0);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
       return callback(null, usable[0]!.address, usable[0]!.family);
     });
   };
@@ -67,11 +69,14 @@ export function checkTargetUrl(rawUrl: string, policy: TargetPolicy): URL {
   } catch {
     throw new BlockedTargetError('not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BlockedTargetError(`scheme ${url.protocol} is not allowed`);
-  if (policy.requireHttps && url.protocol !== 'https:') throw new BlockedTargetError('https is required (REQUIRE_HTTPS=true)');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new BlockedTargetError(`scheme ${url.protocol} is not allowed`);
+  if (policy.requireHttps && url.protocol !== 'https:')
+    throw new BlockedTargetError('https is required (REQUIRE_HTTPS=true)');
   if (url.username || url.password) throw new BlockedTargetError('credentials in the URL are not allowed');
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!policy.allowPrivateTargets && isIP(host) && isBlockedAddress(host)) throw new BlockedTargetError(`${host} is a blocked address`);
+  if (!policy.allowPrivateTargets && isIP(host) && isBlockedAddress(host))
+    throw new BlockedTargetError(`${host} is a blocked address`);
   return url;
 }
 
@@ -90,7 +95,10 @@ export async function sendRequest(request: OutboundRequest, policy: TargetPolicy
     };
     const req = transport.request(url, {
       method: request.method,
-      headers: request.body === undefined ? request.headers : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
+      headers:
+        request.body === undefined
+          ? request.headers
+          : { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
       agent: agents[url.protocol as 'http:' | 'https:'],
       lookup: guardedLookup(policy),
     });
@@ -107,7 +115,13 @@ export async function sendRequest(request: OutboundRequest, policy: TargetPolicy
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
-      const done = () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), truncated });
+      const done = () =>
+        finish(undefined, {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          truncated,
+        });
       res.on('data', (chunk: Buffer) => {
         if (truncated) return;
         const room = request.maxResponseBytes - size;
@@ -124,8 +138,12 @@ export async function sendRequest(request: OutboundRequest, policy: TargetPolicy
         size += chunk.length;
       });
       res.on('end', done);
-      res.on('error', (error) => (truncated ? done() : finish(new NoResponseError(`response aborted: ${error.message}`))));
-      res.on('close', () => (res.complete || truncated ? done() : finish(new NoResponseError('response closed before it was complete'))));
+      res.on('error', (error) =>
+        truncated ? done() : finish(new NoResponseError(`response aborted: ${error.message}`)),
+      );
+      res.on('close', () =>
+        res.complete || truncated ? done() : finish(new NoResponseError('response closed before it was complete')),
+      );
     });
     req.end(request.body);
   });

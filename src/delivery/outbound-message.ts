@@ -10,7 +10,13 @@ export interface DeliverableEvent {
 
 /** The envelope every subscriber receives (SPEC §6); identical bytes on every attempt. */
 export function deliveryBody(event: DeliverableEvent): string {
-  return JSON.stringify({ id: event.id, type: event.eventType, source: event.sourceId, timestamp: event.receivedAt.toISOString(), data: event.data });
+  return JSON.stringify({
+    id: event.id,
+    type: event.eventType,
+    source: event.sourceId,
+    timestamp: event.receivedAt.toISOString(),
+    data: event.data,
+  });
 }
 
 export interface SigningSecrets {
@@ -21,12 +27,20 @@ export interface SigningSecrets {
 
 /** Secrets that sign right now: the current one, plus the previous one inside its grace window. */
 export function signingSecrets(subscription: SigningSecrets, now: Date): string[] {
-  const previousValid = subscription.previousSecret && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now;
+  const previousValid =
+    subscription.previousSecret && subscription.previousSecretExpiresAt && subscription.previousSecretExpiresAt > now;
   return previousValid ? [subscription.secret, subscription.previousSecret!] : [subscription.secret];
 }
 
 /** Standard Webhooks headers: `webhook-id` is the event id (stable across retries and replays). */
-export function deliveryHeaders(eventId: string, body: string, secrets: string[], now: Date, extra: Record<string, string>, userAgent: string): Record<string, string> {
+export function deliveryHeaders(
+  eventId: string,
+  body: string,
+  secrets: string[],
+  now: Date,
+  extra: Record<string, string>,
+  userAgent: string,
+): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
     ...extra,

@@ -1,14 +1,17 @@
 export type AttemptOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'retryable'; retryAfterMs?: number | undefined }
-  | { kind: 'rejected' };
+  { kind: 'delivered' } | { kind: 'retryable'; retryAfterMs?: number | undefined } | { kind: 'rejected' };
 
 const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
 /** Classifies an HTTP answer: 2xx delivered; 408/425/429/5xx retryable; other 4xx and 3xx rejected. */
-export function classifyResponse(status: number, retryAfter: string | null | undefined, now = Date.now()): AttemptOutcome {
+export function classifyResponse(
+  status: number,
+  retryAfter: string | null | undefined,
+  now = Date.now(),
+): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'delivered' };
-  if (status >= 500 || RETRYABLE_STATUSES.has(status)) return { kind: 'retryable', retryAfterMs: parseRetryAfter(retryAfter, now) };
+  if (status >= 500 || RETRYABLE_STATUSES.has(status))
+    return { kind: 'retryable', retryAfterMs: parseRetryAfter(retryAfter, now) };
   return { kind: 'rejected' };
 }
 

@@ -21,7 +21,10 @@ export interface RoutableSubscription {
  * The enabled subscriptions that want this event: a matching type pattern and (no source filter or)
  * this source. An operational event is never routed to the subscription it is about (no loops).
  */
-export function matchSubscriptions<S extends RoutableSubscription>(subscriptions: S[], event: { sourceId: string; eventType: string; aboutSubscriptionId?: string | undefined }): S[] {
+export function matchSubscriptions<S extends RoutableSubscription>(
+  subscriptions: S[],
+  event: { sourceId: string; eventType: string; aboutSubscriptionId?: string | undefined },
+): S[] {
   return subscriptions.filter(
     (s) =>
       s.enabled &&

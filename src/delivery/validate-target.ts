@@ -18,7 +18,8 @@ export async function subscriptionUrlProblem(url: string, policy: TargetPolicy):
   if (policy.allowPrivateTargets || isIP(parsed.hostname.replace(/^\[|\]$/g, ''))) return undefined;
   try {
     const addresses = await lookup(parsed.hostname, { all: true });
-    if (addresses.every((a) => isBlockedAddress(a.address))) return `${parsed.hostname} resolves only to private or reserved addresses`;
+    if (addresses.every((a) => isBlockedAddress(a.address)))
+      return `${parsed.hostname} resolves only to private or reserved addresses`;
   } catch {
     // Not resolvable now (maybe not yet): accepted; every delivery checks again at connect time.
     return undefined;

@@ -44,11 +44,22 @@ export async function startInfrastructure(config: Config, options: Infrastructur
     let temporalPid: number | undefined;
     if (!temporalAddress) {
       for (const port of [options.temporalPort, options.temporalUiPort].filter((p): p is number => !!p)) {
-        if (await portInUse(port)) throw new Error(`Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`);
+        if (await portInUse(port))
+          throw new Error(
+            `Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`,
+          );
       }
-      const cli = await provisionTemporalCli({ dataDir: config.DATA_DIR, cliPath: config.TEMPORAL_CLI_PATH, log: options.log });
+      const cli = await provisionTemporalCli({
+        dataDir: config.DATA_DIR,
+        cliPath: config.TEMPORAL_CLI_PATH,
+        log: options.log,
+      });
       if (cli.kind === 'binary') temporalCliPath = cli.path;
-      options.log(cli.kind === 'binary' ? `Temporal CLI: ${cli.path} (${cli.origin})` : 'Temporal CLI: downloading through the Temporal SDK');
+      options.log(
+        cli.kind === 'binary'
+          ? `Temporal CLI: ${cli.path} (${cli.origin})`
+          : 'Temporal CLI: downloading through the Temporal SDK',
+      );
       const server: DevServer = await startDevServer({
         cli,
         port: options.temporalPort,

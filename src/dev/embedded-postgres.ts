@@ -71,7 +71,11 @@ function clearStalePidFile(dataDir: string): void {
  * Starts (initialising on first use) a PostgreSQL cluster under `dir`, on the port it used last
  * time when that is still free, and ensures `database` exists in it.
  */
-export async function startEmbeddedPostgres(dir: string, database: string, log: (line: string) => void = () => {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  database: string,
+  log: (line: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
   const root = resolve(dir);
   // Root, and the `postgres` user cannot reach the binaries or the cluster: run staged binaries,
   // and keep the cluster where that user can reach it.
@@ -82,28 +86,37 @@ export async function startEmbeddedPostgres(dir: string, database: string, log: 
   const dataDir = unreachable.data ? relocatedDataDir(root) : join(root, 'data');
   const statePath = join(root, 'cluster.json');
   mkdirSync(root, { recursive: true });
-  const previous: ClusterState | undefined = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : undefined;
+  const previous: ClusterState | undefined = existsSync(statePath)
+    ? JSON.parse(readFileSync(statePath, 'utf8'))
+    : undefined;
   // Already running (another `npm test`, or `npm run db:migrate` beside `npm start`): share it, leave it running.
   const runningPid = clusterPid(dataDir);
   if (previous && runningPid !== undefined && (await portInUse(previous.port))) {
     await ensureDatabase(previous.port, user, password, database);
-    return { url: `postgres://${user}:${password}@127.0.0.1:${previous.port}/${database}`, port: previous.port, stop: async () => {} };
+    return {
+      url: `postgres://${user}:${password}@127.0.0.1:${previous.port}/${database}`,
+      port: previous.port,
+      stop: async () => {},
+    };
   }
   const port = previous && !(await portInUse(previous.port)) ? previous.port : await freePort();
-  if (relocate) log(`Running as root where the postgres user cannot reach the PostgreSQL binaries${unreachable.data ? ' or the cluster' : ''}: staged binaries, cluster in ${dataDir}`);
+  if (relocate)
+    log(
+      `Running as root where the postgres user cannot reach the PostgreSQL binaries${unreachable.data ? ' or the cluster' : ''}: staged binaries, cluster in ${dataDir}`,
+    );
   const cluster = relocate
     ? stagedCluster(dataDir, { port, user, password, log })
     : new (await importWithoutExitHooks())({
-      databaseDir: dataDir,
-      port,
-      user,
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: (message) => log(String(message).trim()),
-      onError: (message) => log(String(message).trim()),
-    });
+        databaseDir: dataDir,
+        port,
+        user,
+        password,
+        authMethod: 'scram-sha-256',
+        persistent: true,
+        createPostgresUser: process.getuid?.() === 0,
+        onLog: (message) => log(String(message).trim()),
+        onError: (message) => log(String(message).trim()),
+      });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
   clearStalePidFile(dataDir);
   await cluster.start();

@@ -1,6 +1,17 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
@@ -31,7 +42,12 @@ export function unreachableForPostgres(clusterDir: string): { data: boolean; bin
 
 /** Where a cluster that would live under `clusterDir` is kept instead, when the postgres user cannot reach that. */
 export function relocatedDataDir(clusterDir: string): string {
-  return join(STAGING_ROOT, 'clusters', createHash('sha256').update(resolve(clusterDir)).digest('hex').slice(0, 16), 'data');
+  return join(
+    STAGING_ROOT,
+    'clusters',
+    createHash('sha256').update(resolve(clusterDir)).digest('hex').slice(0, 16),
+    'data',
+  );
 }
 
 function embeddedPackageRoot(): string {
@@ -44,7 +60,9 @@ function postgresUser(): { uid: number; gid: number } {
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
+      stdio: 'ignore',
+    });
     return { uid: id('-u'), gid: id('-g') };
   }
 }
@@ -68,12 +86,18 @@ function stagedBinaries(): string {
 
 function run(binary: string, args: string[], user: { uid: number; gid: number }): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(binary, args, { ...user, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, {
+      ...user,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? done(output) : fail(new Error(`${binary} exited with ${code}: ${output.trim().slice(-500)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? done(output) : fail(new Error(`${binary} exited with ${code}: ${output.trim().slice(-500)}`)),
+    );
   });
 }
 
@@ -86,7 +110,10 @@ export interface StagedCluster {
 }
 
 /** A cluster in `dataDir` run from staged binaries as the `postgres` user. */
-export function stagedCluster(dataDir: string, options: { port: number; user: string; password: string; log: (line: string) => void }): StagedCluster {
+export function stagedCluster(
+  dataDir: string,
+  options: { port: number; user: string; password: string; log: (line: string) => void },
+): StagedCluster {
   const user = postgresUser();
   const bin = stagedBinaries();
   let server: ChildProcess | undefined;
@@ -101,7 +128,19 @@ export function stagedCluster(dataDir: string, options: { port: number; user: st
       writeFileSync(pwfile, options.password, { mode: 0o600 });
       chownSync(pwfile, user.uid, user.gid);
       try {
-        options.log(await run(join(bin, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${options.user}`, `--pwfile=${pwfile}`, '--lc-messages=C'], user));
+        options.log(
+          await run(
+            join(bin, 'initdb'),
+            [
+              `--pgdata=${dataDir}`,
+              '--auth=scram-sha-256',
+              `--username=${options.user}`,
+              `--pwfile=${pwfile}`,
+              '--lc-messages=C',
+            ],
+            user,
+          ),
+        );
       } finally {
         rmSync(pwfile, { force: true });
       }
@@ -109,9 +148,15 @@ export function stagedCluster(dataDir: string, options: { port: number; user: st
     async start() {
       await new Promise<void>((ready, fail) => {
         // The socket goes in the data directory: the one place the postgres user is sure to own.
-        const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-h', '127.0.0.1'], {
-          ...user, env, stdio: ['ignore', 'ignore', 'pipe'],
-        });
+        const child = spawn(
+          join(bin, 'postgres'),
+          ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-h', '127.0.0.1'],
+          {
+            ...user,
+            env,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
         server = child;
         child.stderr!.on('data', (chunk: Buffer) => {
           const message = chunk.toString();

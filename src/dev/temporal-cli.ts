@@ -42,9 +42,14 @@ function findGo(): string | undefined {
 /** Builds the Temporal CLI with `go install`, reporting progress because the first build takes minutes. */
 async function goInstall(go: string, binDir: string, log: (line: string) => void): Promise<void> {
   mkdirSync(binDir, { recursive: true });
-  log(`Building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir} — the first build takes about 3–8 minutes; later starts reuse it.`);
+  log(
+    `Building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir} — the first build takes about 3–8 minutes; later starts reuse it.`,
+  );
   const started = Date.now();
-  const ticker = setInterval(() => log(`  …still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const ticker = setInterval(
+    () => log(`  …still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
   try {
     await new Promise<void>((done, fail) => {
       const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
@@ -73,7 +78,8 @@ export async function provisionTemporalCli(options: ProvisionOptions): Promise<T
   const log = options.log ?? ((line: string) => console.log(line));
   const tried: string[] = [];
   if (options.cliPath) {
-    if (isExecutable(options.cliPath)) return { kind: 'binary', path: resolve(options.cliPath), origin: 'TEMPORAL_CLI_PATH' };
+    if (isExecutable(options.cliPath))
+      return { kind: 'binary', path: resolve(options.cliPath), origin: 'TEMPORAL_CLI_PATH' };
     tried.push(`TEMPORAL_CLI_PATH=${options.cliPath} is not an executable file`);
   } else tried.push('TEMPORAL_CLI_PATH is not set');
 

@@ -69,10 +69,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   if (options.dbFilename) mkdirSync(dirname(options.dbFilename), { recursive: true });
   const serverArgs = [
-    'server', 'start-dev', '--ip', ip, '--port', String(options.port),
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.dbFilename ? ['--db-filename', options.dbFilename] : []),
-    '--log-level', 'warn',
+    '--log-level',
+    'warn',
     ...args,
   ];
   const child = spawn(options.cli.path, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });

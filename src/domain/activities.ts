@@ -2,8 +2,15 @@
 // workflow bundle never reaches activity code, and activities never import workflows.
 import type { AutoDisableInput, RetentionInput, RetentionResult } from './maintenance.js';
 import type {
-  DeadLetterInput, DeadLetterSubject, DeliveryAttemptInput, DeliveryAttemptResult, EventWorkflowInput, OperationalEvent,
-  ProcessEventInput, ProcessEventResult, RecordEventResult,
+  DeadLetterInput,
+  DeadLetterSubject,
+  DeliveryAttemptInput,
+  DeliveryAttemptResult,
+  EventWorkflowInput,
+  OperationalEvent,
+  ProcessEventInput,
+  ProcessEventResult,
+  RecordEventResult,
 } from './workflow-io.js';
 
 /** Every activity the worker registers, by the name workflows call it. */

@@ -10,7 +10,11 @@ export const deliveryFailureTypes = {
 } as const;
 
 /** Delivery failures no retry can fix. */
-export const nonRetryableDeliveryTypes: string[] = [deliveryFailureTypes.rejected, deliveryFailureTypes.blocked, deliveryFailureTypes.disabled];
+export const nonRetryableDeliveryTypes: string[] = [
+  deliveryFailureTypes.rejected,
+  deliveryFailureTypes.blocked,
+  deliveryFailureTypes.disabled,
+];
 
 /** The `ApplicationFailure` types processing ends with. */
 export const processingFailureTypes = {

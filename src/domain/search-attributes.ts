@@ -1,6 +1,11 @@
 // Custom search attributes of SPEC §5.4 and the one place that builds each workflow's set: the
 // workflow client (at start) and workflow code (as state changes) both use these builders.
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair, type SearchAttributeUpdatePair } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+} from '@temporalio/common';
 import type { WorkflowStatus } from './vocabulary.js';
 
 export const searchAttributes = {
@@ -56,7 +61,10 @@ function identity(event: IdentifiedEvent, status: WorkflowStatus): SearchAttribu
 /** Each workflow's identifying search attributes (routing and lane state are upserted as they change). */
 export const searchAttributesOf = {
   /** `event:…`: the event and its idempotency key. */
-  eventWorkflow: (event: IdentifiedEvent & { idempotencyKey: string }, status: WorkflowStatus): SearchAttributePair[] => [
+  eventWorkflow: (
+    event: IdentifiedEvent & { idempotencyKey: string },
+    status: WorkflowStatus,
+  ): SearchAttributePair[] => [
     ...identity(event, status),
     { key: searchAttributes.idempotencyKey, value: event.idempotencyKey },
   ],
@@ -66,5 +74,7 @@ export const searchAttributesOf = {
     { key: searchAttributes.subscriptionIds, value: fitKeywordList(subscriptionIds) },
   ],
   /** What routing adds: every subscription the event goes to. */
-  routed: (subscriptionIds: string[]): SearchAttributePair[] => [{ key: searchAttributes.subscriptionIds, value: fitKeywordList(subscriptionIds) }],
+  routed: (subscriptionIds: string[]): SearchAttributePair[] => [
+    { key: searchAttributes.subscriptionIds, value: fitKeywordList(subscriptionIds) },
+  ],
 };

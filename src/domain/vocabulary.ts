@@ -6,18 +6,35 @@ export const eventStatuses = ['received', 'processing', 'dispatched', 'duplicate
 export type EventStatus = (typeof eventStatuses)[number];
 
 /** `deliveries.status`. */
-export const deliveryStatuses = ['pending', 'retrying', 'delivered', 'dead_lettered', 'replaying', 'discarded'] as const;
+export const deliveryStatuses = [
+  'pending',
+  'retrying',
+  'delivered',
+  'dead_lettered',
+  'replaying',
+  'discarded',
+] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** Deliveries that are still being worked on: a redelivery leaves them alone. */
-export const unsettledDeliveryStatuses = ['pending', 'retrying', 'replaying'] as const satisfies readonly DeliveryStatus[];
+export const unsettledDeliveryStatuses = [
+  'pending',
+  'retrying',
+  'replaying',
+] as const satisfies readonly DeliveryStatus[];
 
 /** `dead_letters.stage`. */
 export const deadLetterStages = ['processing', 'delivery'] as const;
 export type DeadLetterStage = (typeof deadLetterStages)[number];
 
 /** `dead_letters.reason`. */
-export const deadLetterReasons = ['retries_exhausted', 'rejected_by_endpoint', 'blocked_target', 'subscription_disabled', 'processing_failed'] as const;
+export const deadLetterReasons = [
+  'retries_exhausted',
+  'rejected_by_endpoint',
+  'blocked_target',
+  'subscription_disabled',
+  'processing_failed',
+] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /** `dead_letters.status`. */
@@ -29,7 +46,15 @@ export const disabledReasons = ['manual', 'auto_failing'] as const;
 export type DisabledReason = (typeof disabledReasons)[number];
 
 /** The event-level status of a workflow, also the `HookflowStatus` search attribute. */
-export const workflowStatuses = ['processing', 'delivering', 'delivered', 'dead_lettered', 'discarded', 'duplicate', 'skipped'] as const;
+export const workflowStatuses = [
+  'processing',
+  'delivering',
+  'delivered',
+  'dead_lettered',
+  'discarded',
+  'duplicate',
+  'skipped',
+] as const;
 export type WorkflowStatus = (typeof workflowStatuses)[number];
 
 /** Where a delivery lane stands; `dead_lettered` lanes wait for the operator until the replay window closes. */
@@ -53,5 +78,9 @@ export const OPERATIONAL_SOURCE = 'hookflow';
 
 /** Hookflow's own operational event types; only patterns that name them explicitly receive them. */
 export const OPERATIONAL_PREFIX = 'hookflow.';
-export const operationalEventTypes = ['hookflow.subscription.disabled', 'hookflow.delivery.dead_lettered', 'hookflow.delivery.recovered'] as const;
+export const operationalEventTypes = [
+  'hookflow.subscription.disabled',
+  'hookflow.delivery.dead_lettered',
+  'hookflow.delivery.recovered',
+] as const;
 export type OperationalEventType = (typeof operationalEventTypes)[number];

@@ -1,6 +1,12 @@
 // Inputs and outputs of workflows and activities, shared with their clients. Type-only: safe in the workflow bundle.
 import type { WorkflowPolicies } from './policies.js';
-import type { DeadLetterReason, DeadLetterStage, LaneStatus, OperationalEventType, WorkflowStatus } from './vocabulary.js';
+import type {
+  DeadLetterReason,
+  DeadLetterStage,
+  LaneStatus,
+  OperationalEventType,
+  WorkflowStatus,
+} from './vocabulary.js';
 
 /** Everything an event workflow needs, fixed at ingress (the event id is derived, not generated). */
 export interface EventWorkflowInput {

@@ -45,8 +45,15 @@ export function buildApp(deps: ApiDependencies, draining: { active: boolean } = 
   app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/dead-letters', deadLetterRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'MANAGEMENT_API_KEY' });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Hookflow', version: '0.1.0', description: 'Webhook ingestion and delivery on Temporal.' } });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'MANAGEMENT_API_KEY',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Hookflow', version: '0.1.0', description: 'Webhook ingestion and delivery on Temporal.' },
+  });
 
   app.notFound((c) => {
     const problem = problems.notFound(`No route for ${c.req.method} ${c.req.path}.`);
@@ -55,14 +62,23 @@ export function buildApp(deps: ApiDependencies, draining: { active: boolean } = 
   app.onError((error, c) => {
     const traceId = c.get('traceId') ?? 'unknown';
     if (error instanceof Problem) {
-      return c.json(error.body(traceId), error.status, { ...error.headers, 'content-type': 'application/problem+json' });
+      return c.json(error.body(traceId), error.status, {
+        ...error.headers,
+        'content-type': 'application/problem+json',
+      });
     }
     if (error instanceof SyntaxError || (error as { status?: number }).status === 400) {
       const problem = problems.badRequest(`The request body is not valid JSON: ${error.message}`);
       return c.json(problem.body(traceId), 400, { 'content-type': 'application/problem+json' });
     }
     c.get('logger')?.error({ err: error }, 'unhandled error');
-    const body = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.', traceId };
+    const body = {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+      traceId,
+    };
     return c.json(body, 500, { 'content-type': 'application/problem+json' });
   });
   return app;

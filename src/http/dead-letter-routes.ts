@@ -11,17 +11,68 @@ import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from '../c
 const tags = ['Dead letters'];
 const params = idParam('dlq_01jd3k5v7w8x9y0z1a2b3c4d5e');
 const routes = {
-  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'Dead letters, newest first', request: { query: pageQuerySchema.extend(deadLetterFilterSchema.shape) },
-    responses: { 200: { description: 'A page', ...json(pageOf(deadLetterSchema)) }, ...problemResponses } }),
-  bulkReplay: createRoute({ method: 'post', path: '/replay', tags, security, summary: 'Replay every open dead letter matching the filters',
-    request: { query: deadLetterFilterSchema.omit({ status: true }), body: { ...json(replayBodySchema), required: false } },
-    responses: { 200: { description: 'How many were signalled', ...json(z.object({ count: z.number().int() })) }, ...problemResponses } }),
-  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'A dead letter', request: { params },
-    responses: { 200: { description: 'The dead letter', ...json(deadLetterSchema) }, ...problemResponses } }),
-  replay: createRoute({ method: 'post', path: '/{id}/replay', tags, security, summary: 'Replay one (signal, or signal-with-start after the window)', request: { params, body: { ...json(replayBodySchema), required: false } },
-    responses: { 202: { description: 'Replay signalled', ...json(z.object({ id: z.string(), workflowId: z.string(), status: z.literal('replaying') })) }, 409: { description: 'Not open' }, ...problemResponses } }),
-  discard: createRoute({ method: 'post', path: '/{id}/discard', tags, security, summary: 'Close without delivery', request: { params },
-    responses: { 200: { description: 'Discarded', ...json(deadLetterSchema) }, 409: { description: 'Not open' }, ...problemResponses } }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    security,
+    summary: 'Dead letters, newest first',
+    request: { query: pageQuerySchema.extend(deadLetterFilterSchema.shape) },
+    responses: { 200: { description: 'A page', ...json(pageOf(deadLetterSchema)) }, ...problemResponses },
+  }),
+  bulkReplay: createRoute({
+    method: 'post',
+    path: '/replay',
+    tags,
+    security,
+    summary: 'Replay every open dead letter matching the filters',
+    request: {
+      query: deadLetterFilterSchema.omit({ status: true }),
+      body: { ...json(replayBodySchema), required: false },
+    },
+    responses: {
+      200: { description: 'How many were signalled', ...json(z.object({ count: z.number().int() })) },
+      ...problemResponses,
+    },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'A dead letter',
+    request: { params },
+    responses: { 200: { description: 'The dead letter', ...json(deadLetterSchema) }, ...problemResponses },
+  }),
+  replay: createRoute({
+    method: 'post',
+    path: '/{id}/replay',
+    tags,
+    security,
+    summary: 'Replay one (signal, or signal-with-start after the window)',
+    request: { params, body: { ...json(replayBodySchema), required: false } },
+    responses: {
+      202: {
+        description: 'Replay signalled',
+        ...json(z.object({ id: z.string(), workflowId: z.string(), status: z.literal('replaying') })),
+      },
+      409: { description: 'Not open' },
+      ...problemResponses,
+    },
+  }),
+  discard: createRoute({
+    method: 'post',
+    path: '/{id}/discard',
+    tags,
+    security,
+    summary: 'Close without delivery',
+    request: { params },
+    responses: {
+      200: { description: 'Discarded', ...json(deadLetterSchema) },
+      409: { description: 'Not open' },
+      ...problemResponses,
+    },
+  }),
 };
 
 /** Dead-letter inspection, replay (one or in bulk) and discard. */
@@ -36,7 +87,10 @@ export function deadLetterRoutes(deps: ApiDependencies) {
   app.openapi(routes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const rows = await listDeadLetters(deps.db, filter, limit, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
-    return c.json(toPage(rows, limit, (r) => [r.id], deadLetterView), 200);
+    return c.json(
+      toPage(rows, limit, (r) => [r.id], deadLetterView),
+      200,
+    );
   });
   app.openapi(routes.bulkReplay, async (c) => {
     const filter = c.req.valid('query');

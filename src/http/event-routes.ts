@@ -6,17 +6,49 @@ import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json, security } from './route-helpers.js';
-import { eventDetailSchema, eventFilterSchema, eventSummarySchema, redeliverBodySchema, redeliverResultSchema } from '../contracts/events.js';
+import {
+  eventDetailSchema,
+  eventFilterSchema,
+  eventSummarySchema,
+  redeliverBodySchema,
+  redeliverResultSchema,
+} from '../contracts/events.js';
 
 const tags = ['Events'];
 const routes = {
-  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'The event log, newest first', request: { query: pageQuerySchema.extend(eventFilterSchema.shape) },
-    responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) }, ...problemResponses } }),
-  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'An event with its deliveries and their attempts', request: { params: idParam('evt_0123456789abcdefghjkmnpqrs') },
-    responses: { 200: { description: 'The event', ...json(eventDetailSchema) }, ...problemResponses } }),
-  redeliver: createRoute({ method: 'post', path: '/{id}/redeliver', tags, security, summary: 'Resend an event (delivered or not) to some or all of its subscriptions, same webhook-id',
-    request: { params: idParam('evt_0123456789abcdefghjkmnpqrs'), body: { ...json(redeliverBodySchema), required: false } },
-    responses: { 202: { description: 'What was done for each delivery', ...json(redeliverResultSchema) }, ...problemResponses } }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    security,
+    summary: 'The event log, newest first',
+    request: { query: pageQuerySchema.extend(eventFilterSchema.shape) },
+    responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) }, ...problemResponses },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'An event with its deliveries and their attempts',
+    request: { params: idParam('evt_0123456789abcdefghjkmnpqrs') },
+    responses: { 200: { description: 'The event', ...json(eventDetailSchema) }, ...problemResponses },
+  }),
+  redeliver: createRoute({
+    method: 'post',
+    path: '/{id}/redeliver',
+    tags,
+    security,
+    summary: 'Resend an event (delivered or not) to some or all of its subscriptions, same webhook-id',
+    request: {
+      params: idParam('evt_0123456789abcdefghjkmnpqrs'),
+      body: { ...json(redeliverBodySchema), required: false },
+    },
+    responses: {
+      202: { description: 'What was done for each delivery', ...json(redeliverResultSchema) },
+      ...problemResponses,
+    },
+  }),
 };
 
 /** `GET /v1/events`, `GET /v1/events/:id` and `POST /v1/events/:id/redeliver`. */
@@ -25,9 +57,13 @@ export function eventRoutes(deps: ApiDependencies) {
   app.openapi(routes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const after = cursor ? (decodeCursor(cursor, 2).map(String) as [string, string]) : undefined;
-    if (after && Number.isNaN(Date.parse(after[0]))) throw problems.badRequest('cursor is not a cursor this API issued');
+    if (after && Number.isNaN(Date.parse(after[0])))
+      throw problems.badRequest('cursor is not a cursor this API issued');
     const rows = await listEvents(deps.db, filter, limit, after);
-    return c.json(toPage(rows, limit, (r) => [r.receivedAt.toISOString(), r.id], eventSummary), 200);
+    return c.json(
+      toPage(rows, limit, (r) => [r.receivedAt.toISOString(), r.id], eventSummary),
+      200,
+    );
   });
   app.openapi(routes.get, async (c) => {
     const { id } = c.req.valid('param');
@@ -40,7 +76,8 @@ export function eventRoutes(deps: ApiDependencies) {
     const body = c.req.valid('json') ?? {};
     const deliveries = await redeliverEvent(deps, id, body.subscriptionIds, body.reason);
     if (!deliveries) throw problems.notFound(`No event "${id}".`);
-    if (body.subscriptionIds?.length && deliveries.length === 0) throw problems.notFound(`Event ${id} was not routed to ${body.subscriptionIds.join(', ')}.`);
+    if (body.subscriptionIds?.length && deliveries.length === 0)
+      throw problems.notFound(`Event ${id} was not routed to ${body.subscriptionIds.join(', ')}.`);
     return c.json({ eventId: id, deliveries }, 202);
   });
   return app;

@@ -54,14 +54,30 @@ export function healthRoutes(deps: Pick<ApiDependencies, 'db' | 'temporal'>) {
 export function documentHealth(app: OpenAPIHono<AppEnv>): void {
   const checks = z.object({ postgres: z.string(), temporal: z.string() });
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/healthz', tags: ['Operations'], summary: 'Liveness (no dependencies)',
-    responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+    method: 'get',
+    path: '/healthz',
+    tags: ['Operations'],
+    summary: 'Liveness (no dependencies)',
+    responses: {
+      200: { description: 'Alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
+    },
   });
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/readyz', tags: ['Operations'], summary: 'Readiness: PostgreSQL and Temporal reachable',
+    method: 'get',
+    path: '/readyz',
+    tags: ['Operations'],
+    summary: 'Readiness: PostgreSQL and Temporal reachable',
     responses: {
-      200: { description: 'Ready', content: { 'application/json': { schema: z.object({ status: z.literal('ready'), checks }) } } },
-      503: { description: 'Not ready; `failed` names the dependency', content: { 'application/problem+json': { schema: problemSchema.extend({ failed: z.array(z.string()), checks }) } } },
+      200: {
+        description: 'Ready',
+        content: { 'application/json': { schema: z.object({ status: z.literal('ready'), checks }) } },
+      },
+      503: {
+        description: 'Not ready; `failed` names the dependency',
+        content: {
+          'application/problem+json': { schema: problemSchema.extend({ failed: z.array(z.string()), checks }) },
+        },
+      },
     },
   });
 }

@@ -34,7 +34,12 @@ export function ingressRoutes(deps: ApiDependencies) {
     const sourceId = c.req.param('sourceId');
     const traceId = c.get('traceId');
     const log = c.get('logger').child({ sourceId });
-    const result = await acceptWebhook(ingress, sourceId, { request: c.req.raw, header: (name) => c.req.header(name), traceId, log });
+    const result = await acceptWebhook(ingress, sourceId, {
+      request: c.req.raw,
+      header: (name) => c.req.header(name),
+      traceId,
+      log,
+    });
     if (!result.accepted) {
       const problem = problemFor(result);
       log.info({ event: 'ingress_rejected', status: problem.status, reason: problem.detail }, 'ingress rejected');
@@ -42,8 +47,14 @@ export function ingressRoutes(deps: ApiDependencies) {
     }
     const { duplicate, eventId, idempotencyKey, workflowId, receivedAt, eventType } = result;
     if (duplicate) deps.metrics.duplicates.inc({ source: sourceId });
-    log.info({ event: duplicate ? 'ingress_duplicate' : 'ingress_accepted', eventId, workflowId, eventType }, duplicate ? 'duplicate acknowledged' : 'event accepted');
-    return c.json({ acknowledged: true, duplicate, eventId, idempotencyKey, workflowId, receivedAt, traceId }, duplicate ? 200 : 202);
+    log.info(
+      { event: duplicate ? 'ingress_duplicate' : 'ingress_accepted', eventId, workflowId, eventType },
+      duplicate ? 'duplicate acknowledged' : 'event accepted',
+    );
+    return c.json(
+      { acknowledged: true, duplicate, eventId, idempotencyKey, workflowId, receivedAt, traceId },
+      duplicate ? 200 : 202,
+    );
   });
 
   return app;

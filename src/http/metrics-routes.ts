@@ -16,13 +16,18 @@ export function ingressMetrics(deps: ApiDependencies): MiddlewareHandler<AppEnv>
 }
 
 const route = createRoute({
-  method: 'get', path: '/metrics', tags: ['Operations'], summary: 'Prometheus metrics (text exposition format)',
+  method: 'get',
+  path: '/metrics',
+  tags: ['Operations'],
+  summary: 'Prometheus metrics (text exposition format)',
   responses: { 200: { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
 });
 
 /** `GET /metrics` in the Prometheus text format. */
 export function metricsRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
-  app.openapi(route, async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+  app.openapi(route, async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
   return app;
 }

@@ -19,7 +19,12 @@ export function encodeCursor(key: (string | number)[]): string {
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => (typeof k === 'string' && !k.includes('\u0000')) || typeof k === 'number')) return key;
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every((k) => (typeof k === 'string' && !k.includes('\u0000')) || typeof k === 'number')
+    )
+      return key;
   } catch {
     // fall through to the 400 below
   }
@@ -27,7 +32,12 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
 }
 
 /** Splits the `limit + 1` rows a query fetched into a page and the cursor of its last row. */
-export function toPage<Row, Item>(rows: Row[], limit: number, key: (row: Row) => (string | number)[], view: (row: Row) => Item) {
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  key: (row: Row) => (string | number)[],
+  view: (row: Row) => Item,
+) {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { data: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null };

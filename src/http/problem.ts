@@ -38,10 +38,20 @@ export class Problem extends HTTPException {
 export const problems = {
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
   payloadTooLarge: (limit: number) =>
-    new Problem(413, 'payload-too-large', 'Payload too large', `The body exceeds this source's limit of ${limit} bytes.`, { limitBytes: limit }),
+    new Problem(
+      413,
+      'payload-too-large',
+      'Payload too large',
+      `The body exceeds this source's limit of ${limit} bytes.`,
+      { limitBytes: limit },
+    ),
   unsupportedMediaType: (got: string | undefined) =>
-    new Problem(415, 'unsupported-media-type', 'Unsupported media type',
-      `Expected application/json or application/*+json, got ${got ? JSON.stringify(got.slice(0, 100)) : 'no content-type'}.`),
+    new Problem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      `Expected application/json or application/*+json, got ${got ? JSON.stringify(got.slice(0, 100)) : 'no content-type'}.`,
+    ),
   unauthorized: (detail: string) => new Problem(401, 'invalid-signature', 'Signature verification failed', detail),
   unauthenticated: (detail: string) =>
     new Problem(401, 'unauthenticated', 'Authentication required', detail, {}, { 'www-authenticate': 'Bearer' }),
@@ -49,15 +59,33 @@ export const problems = {
     new Problem(400, 'invalid-request', 'Invalid request', detail, errors ? { errors } : {}),
   conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', detail),
   rateLimited: (retryAfterSeconds: number) =>
-    new Problem(429, 'rate-limited', 'Too many requests', `This source is over its rate limit; retry in ${retryAfterSeconds} s.`,
-      { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) }),
+    new Problem(
+      429,
+      'rate-limited',
+      'Too many requests',
+      `This source is over its rate limit; retry in ${retryAfterSeconds} s.`,
+      { retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
   unavailable: (dependency: string, retryAfterSeconds: number) =>
-    new Problem(503, 'unavailable', 'Service unavailable', `${dependency} is unreachable; nothing was accepted. Retry in ${retryAfterSeconds} s.`,
-      { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) }),
+    new Problem(
+      503,
+      'unavailable',
+      'Service unavailable',
+      `${dependency} is unreachable; nothing was accepted. Retry in ${retryAfterSeconds} s.`,
+      { retryAfterSeconds },
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
 };
 
 /** Converts zod issues into the `errors` list of a 400 problem. */
-export function zodProblem(what: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): Problem {
+export function zodProblem(
+  what: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Problem {
   const errors = issues.map((issue) => ({ path: '/' + issue.path.map(String).join('/'), message: issue.message }));
-  return problems.badRequest(`${what} failed validation: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  return problems.badRequest(
+    `${what} failed validation: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    errors,
+  );
 }

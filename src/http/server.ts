@@ -21,19 +21,35 @@ export interface RunningApi {
 }
 
 /** Wires the API's dependencies from config and listens on `config.PORT` (0 = any free port). */
-export async function startApi(config: Config, logger: Logger, managementApiKey: string, hostname = '0.0.0.0'): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  logger: Logger,
+  managementApiKey: string,
+  hostname = '0.0.0.0',
+): Promise<RunningApi> {
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
   // Lazy: the API starts (and answers 503 at ingress, readyz says why) while Temporal is still down.
   const connection = Connection.lazy(temporalConnectionOptions(config));
   const tracing = startTracing(config, 'hookflow-api');
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: tracing ? [tracing.plugin] : [] });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    plugins: tracing ? [tracing.plugin] : [],
+  });
   const draining = { active: false };
-  const app = buildApp({
-    config, db, temporal, logger, managementApiKey,
-    sources: new SourceCache(db, config.SOURCE_CACHE_TTL),
-    rateLimiter: new RateLimiter(),
-    metrics: createApiMetrics(db),
-  }, draining);
+  const app = buildApp(
+    {
+      config,
+      db,
+      temporal,
+      logger,
+      managementApiKey,
+      sources: new SourceCache(db, config.SOURCE_CACHE_TTL),
+      rateLimiter: new RateLimiter(),
+      metrics: createApiMetrics(db),
+    },
+    draining,
+  );
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
   });
@@ -42,7 +58,9 @@ export async function startApi(config: Config, logger: Logger, managementApiKey:
   const url = `http://${hostname === '0.0.0.0' ? '127.0.0.1' : hostname}:${port}`;
   logger.info({ event: 'api_listening', url }, 'API listening');
   return {
-    url, port, server,
+    url,
+    port,
+    server,
     async stop() {
       draining.active = true;
       const http = server as import('node:http').Server;

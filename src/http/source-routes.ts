@@ -1,12 +1,24 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
-  createSource, deleteSource, findSource, listSources, rotateSourceSecret, sourceView, updateSource,
+  createSource,
+  deleteSource,
+  findSource,
+  listSources,
+  rotateSourceSecret,
+  sourceView,
+  updateSource,
 } from '../management/sources.js';
 import type { ApiDependencies } from './context.js';
 import { openApiRouter, problemResponses } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
-import { createSourceSchema, rotateSourceSecretSchema, sourceIdSchema, sourceSchema, updateSourceSchema } from '../contracts/sources.js';
+import {
+  createSourceSchema,
+  rotateSourceSecretSchema,
+  sourceIdSchema,
+  sourceSchema,
+  updateSourceSchema,
+} from '../contracts/sources.js';
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
 const idParam = z.object({ id: sourceIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
@@ -14,20 +26,65 @@ const security = [{ bearerAuth: [] }];
 const tags = ['Sources'];
 
 const routes = {
-  create: createRoute({ method: 'post', path: '/', tags, security, summary: 'Create a source', request: { body: { ...json(createSourceSchema), required: true } },
-    responses: { 201: { description: 'Created (secret omitted)', ...json(sourceSchema) }, 409: { description: 'Id taken' }, ...problemResponses } }),
-  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'List sources', request: { query: pageQuerySchema },
-    responses: { 200: { description: 'A page of sources', ...json(pageOf(sourceSchema)) }, ...problemResponses } }),
-  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'Get a source', request: { params: idParam },
-    responses: { 200: { description: 'The source', ...json(sourceSchema) }, ...problemResponses } }),
-  update: createRoute({ method: 'patch', path: '/{id}', tags, security, summary: 'Update a source', request: { params: idParam, body: { ...json(updateSourceSchema), required: true } },
-    responses: { 200: { description: 'Updated', ...json(sourceSchema) }, ...problemResponses } }),
-  remove: createRoute({ method: 'delete', path: '/{id}', tags, security, summary: 'Delete a source', request: { params: idParam },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses } }),
-  rotate: createRoute({ method: 'post', path: '/{id}/rotate-secret', tags, security, summary: 'Rotate the signing secret',
+  create: createRoute({
+    method: 'post',
+    path: '/',
+    tags,
+    security,
+    summary: 'Create a source',
+    request: { body: { ...json(createSourceSchema), required: true } },
+    responses: {
+      201: { description: 'Created (secret omitted)', ...json(sourceSchema) },
+      409: { description: 'Id taken' },
+      ...problemResponses,
+    },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    security,
+    summary: 'List sources',
+    request: { query: pageQuerySchema },
+    responses: { 200: { description: 'A page of sources', ...json(pageOf(sourceSchema)) }, ...problemResponses },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Get a source',
+    request: { params: idParam },
+    responses: { 200: { description: 'The source', ...json(sourceSchema) }, ...problemResponses },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Update a source',
+    request: { params: idParam, body: { ...json(updateSourceSchema), required: true } },
+    responses: { 200: { description: 'Updated', ...json(sourceSchema) }, ...problemResponses },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Delete a source',
+    request: { params: idParam },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses },
+  }),
+  rotate: createRoute({
+    method: 'post',
+    path: '/{id}/rotate-secret',
+    tags,
+    security,
+    summary: 'Rotate the signing secret',
     description: 'The new secret is current at once; the previous one stays valid for the grace window.',
     request: { params: idParam, body: { ...json(rotateSourceSecretSchema), required: true } },
-    responses: { 200: { description: 'Rotated', ...json(sourceSchema) }, ...problemResponses } }),
+    responses: { 200: { description: 'Rotated', ...json(sourceSchema) }, ...problemResponses },
+  }),
 };
 
 /** Management routes for sources (SPEC §7). Secrets are write-only. */
@@ -48,7 +105,10 @@ export function sourceRoutes(deps: ApiDependencies) {
     const { limit, cursor } = c.req.valid('query');
     const after = cursor ? String(decodeCursor(cursor, 1)[0]) : undefined;
     const rows = await listSources(deps.db, limit, after);
-    return c.json(toPage(rows, limit, (r) => [r.id], sourceView), 200);
+    return c.json(
+      toPage(rows, limit, (r) => [r.id], sourceView),
+      200,
+    );
   });
   app.openapi(routes.get, async (c) => {
     const { id } = c.req.valid('param');

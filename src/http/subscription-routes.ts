@@ -5,8 +5,18 @@ import { openDeadLetters } from '../management/dead-letters.js';
 import { replayMany } from '../management/replay.js';
 import { sendTestEvent } from '../management/test-event.js';
 import {
-  createSubscription, deleteSubscription, deliveryView, findSubscription, generateSubscriptionSecret, listSubscriptionDeliveries, listSubscriptions,
-  disableSubscription, rotateSubscriptionSecret, subscriptionPatch, subscriptionView, updateSubscription,
+  createSubscription,
+  deleteSubscription,
+  deliveryView,
+  findSubscription,
+  generateSubscriptionSecret,
+  listSubscriptionDeliveries,
+  listSubscriptions,
+  disableSubscription,
+  rotateSubscriptionSecret,
+  subscriptionPatch,
+  subscriptionView,
+  updateSubscription,
 } from '../management/subscriptions.js';
 import type { ApiDependencies } from './context.js';
 import { openApiRouter, problemResponses } from './openapi-app.js';
@@ -14,37 +24,127 @@ import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json, security } from './route-helpers.js';
 import {
-  createSubscriptionSchema, deliverySummarySchema, enableSubscriptionSchema, rotateSubscriptionSecretSchema, subscriptionSchema, subscriptionWithSecretSchema,
+  createSubscriptionSchema,
+  deliverySummarySchema,
+  enableSubscriptionSchema,
+  rotateSubscriptionSecretSchema,
+  subscriptionSchema,
+  subscriptionWithSecretSchema,
   updateSubscriptionSchema,
 } from '../contracts/subscriptions.js';
 
 const tags = ['Subscriptions'];
 const params = idParam('sub_01jd3k5v7w8x9y0z1a2b3c4d5e');
-const enabledResult = subscriptionSchema.extend({ replayed: z.number().int().openapi({ description: 'Dead letters replayed because of replaySince.' }) });
+const enabledResult = subscriptionSchema.extend({
+  replayed: z.number().int().openapi({ description: 'Dead letters replayed because of replaySince.' }),
+});
 
 const routes = {
-  create: createRoute({ method: 'post', path: '/', tags, security, summary: 'Create a subscription', request: { body: { ...json(createSubscriptionSchema), required: true } },
-    responses: { 201: { description: 'Created; the secret is shown this once', ...json(subscriptionWithSecretSchema) }, ...problemResponses } }),
-  list: createRoute({ method: 'get', path: '/', tags, security, summary: 'List subscriptions', request: { query: pageQuerySchema },
-    responses: { 200: { description: 'A page', ...json(pageOf(subscriptionSchema)) }, ...problemResponses } }),
-  get: createRoute({ method: 'get', path: '/{id}', tags, security, summary: 'Get a subscription', request: { params },
-    responses: { 200: { description: 'The subscription', ...json(subscriptionSchema) }, ...problemResponses } }),
-  update: createRoute({ method: 'patch', path: '/{id}', tags, security, summary: 'Update a subscription', request: { params, body: { ...json(updateSubscriptionSchema), required: true } },
-    responses: { 200: { description: 'Updated', ...json(subscriptionSchema) }, ...problemResponses } }),
-  remove: createRoute({ method: 'delete', path: '/{id}', tags, security, summary: 'Delete a subscription', request: { params },
-    responses: { 204: { description: 'Deleted; pending deliveries dead-letter as subscription_disabled' }, ...problemResponses } }),
-  rotate: createRoute({ method: 'post', path: '/{id}/rotate-secret', tags, security, summary: 'Rotate the signing secret (dual signing during the grace window)',
+  create: createRoute({
+    method: 'post',
+    path: '/',
+    tags,
+    security,
+    summary: 'Create a subscription',
+    request: { body: { ...json(createSubscriptionSchema), required: true } },
+    responses: {
+      201: { description: 'Created; the secret is shown this once', ...json(subscriptionWithSecretSchema) },
+      ...problemResponses,
+    },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    security,
+    summary: 'List subscriptions',
+    request: { query: pageQuerySchema },
+    responses: { 200: { description: 'A page', ...json(pageOf(subscriptionSchema)) }, ...problemResponses },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Get a subscription',
+    request: { params },
+    responses: { 200: { description: 'The subscription', ...json(subscriptionSchema) }, ...problemResponses },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Update a subscription',
+    request: { params, body: { ...json(updateSubscriptionSchema), required: true } },
+    responses: { 200: { description: 'Updated', ...json(subscriptionSchema) }, ...problemResponses },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags,
+    security,
+    summary: 'Delete a subscription',
+    request: { params },
+    responses: {
+      204: { description: 'Deleted; pending deliveries dead-letter as subscription_disabled' },
+      ...problemResponses,
+    },
+  }),
+  rotate: createRoute({
+    method: 'post',
+    path: '/{id}/rotate-secret',
+    tags,
+    security,
+    summary: 'Rotate the signing secret (dual signing during the grace window)',
     request: { params, body: { ...json(rotateSubscriptionSecretSchema), required: false } },
-    responses: { 200: { description: 'Rotated; the new secret is shown this once', ...json(subscriptionWithSecretSchema) }, ...problemResponses } }),
-  enable: createRoute({ method: 'post', path: '/{id}/enable', tags, security, summary: 'Enable (optionally replaying what it missed)', request: { params, body: { ...json(enableSubscriptionSchema), required: false } },
-    responses: { 200: { description: 'Enabled', ...json(enabledResult) }, ...problemResponses } }),
-  disable: createRoute({ method: 'post', path: '/{id}/disable', tags, security, summary: 'Disable', request: { params },
-    responses: { 200: { description: 'Disabled', ...json(subscriptionSchema) }, ...problemResponses } }),
-  test: createRoute({ method: 'post', path: '/{id}/test', tags, security, summary: 'Send a synthetic hookflow.test event to this endpoint only', request: { params },
-    responses: { 202: { description: 'Test delivery started', ...json(z.object({ eventId: z.string(), deliveryId: z.string(), workflowId: z.string() })) }, ...problemResponses } }),
-  deliveries: createRoute({ method: 'get', path: '/{id}/deliveries', tags, security, summary: 'Recent deliveries, newest first',
+    responses: {
+      200: { description: 'Rotated; the new secret is shown this once', ...json(subscriptionWithSecretSchema) },
+      ...problemResponses,
+    },
+  }),
+  enable: createRoute({
+    method: 'post',
+    path: '/{id}/enable',
+    tags,
+    security,
+    summary: 'Enable (optionally replaying what it missed)',
+    request: { params, body: { ...json(enableSubscriptionSchema), required: false } },
+    responses: { 200: { description: 'Enabled', ...json(enabledResult) }, ...problemResponses },
+  }),
+  disable: createRoute({
+    method: 'post',
+    path: '/{id}/disable',
+    tags,
+    security,
+    summary: 'Disable',
+    request: { params },
+    responses: { 200: { description: 'Disabled', ...json(subscriptionSchema) }, ...problemResponses },
+  }),
+  test: createRoute({
+    method: 'post',
+    path: '/{id}/test',
+    tags,
+    security,
+    summary: 'Send a synthetic hookflow.test event to this endpoint only',
+    request: { params },
+    responses: {
+      202: {
+        description: 'Test delivery started',
+        ...json(z.object({ eventId: z.string(), deliveryId: z.string(), workflowId: z.string() })),
+      },
+      ...problemResponses,
+    },
+  }),
+  deliveries: createRoute({
+    method: 'get',
+    path: '/{id}/deliveries',
+    tags,
+    security,
+    summary: 'Recent deliveries, newest first',
     request: { params, query: pageQuerySchema.extend({ status: z.enum(deliveryStatuses).optional() }) },
-    responses: { 200: { description: 'A page', ...json(pageOf(deliverySummarySchema)) }, ...problemResponses } }),
+    responses: { 200: { description: 'A page', ...json(pageOf(deliverySummarySchema)) }, ...problemResponses },
+  }),
 };
 
 /** Management routes for subscriptions (SPEC §7). Secrets are shown once: at creation and rotation. */
@@ -54,7 +154,10 @@ export function subscriptionRoutes(deps: ApiDependencies) {
   const notFound = (id: string) => problems.notFound(`No subscription "${id}".`);
   const checkUrl = async (url: string | undefined) => {
     const problem = url === undefined ? undefined : await subscriptionUrlProblem(url, policy);
-    if (problem) throw problems.badRequest(`url is not an allowed delivery target: ${problem}`, [{ path: '/url', message: problem }]);
+    if (problem)
+      throw problems.badRequest(`url is not an allowed delivery target: ${problem}`, [
+        { path: '/url', message: problem },
+      ]);
   };
 
   app.openapi(routes.create, async (c) => {
@@ -67,7 +170,10 @@ export function subscriptionRoutes(deps: ApiDependencies) {
   app.openapi(routes.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await listSubscriptions(deps.db, limit, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
-    return c.json(toPage(rows, limit, (r) => [r.id], subscriptionView), 200);
+    return c.json(
+      toPage(rows, limit, (r) => [r.id], subscriptionView),
+      200,
+    );
   });
   app.openapi(routes.get, async (c) => {
     const row = await findSubscription(deps.db, c.req.valid('param').id);
@@ -94,13 +200,21 @@ export function subscriptionRoutes(deps: ApiDependencies) {
     const graceMs = body.graceSeconds === undefined ? deps.config.SECRET_ROTATION_GRACE : body.graceSeconds * 1000;
     const row = await rotateSubscriptionSecret(deps.db, id, secret, graceMs);
     if (!row) throw notFound(id);
-    c.get('logger').info({ event: 'subscription_secret_rotated', subscriptionId: id, graceMs }, 'subscription secret rotated');
+    c.get('logger').info(
+      { event: 'subscription_secret_rotated', subscriptionId: id, graceMs },
+      'subscription secret rotated',
+    );
     return c.json({ ...subscriptionView(row), secret }, 200);
   });
   app.openapi(routes.enable, async (c) => {
     const { id } = c.req.valid('param');
     const { replaySince } = c.req.valid('json') ?? {};
-    const row = await updateSubscription(deps.db, id, { enabled: true, disabledReason: null, failureStreak: 0, failingSince: null });
+    const row = await updateSubscription(deps.db, id, {
+      enabled: true,
+      disabledReason: null,
+      failureStreak: 0,
+      failingSince: null,
+    });
     if (!row) throw notFound(id);
     let replayed = 0;
     if (replaySince) {
@@ -123,8 +237,17 @@ export function subscriptionRoutes(deps: ApiDependencies) {
   app.openapi(routes.deliveries, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, cursor, status } = c.req.valid('query');
-    const rows = await listSubscriptionDeliveries(deps.db, id, limit, status, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
-    return c.json(toPage(rows, limit, (r) => [r.id], deliveryView), 200);
+    const rows = await listSubscriptionDeliveries(
+      deps.db,
+      id,
+      limit,
+      status,
+      cursor ? String(decodeCursor(cursor, 1)[0]) : undefined,
+    );
+    return c.json(
+      toPage(rows, limit, (r) => [r.id], deliveryView),
+      200,
+    );
   });
   return app;
 }

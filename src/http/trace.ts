@@ -11,7 +11,7 @@ export function traceIds(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const given = c.req.header('x-request-id');
     // x-request-id wins; else the OpenTelemetry trace id (when tracing), so one id names the request everywhere.
-    const traceId = given && USABLE_REQUEST_ID.test(given) ? given : activeTraceId() ?? randomUUID();
+    const traceId = given && USABLE_REQUEST_ID.test(given) ? given : (activeTraceId() ?? randomUUID());
     c.set('traceId', traceId);
     c.set('logger', logger.child({ traceId }));
     c.header('x-request-id', traceId);

@@ -29,7 +29,9 @@ export interface IngressDependencies {
 }
 
 /** Ingress wired to Temporal: the event workflow starts on the configured task queue. */
-export function ingressDependencies(deps: { config: Config; temporal: Client } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>): IngressDependencies {
+export function ingressDependencies(
+  deps: { config: Config; temporal: Client } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
+): IngressDependencies {
   return {
     sources: deps.sources,
     rateLimiter: deps.rateLimiter,
@@ -77,7 +79,11 @@ function parseJson(rawBody: Buffer): { ok: true; value: unknown } | { ok: false;
     const text = new TextDecoder('utf-8', { fatal: true }).decode(rawBody);
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, message: error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON (${(error as Error).message})` };
+    return {
+      ok: false,
+      message:
+        error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON (${(error as Error).message})`,
+    };
   }
 }
 
@@ -86,7 +92,11 @@ function parseJson(rawBody: Buffer): { ok: true; value: unknown } | { ok: false;
  * signature (401), body (400), rate limit (429); then the deduplicated workflow start (503 when
  * Temporal cannot take it). Only an accepted webhook has been handed on.
  */
-export async function acceptWebhook(deps: IngressDependencies, sourceId: string, inbound: InboundWebhook): Promise<Accepted | Refusal> {
+export async function acceptWebhook(
+  deps: IngressDependencies,
+  sourceId: string,
+  inbound: InboundWebhook,
+): Promise<Accepted | Refusal> {
   let source: SourceRecord | undefined;
   try {
     source = await deps.sources.get(sourceId);
@@ -108,15 +118,24 @@ export async function acceptWebhook(deps: IngressDependencies, sourceId: string,
   if (!isJsonContentType(contentType)) return refuse({ kind: 'unsupported-media-type', contentType });
 
   const receivedAt = new Date();
-  const signed: SignedRequest = { header: inbound.header, rawBody, nowSeconds: Math.floor(receivedAt.getTime() / 1000) };
+  const signed: SignedRequest = {
+    header: inbound.header,
+    rawBody,
+    nowSeconds: Math.floor(receivedAt.getTime() / 1000),
+  };
   const scheme = schemes[source.scheme];
-  const verification = scheme.verify({ ...signed, secrets: activeSecrets(source.secrets, receivedAt), toleranceSeconds: source.toleranceSeconds });
+  const verification = scheme.verify({
+    ...signed,
+    secrets: activeSecrets(source.secrets, receivedAt),
+    toleranceSeconds: source.toleranceSeconds,
+  });
   if (!verification.ok) return refuse({ kind: 'invalid-signature', reason: verification.reason });
 
   const parsed = parseJson(rawBody);
   if (!parsed.ok) return refuse({ kind: 'invalid-body', detail: parsed.message });
   const body = parsed.value;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse({ kind: 'invalid-body', detail: 'body must be a JSON object' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return refuse({ kind: 'invalid-body', detail: 'body must be a JSON object' });
   const unstorable = unstorableJsonProblem(body);
   if (unstorable) return refuse({ kind: 'invalid-body', detail: unstorable });
   if (source.scheme === 'hmac-sha256') {
@@ -130,16 +149,37 @@ export async function acceptWebhook(deps: IngressDependencies, sourceId: string,
   }
 
   const payloadSha256 = createHash('sha256').update(rawBody).digest('hex');
-  const rawKey = (source.idempotency ? extractValue(source.idempotency, signed, body) : scheme.defaultIdempotencyKey(signed, body)) ?? `sha256:${payloadSha256}`;
+  const rawKey =
+    (source.idempotency
+      ? extractValue(source.idempotency, signed, body)
+      : scheme.defaultIdempotencyKey(signed, body)) ?? `sha256:${payloadSha256}`;
   const idempotencyKey = normaliseIdempotencyKey(rawKey);
-  const eventType = (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ?? 'unknown';
+  const eventType =
+    (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ??
+    'unknown';
   const eventId = eventIdFor(source.id, idempotencyKey);
   try {
     const { workflowId, duplicate } = await deps.startEvent({
-      eventId, sourceId: source.id, idempotencyKey, eventType, payload: body, payloadSha256,
-      headers: selectStoredHeaders(inbound.header), receivedAt: receivedAt.toISOString(), traceId: inbound.traceId, policies: deps.policies,
+      eventId,
+      sourceId: source.id,
+      idempotencyKey,
+      eventType,
+      payload: body,
+      payloadSha256,
+      headers: selectStoredHeaders(inbound.header),
+      receivedAt: receivedAt.toISOString(),
+      traceId: inbound.traceId,
+      policies: deps.policies,
     });
-    return { accepted: true, duplicate, eventId, idempotencyKey, eventType, workflowId, receivedAt: receivedAt.toISOString() };
+    return {
+      accepted: true,
+      duplicate,
+      eventId,
+      idempotencyKey,
+      eventType,
+      workflowId,
+      receivedAt: receivedAt.toISOString(),
+    };
   } catch (error) {
     if (!(error instanceof TemporalUnavailable)) throw error;
     inbound.log.error({ err: error, eventId }, 'temporal unavailable at ingress');

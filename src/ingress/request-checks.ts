@@ -15,10 +15,21 @@ export function activeSecrets(secrets: SourceSecret[], now: Date): string[] {
 
 // Inbound headers worth keeping with the event; signatures and credentials never are.
 const KEPT_HEADERS = [
-  'content-type', 'user-agent', 'x-request-id', 'idempotency-key',
-  'webhook-id', 'webhook-timestamp', 'svix-id', 'svix-timestamp',
-  'x-github-delivery', 'x-github-event', 'x-github-hook-id',
-  'x-shopify-topic', 'x-shopify-webhook-id', 'x-shopify-shop-domain', 'x-shopify-api-version',
+  'content-type',
+  'user-agent',
+  'x-request-id',
+  'idempotency-key',
+  'webhook-id',
+  'webhook-timestamp',
+  'svix-id',
+  'svix-timestamp',
+  'x-github-delivery',
+  'x-github-event',
+  'x-github-hook-id',
+  'x-shopify-topic',
+  'x-shopify-webhook-id',
+  'x-shopify-shop-domain',
+  'x-shopify-api-version',
   'x-signature-timestamp',
 ];
 
@@ -50,7 +61,8 @@ export function unstorableJsonProblem(value: unknown, maxDepth = 64): string | u
       node.forEach((item, i) => stack.push([item, depth + 1, `${path}/${i}`]));
     } else if (node !== null && typeof node === 'object') {
       for (const [key, item] of Object.entries(node)) {
-        if (key.includes('\u0000') || LONE_SURROGATE.test(key)) return `body has an object key PostgreSQL cannot store at ${path || '/'}`;
+        if (key.includes('\u0000') || LONE_SURROGATE.test(key))
+          return `body has an object key PostgreSQL cannot store at ${path || '/'}`;
         stack.push([item, depth + 1, `${path}/${key}`]);
       }
     }

@@ -28,7 +28,8 @@ export class SourceCache {
     const cached = this.entries.get(id);
     if (cached && cached.expiresAt > this.now()) return cached.value;
     // drizzle queries are lazy thenables that run again on every await: adopt each one into a real promise.
-    const load = (): Promise<SourceRecord | undefined> => Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
+    const load = (): Promise<SourceRecord | undefined> =>
+      Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
     const value = load()
       // A pooled connection the server terminated (failover, restart) fails once; the retry reconnects.
       .catch(() => load())

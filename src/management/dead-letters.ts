@@ -9,9 +9,20 @@ export type DeadLetterFilter = z.infer<typeof deadLetterFilterSchema>;
 
 export function deadLetterView(row: DeadLetterRow): DeadLetterView {
   return {
-    id: row.id, stage: row.stage, eventId: row.eventId, deliveryId: row.deliveryId, subscriptionId: row.subscriptionId,
-    sourceId: row.sourceId, reason: row.reason, lastError: row.lastError, attempts: row.attempts, status: row.status,
-    replayCount: row.replayCount, workflowId: row.workflowId, createdAt: row.createdAt.toISOString(), resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    id: row.id,
+    stage: row.stage,
+    eventId: row.eventId,
+    deliveryId: row.deliveryId,
+    subscriptionId: row.subscriptionId,
+    sourceId: row.sourceId,
+    reason: row.reason,
+    lastError: row.lastError,
+    attempts: row.attempts,
+    status: row.status,
+    replayCount: row.replayCount,
+    workflowId: row.workflowId,
+    createdAt: row.createdAt.toISOString(),
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
   };
 }
 
@@ -26,10 +37,20 @@ function filterConditions(filter: DeadLetterFilter): SQL[] {
 }
 
 /** Dead letters newest first by ULID id. */
-export function listDeadLetters(db: Database, filter: DeadLetterFilter, limit: number, afterId?: string): Promise<DeadLetterRow[]> {
+export function listDeadLetters(
+  db: Database,
+  filter: DeadLetterFilter,
+  limit: number,
+  afterId?: string,
+): Promise<DeadLetterRow[]> {
   const conditions = filterConditions(filter);
   if (afterId) conditions.push(lt(deadLetters.id, afterId));
-  return db.select().from(deadLetters).where(and(...conditions)).orderBy(desc(deadLetters.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(deadLetters)
+    .where(and(...conditions))
+    .orderBy(desc(deadLetters.id))
+    .limit(limit + 1);
 }
 
 export function findDeadLetter(db: Database, id: string): Promise<DeadLetterRow | undefined> {
@@ -38,11 +59,20 @@ export function findDeadLetter(db: Database, id: string): Promise<DeadLetterRow 
 
 /** Every open dead letter matching the filter (for bulk replay), oldest first, bounded. */
 export function openDeadLetters(db: Database, filter: DeadLetterFilter, max = 10_000): Promise<DeadLetterRow[]> {
-  return db.select().from(deadLetters).where(and(eq(deadLetters.status, 'open'), ...filterConditions(filter))).orderBy(deadLetters.id).limit(max);
+  return db
+    .select()
+    .from(deadLetters)
+    .where(and(eq(deadLetters.status, 'open'), ...filterConditions(filter)))
+    .orderBy(deadLetters.id)
+    .limit(max);
 }
 
 /** Closes a dead letter without delivery (the workflow is told too, when it is still waiting). */
 export async function discardDeadLetterRow(db: Database, id: string): Promise<DeadLetterRow | undefined> {
-  const [row] = await db.update(deadLetters).set({ status: 'discarded', resolvedAt: new Date() }).where(and(eq(deadLetters.id, id), eq(deadLetters.status, 'open'))).returning();
+  const [row] = await db
+    .update(deadLetters)
+    .set({ status: 'discarded', resolvedAt: new Date() })
+    .where(and(eq(deadLetters.id, id), eq(deadLetters.status, 'open')))
+    .returning();
   return row;
 }

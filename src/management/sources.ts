@@ -15,7 +15,10 @@ function redactProcessor(processor: SourceRow['processor']): SourceRow['processo
 
 /** The public view of a source: everything but its secrets. */
 export function sourceView(row: SourceRow): SourceView {
-  const expiries = row.secrets.map((s) => s.expiresAt).filter((e): e is string => e !== null).sort();
+  const expiries = row.secrets
+    .map((s) => s.expiresAt)
+    .filter((e): e is string => e !== null)
+    .sort();
   return {
     id: row.id,
     scheme: row.scheme,
@@ -34,7 +37,10 @@ export function sourceView(row: SourceRow): SourceView {
 }
 
 /** Inserts a source; returns undefined when the id is taken. */
-export async function createSource(db: Database, input: z.infer<typeof createSourceSchema>): Promise<SourceRow | undefined> {
+export async function createSource(
+  db: Database,
+  input: z.infer<typeof createSourceSchema>,
+): Promise<SourceRow | undefined> {
   const [row] = await db
     .insert(sources)
     .values({
@@ -60,10 +66,18 @@ export function findSource(db: Database, id: string): Promise<SourceRow | undefi
 
 /** Sources ordered by id, `limit + 1` rows after the cursor id. */
 export function listSources(db: Database, limit: number, afterId?: string): Promise<SourceRow[]> {
-  return db.query.sources.findMany({ where: afterId ? gt(sources.id, afterId) : undefined, orderBy: asc(sources.id), limit: limit + 1 });
+  return db.query.sources.findMany({
+    where: afterId ? gt(sources.id, afterId) : undefined,
+    orderBy: asc(sources.id),
+    limit: limit + 1,
+  });
 }
 
-export async function updateSource(db: Database, id: string, patch: z.infer<typeof updateSourceSchema>): Promise<SourceRow | undefined> {
+export async function updateSource(
+  db: Database,
+  id: string,
+  patch: z.infer<typeof updateSourceSchema>,
+): Promise<SourceRow | undefined> {
   const [row] = await db
     .update(sources)
     .set({
@@ -90,14 +104,23 @@ export async function deleteSource(db: Database, id: string): Promise<boolean> {
  * Makes `secret` current; every secret valid until now stays valid for `graceMs` more, so
  * requests signed with the old secret keep verifying during the provider's switch-over.
  */
-export async function rotateSourceSecret(db: Database, id: string, secret: string, graceMs: number, now = new Date()): Promise<SourceRow | undefined> {
+export async function rotateSourceSecret(
+  db: Database,
+  id: string,
+  secret: string,
+  graceMs: number,
+  now = new Date(),
+): Promise<SourceRow | undefined> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(sources).where(eq(sources.id, id)).for('update');
     if (!current) return undefined;
     const graceEnds = new Date(now.getTime() + graceMs).toISOString();
     const previous: SourceSecret[] = current.secrets
       .filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now)
-      .map((s) => ({ value: s.value, expiresAt: s.expiresAt === null || s.expiresAt > graceEnds ? graceEnds : s.expiresAt }));
+      .map((s) => ({
+        value: s.value,
+        expiresAt: s.expiresAt === null || s.expiresAt > graceEnds ? graceEnds : s.expiresAt,
+      }));
     const [row] = await tx
       .update(sources)
       .set({ secrets: [{ value: secret, expiresAt: null }, ...(graceMs > 0 ? previous : [])], updatedAt: now })

@@ -3,7 +3,12 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { deliveries, subscriptions } from '../db/schema.js';
-import type { createSubscriptionSchema, DeliverySummary, SubscriptionView, updateSubscriptionSchema } from '../contracts/subscriptions.js';
+import type {
+  createSubscriptionSchema,
+  DeliverySummary,
+  SubscriptionView,
+  updateSubscriptionSchema,
+} from '../contracts/subscriptions.js';
 import type { DeliveryStatus } from '../domain/vocabulary.js';
 import { emitOperationalEvent } from '../temporal/operational-events.js';
 import type { OperatorDeps } from './deps.js';
@@ -22,26 +27,56 @@ export function generateSubscriptionSecret(): string {
 /** The public view of a subscription: everything but its secrets. */
 export function subscriptionView(row: SubscriptionRow): SubscriptionView {
   return {
-    id: row.id, url: row.url, description: row.description, eventTypes: row.eventTypes, sourceIds: row.sourceIds, headers: row.headers,
-    enabled: row.enabled, disabledReason: row.disabledReason, rateLimitPerSecond: row.rateLimitPerSecond,
-    previousSecretExpiresAt: row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date() ? iso(row.previousSecretExpiresAt) : null,
-    lastDeliveredAt: iso(row.lastDeliveredAt), createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.eventTypes,
+    sourceIds: row.sourceIds,
+    headers: row.headers,
+    enabled: row.enabled,
+    disabledReason: row.disabledReason,
+    rateLimitPerSecond: row.rateLimitPerSecond,
+    previousSecretExpiresAt:
+      row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date()
+        ? iso(row.previousSecretExpiresAt)
+        : null,
+    lastDeliveredAt: iso(row.lastDeliveredAt),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
 }
 
 export function deliveryView(row: DeliveryRow): DeliverySummary {
   return {
-    id: row.id, eventId: row.eventId, subscriptionId: row.subscriptionId, status: row.status, attempts: row.attempts, lastStatusCode: row.lastStatusCode,
-    lastError: row.lastError, lastAttemptAt: iso(row.lastAttemptAt), deliveredAt: iso(row.deliveredAt), workflowId: row.workflowId, createdAt: row.createdAt.toISOString(),
+    id: row.id,
+    eventId: row.eventId,
+    subscriptionId: row.subscriptionId,
+    status: row.status,
+    attempts: row.attempts,
+    lastStatusCode: row.lastStatusCode,
+    lastError: row.lastError,
+    lastAttemptAt: iso(row.lastAttemptAt),
+    deliveredAt: iso(row.deliveredAt),
+    workflowId: row.workflowId,
+    createdAt: row.createdAt.toISOString(),
   };
 }
 
-export async function createSubscription(db: Database, input: z.infer<typeof createSubscriptionSchema>): Promise<SubscriptionRow> {
+export async function createSubscription(
+  db: Database,
+  input: z.infer<typeof createSubscriptionSchema>,
+): Promise<SubscriptionRow> {
   const [row] = await db
     .insert(subscriptions)
     .values({
-      id: newId('sub'), url: input.url, description: input.description ?? null, eventTypes: input.eventTypes, sourceIds: input.sourceIds,
-      headers: input.headers, rateLimitPerSecond: input.rateLimitPerSecond ?? null, secret: input.secret ?? generateSubscriptionSecret(),
+      id: newId('sub'),
+      url: input.url,
+      description: input.description ?? null,
+      eventTypes: input.eventTypes,
+      sourceIds: input.sourceIds,
+      headers: input.headers,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      secret: input.secret ?? generateSubscriptionSecret(),
     })
     .returning();
   return row!;
@@ -53,17 +88,39 @@ export function findSubscription(db: Database, id: string): Promise<Subscription
 
 /** Newest first by ULID id (time-ordered, unique: a stable order for cursors). */
 export function listSubscriptions(db: Database, limit: number, afterId?: string): Promise<SubscriptionRow[]> {
-  return db.select().from(subscriptions).where(afterId ? lt(subscriptions.id, afterId) : undefined).orderBy(desc(subscriptions.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(subscriptions)
+    .where(afterId ? lt(subscriptions.id, afterId) : undefined)
+    .orderBy(desc(subscriptions.id))
+    .limit(limit + 1);
 }
 
-export async function updateSubscription(db: Database, id: string, patch: Partial<typeof subscriptions.$inferInsert>): Promise<SubscriptionRow | undefined> {
-  const [row] = await db.update(subscriptions).set({ ...patch, updatedAt: new Date() }).where(eq(subscriptions.id, id)).returning();
+export async function updateSubscription(
+  db: Database,
+  id: string,
+  patch: Partial<typeof subscriptions.$inferInsert>,
+): Promise<SubscriptionRow | undefined> {
+  const [row] = await db
+    .update(subscriptions)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(subscriptions.id, id))
+    .returning();
   return row;
 }
 
 /** The fields of a PATCH body that map straight onto columns. */
-export function subscriptionPatch(body: z.infer<typeof updateSubscriptionSchema>): Partial<typeof subscriptions.$inferInsert> {
-  return { url: body.url, description: body.description, eventTypes: body.eventTypes, sourceIds: body.sourceIds, headers: body.headers, rateLimitPerSecond: body.rateLimitPerSecond };
+export function subscriptionPatch(
+  body: z.infer<typeof updateSubscriptionSchema>,
+): Partial<typeof subscriptions.$inferInsert> {
+  return {
+    url: body.url,
+    description: body.description,
+    eventTypes: body.eventTypes,
+    sourceIds: body.sourceIds,
+    headers: body.headers,
+    rateLimitPerSecond: body.rateLimitPerSecond,
+  };
 }
 
 /** Disables a subscription by hand and reports it as `hookflow.subscription.disabled`. */
@@ -72,7 +129,9 @@ export async function disableSubscription(deps: OperatorDeps, id: string): Promi
   if (!row) return undefined;
   try {
     await emitOperationalEvent(deps.temporal, deps.config, {
-      type: 'hookflow.subscription.disabled', key: `${id}:${row.updatedAt.toISOString()}`, data: { subscriptionId: id, url: row.url, reason: 'manual' },
+      type: 'hookflow.subscription.disabled',
+      key: `${id}:${row.updatedAt.toISOString()}`,
+      data: { subscriptionId: id, url: row.url, reason: 'manual' },
     });
   } catch (error) {
     // The disable itself stands; only the notification is lost, and the log says so.
@@ -82,17 +141,29 @@ export async function disableSubscription(deps: OperatorDeps, id: string): Promi
 }
 
 export async function deleteSubscription(db: Database, id: string): Promise<boolean> {
-  return (await db.delete(subscriptions).where(eq(subscriptions.id, id)).returning({ id: subscriptions.id })).length > 0;
+  return (
+    (await db.delete(subscriptions).where(eq(subscriptions.id, id)).returning({ id: subscriptions.id })).length > 0
+  );
 }
 
 /** Makes `secret` current; the old one keeps signing too (dual signatures) for `graceMs`. */
-export async function rotateSubscriptionSecret(db: Database, id: string, secret: string, graceMs: number): Promise<SubscriptionRow | undefined> {
+export async function rotateSubscriptionSecret(
+  db: Database,
+  id: string,
+  secret: string,
+  graceMs: number,
+): Promise<SubscriptionRow | undefined> {
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(subscriptions).where(eq(subscriptions.id, id)).for('update');
     if (!current) return undefined;
     const [row] = await tx
       .update(subscriptions)
-      .set({ secret, previousSecret: graceMs > 0 ? current.secret : null, previousSecretExpiresAt: graceMs > 0 ? new Date(Date.now() + graceMs) : null, updatedAt: new Date() })
+      .set({
+        secret,
+        previousSecret: graceMs > 0 ? current.secret : null,
+        previousSecretExpiresAt: graceMs > 0 ? new Date(Date.now() + graceMs) : null,
+        updatedAt: new Date(),
+      })
       .where(eq(subscriptions.id, id))
       .returning();
     return row;
@@ -100,9 +171,20 @@ export async function rotateSubscriptionSecret(db: Database, id: string, secret:
 }
 
 /** A subscription's deliveries, newest first, optionally by status. */
-export function listSubscriptionDeliveries(db: Database, subscriptionId: string, limit: number, status?: DeliveryStatus, afterId?: string): Promise<DeliveryRow[]> {
+export function listSubscriptionDeliveries(
+  db: Database,
+  subscriptionId: string,
+  limit: number,
+  status?: DeliveryStatus,
+  afterId?: string,
+): Promise<DeliveryRow[]> {
   const conditions: SQL[] = [eq(deliveries.subscriptionId, subscriptionId)];
   if (status) conditions.push(eq(deliveries.status, status));
   if (afterId) conditions.push(lt(deliveries.id, afterId));
-  return db.select().from(deliveries).where(and(...conditions)).orderBy(desc(deliveries.id)).limit(limit + 1);
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(...conditions))
+    .orderBy(desc(deliveries.id))
+    .limit(limit + 1);
 }

@@ -12,7 +12,10 @@ import type { OperatorDeps } from './deps.js';
  * `POST /v1/subscriptions/:id/test`: a synthetic `hookflow.test` event delivered to this one
  * subscription only, as one lane of a redelivery workflow.
  */
-export async function sendTestEvent(deps: OperatorDeps, subscriptionId: string): Promise<{ eventId: string; deliveryId: string; workflowId: string }> {
+export async function sendTestEvent(
+  deps: OperatorDeps,
+  subscriptionId: string,
+): Promise<{ eventId: string; deliveryId: string; workflowId: string }> {
   const { db, temporal, config } = deps;
   const key = `test:${newId('dlv').slice(4)}`;
   const eventId = `evt_test_${key.slice(5)}`;
@@ -20,16 +23,30 @@ export async function sendTestEvent(deps: OperatorDeps, subscriptionId: string):
   const traceId = randomUUID();
   const payload = { message: 'This is a test event from Hookflow.', subscriptionId };
   const deliveryId = newId('dlv');
-  const subscription = await db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscriptionId), columns: { url: true } });
+  const subscription = await db.query.subscriptions.findFirst({
+    where: eq(subscriptions.id, subscriptionId),
+    columns: { url: true },
+  });
   await db.transaction(async (tx) => {
     await tx.insert(events).values({
-      id: eventId, sourceId: OPERATIONAL_SOURCE, idempotencyKey: key, eventType: 'hookflow.test', payload, payloadSha256: '-', receivedAt: new Date(),
-      status: 'dispatched', workflowId, workflowRunId: 'synthetic', traceId,
+      id: eventId,
+      sourceId: OPERATIONAL_SOURCE,
+      idempotencyKey: key,
+      eventType: 'hookflow.test',
+      payload,
+      payloadSha256: '-',
+      receivedAt: new Date(),
+      status: 'dispatched',
+      workflowId,
+      workflowRunId: 'synthetic',
+      traceId,
     });
     await tx.insert(deliveries).values({ id: deliveryId, eventId, subscriptionId, workflowId });
   });
   await redeliver(temporal, config.TEMPORAL_TASK_QUEUE, {
-    event: { eventId, sourceId: OPERATIONAL_SOURCE, eventType: 'hookflow.test', traceId }, policies: buildPolicies(config), mode: 'first',
+    event: { eventId, sourceId: OPERATIONAL_SOURCE, eventType: 'hookflow.test', traceId },
+    policies: buildPolicies(config),
+    mode: 'first',
     lane: { deliveryId, subscriptionId, url: subscription?.url ?? '', workflowId },
   });
   return { eventId, deliveryId, workflowId };

@@ -12,22 +12,46 @@ export function createApiMetrics(db: Database) {
   collectDefaultMetrics({ register: registry, prefix: 'hookflow_api_' });
   return {
     registry,
-    ingressRequests: new Counter({ name: 'hookflow_ingress_requests_total', help: 'Ingress requests by source and HTTP status', labelNames: ['source', 'status'], registers: [registry] }),
-    ingressLatency: new Histogram({ name: 'hookflow_ingress_duration_ms', help: 'Ingress request duration in milliseconds', labelNames: ['source'], buckets: MILLISECOND_BUCKETS, registers: [registry] }),
-    duplicates: new Counter({ name: 'hookflow_ingress_duplicates_total', help: 'Duplicate webhooks acknowledged without processing', labelNames: ['source'], registers: [registry] }),
+    ingressRequests: new Counter({
+      name: 'hookflow_ingress_requests_total',
+      help: 'Ingress requests by source and HTTP status',
+      labelNames: ['source', 'status'],
+      registers: [registry],
+    }),
+    ingressLatency: new Histogram({
+      name: 'hookflow_ingress_duration_ms',
+      help: 'Ingress request duration in milliseconds',
+      labelNames: ['source'],
+      buckets: MILLISECOND_BUCKETS,
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'hookflow_ingress_duplicates_total',
+      help: 'Duplicate webhooks acknowledged without processing',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
     // Read from Postgres at scrape time, so every API replica reports the same truth.
     deadLettersOpen: new Gauge({
-      name: 'hookflow_dead_letters_open', help: 'Open dead letters', registers: [registry],
+      name: 'hookflow_dead_letters_open',
+      help: 'Open dead letters',
+      registers: [registry],
       async collect() {
         const [row] = await db.select({ n: count() }).from(deadLetters).where(eq(deadLetters.status, 'open'));
         this.set(row?.n ?? 0);
       },
     }),
     deliveriesByStatus: new Gauge({
-      name: 'hookflow_deliveries', help: 'Deliveries by current status', labelNames: ['status'], registers: [registry],
+      name: 'hookflow_deliveries',
+      help: 'Deliveries by current status',
+      labelNames: ['status'],
+      registers: [registry],
       async collect() {
         this.reset();
-        const rows = await db.select({ status: deliveries.status, n: count() }).from(deliveries).groupBy(deliveries.status);
+        const rows = await db
+          .select({ status: deliveries.status, n: count() })
+          .from(deliveries)
+          .groupBy(deliveries.status);
         for (const row of rows) this.set({ status: row.status }, row.n);
       },
     }),

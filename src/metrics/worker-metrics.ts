@@ -8,9 +8,25 @@ export function createWorkerMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'hookflow_worker_' });
   return {
     registry,
-    deliveryAttempts: new Counter({ name: 'hookflow_delivery_attempts_total', help: 'Delivery attempts by outcome (delivered, retryable, rejected, blocked)', labelNames: ['outcome'], registers: [registry] }),
-    attemptLatency: new Histogram({ name: 'hookflow_delivery_attempt_duration_ms', help: 'Delivery attempt duration in milliseconds', labelNames: ['outcome'], buckets: MILLISECOND_BUCKETS, registers: [registry] }),
-    deadLettered: new Counter({ name: 'hookflow_dead_lettered_total', help: 'Dead letters written, by stage and reason', labelNames: ['stage', 'reason'], registers: [registry] }),
+    deliveryAttempts: new Counter({
+      name: 'hookflow_delivery_attempts_total',
+      help: 'Delivery attempts by outcome (delivered, retryable, rejected, blocked)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    attemptLatency: new Histogram({
+      name: 'hookflow_delivery_attempt_duration_ms',
+      help: 'Delivery attempt duration in milliseconds',
+      labelNames: ['outcome'],
+      buckets: MILLISECOND_BUCKETS,
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'hookflow_dead_lettered_total',
+      help: 'Dead letters written, by stage and reason',
+      labelNames: ['stage', 'reason'],
+      registers: [registry],
+    }),
   };
 }
 

@@ -27,7 +27,12 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): voi
 
 /** Prints a configuration or startup error plainly (no stack for expected failures) and exits. */
 export function exitWithStartupError(error: unknown): never {
-  const message = error instanceof Error ? (error.name === 'ConfigError' ? error.message : error.stack ?? error.message) : String(error);
+  const message =
+    error instanceof Error
+      ? error.name === 'ConfigError'
+        ? error.message
+        : (error.stack ?? error.message)
+      : String(error);
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

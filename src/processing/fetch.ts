@@ -16,7 +16,8 @@ export const fetchProcessorOptions = z.object({
 export function expandUrlTemplate(template: string, payload: unknown): string {
   return template.replace(/\{(\/[^}]*)\}/g, (_, pointer: string) => {
     const value = readJsonPointer(payload, pointer);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new ProcessingRejected(`payload has no value at ${pointer} for the fetch URL`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new ProcessingRejected(`payload has no value at ${pointer} for the fetch URL`);
     return encodeURIComponent(String(value));
   });
 }
@@ -31,7 +32,11 @@ export const fetchProcessor: Processor = {
     const parsed = fetchProcessorOptions.safeParse(rawOptions);
     if (!parsed.success) throw new ProcessingRejected(`invalid fetch processor options: ${parsed.error.message}`);
     const options = parsed.data;
-    const response = await context.fetch({ method: 'GET', url: expandUrlTemplate(options.url, payload), headers: { accept: 'application/json', ...options.headers } });
+    const response = await context.fetch({
+      method: 'GET',
+      url: expandUrlTemplate(options.url, payload),
+      headers: { accept: 'application/json', ...options.headers },
+    });
     // Same classification as deliveries: 408/425/429/5xx are worth retrying, other non-2xx are not.
     const outcome = classifyResponse(response.status, undefined);
     if (outcome.kind === 'rejected') throw new ProcessingRejected(`fetch answered ${response.status}`);

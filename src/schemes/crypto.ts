@@ -22,7 +22,12 @@ export function anyMatches(given: string[], expected: string[]): boolean {
 }
 
 /** A reason when a unix-seconds timestamp is unusable or outside the tolerance in either direction. */
-export function toleranceProblem(timestamp: string | undefined, nowSeconds: number, toleranceSeconds: number, header: string): string | undefined {
+export function toleranceProblem(
+  timestamp: string | undefined,
+  nowSeconds: number,
+  toleranceSeconds: number,
+  header: string,
+): string | undefined {
   if (timestamp === undefined) return `missing ${header} header`;
   if (!/^\d{1,12}$/.test(timestamp)) return `${header} is not a unix timestamp in seconds`;
   const skew = nowSeconds - Number(timestamp);

@@ -7,7 +7,9 @@ const signature = (secret: string, body: Buffer | string) => hmacSha256(secret, 
 export const githubScheme: SignatureScheme = {
   name: 'github',
   sign: (input) => ({
-    'x-github-delivery': input.id, 'x-github-event': input.eventType ?? 'ping', 'x-hub-signature-256': `sha256=${signature(input.secret, input.body)}`,
+    'x-github-delivery': input.id,
+    'x-github-event': input.eventType ?? 'ping',
+    'x-hub-signature-256': `sha256=${signature(input.secret, input.body)}`,
   }),
   verify(input) {
     const headerValue = input.header('x-hub-signature-256');

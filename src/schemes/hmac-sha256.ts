@@ -20,7 +20,10 @@ export function signGenericHmac(secret: string, timestamp: number | string, body
 /** Generic HMAC (couriers): `x-signature: <hex>` over `timestamp.body`, `x-signature-timestamp` in unix seconds. */
 export const hmacSha256Scheme: SignatureScheme = {
   name: 'hmac-sha256',
-  sign: (input) => ({ 'x-signature-timestamp': String(input.timestampSeconds), 'x-signature': signGenericHmac(input.secret, input.timestampSeconds, input.body) }),
+  sign: (input) => ({
+    'x-signature-timestamp': String(input.timestampSeconds),
+    'x-signature': signGenericHmac(input.secret, input.timestampSeconds, input.body),
+  }),
   verify(input) {
     const signature = input.header('x-signature');
     if (!signature) return { ok: false, reason: 'missing x-signature header' };

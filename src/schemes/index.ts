@@ -30,7 +30,10 @@ export interface PartnerRequest {
 /** The headers a partner sends with `body`, signed by its scheme: used by `hookflow send`, tests and benchmarks. */
 export function signPartnerRequest(request: PartnerRequest): Record<string, string> {
   const signed = schemes[request.scheme].sign({
-    secret: request.secret, body: request.body, id: request.id ?? `msg_${randomUUID()}`, eventType: request.eventType,
+    secret: request.secret,
+    body: request.body,
+    id: request.id ?? `msg_${randomUUID()}`,
+    eventType: request.eventType,
     timestampSeconds: request.timestampSeconds ?? Math.floor(Date.now() / 1000),
   });
   return { 'content-type': 'application/json', ...signed };

@@ -7,13 +7,17 @@ const signature = (secret: string, body: Buffer | string) => hmacSha256(secret, 
 export const shopifyScheme: SignatureScheme = {
   name: 'shopify',
   sign: (input) => ({
-    'x-shopify-webhook-id': input.id, 'x-shopify-topic': input.eventType ?? 'orders/create', 'x-shopify-hmac-sha256': signature(input.secret, input.body),
+    'x-shopify-webhook-id': input.id,
+    'x-shopify-topic': input.eventType ?? 'orders/create',
+    'x-shopify-hmac-sha256': signature(input.secret, input.body),
   }),
   verify(input) {
     const given = input.header('x-shopify-hmac-sha256');
     if (!given) return { ok: false, reason: 'missing X-Shopify-Hmac-Sha256 header' };
     const expected = input.secrets.map((secret) => signature(secret, input.rawBody));
-    return anyMatches([given.trim()], expected) ? { ok: true } : { ok: false, reason: 'X-Shopify-Hmac-Sha256 does not match' };
+    return anyMatches([given.trim()], expected)
+      ? { ok: true }
+      : { ok: false, reason: 'X-Shopify-Hmac-Sha256 does not match' };
   },
   defaultIdempotencyKey: (request) => request.header('x-shopify-webhook-id'),
   defaultEventType: (request) => request.header('x-shopify-topic'),

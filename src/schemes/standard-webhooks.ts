@@ -7,7 +7,12 @@ export function standardWebhooksKey(secret: string): Buffer {
 }
 
 /** `v1,<base64>` signature of `id.timestamp.body` (also used for outbound deliveries). */
-export function signStandardWebhook(secret: string, id: string, timestamp: number | string, body: Buffer | string): string {
+export function signStandardWebhook(
+  secret: string,
+  id: string,
+  timestamp: number | string,
+  body: Buffer | string,
+): string {
   return `v1,${signatureOf(secret, id, timestamp, body)}`;
 }
 
@@ -22,7 +27,8 @@ const header = (request: SignedRequest, name: 'id' | 'timestamp' | 'signature') 
 export const standardWebhooksScheme: SignatureScheme = {
   name: 'standard-webhooks',
   sign: (input) => ({
-    'webhook-id': input.id, 'webhook-timestamp': String(input.timestampSeconds),
+    'webhook-id': input.id,
+    'webhook-timestamp': String(input.timestampSeconds),
     'webhook-signature': signStandardWebhook(input.secret, input.id, input.timestampSeconds, input.body),
   }),
   verify(input) {
@@ -39,7 +45,9 @@ export const standardWebhooksScheme: SignatureScheme = {
       .map((part) => part.slice(3));
     if (given.length === 0) return { ok: false, reason: 'webhook-signature has no v1 signature' };
     const expected = input.secrets.map((secret) => signatureOf(secret, id, timestamp!, input.rawBody));
-    return anyMatches(given, expected) ? { ok: true } : { ok: false, reason: 'no signature in webhook-signature matches' };
+    return anyMatches(given, expected)
+      ? { ok: true }
+      : { ok: false, reason: 'no signature in webhook-signature matches' };
   },
   defaultIdempotencyKey: (request) => header(request, 'id'),
   defaultEventType: (_request, body) => bodyField(body, 'type'),

@@ -7,8 +7,13 @@ export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 export type TemporalConnectionConfig = Pick<
   Config,
-  | 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS_CERT_PATH' | 'TEMPORAL_TLS_KEY_PATH'
-  | 'TEMPORAL_TLS_CA_PATH' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_TLS_CERT_PATH'
+  | 'TEMPORAL_TLS_KEY_PATH'
+  | 'TEMPORAL_TLS_CA_PATH'
+  | 'TEMPORAL_TLS_SERVER_NAME'
+  | 'TEMPORAL_API_KEY'
 >;
 
 /** The options `Connection` (client) and `NativeConnection` (worker) share. */
@@ -23,18 +28,27 @@ function readPem(variable: keyof TemporalConnectionConfig, path: string): Buffer
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  ${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new ConfigError(
+      `Invalid configuration:\n  ${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
 function tlsOptions(config: TemporalConnectionConfig): TLSConfig | undefined {
-  const { TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: key, TEMPORAL_TLS_CA_PATH: ca, TEMPORAL_TLS_SERVER_NAME: serverName } = config;
+  const {
+    TEMPORAL_TLS_CERT_PATH: cert,
+    TEMPORAL_TLS_KEY_PATH: key,
+    TEMPORAL_TLS_CA_PATH: ca,
+    TEMPORAL_TLS_SERVER_NAME: serverName,
+  } = config;
   // Any TLS setting turns TLS on; an API key does too, because Temporal Cloud only accepts bearer tokens over TLS.
   if (!cert && !key && !ca && !serverName && !config.TEMPORAL_API_KEY) return undefined;
   return {
     ...(serverName ? { serverNameOverride: serverName } : {}),
     ...(ca ? { serverRootCACertificate: readPem('TEMPORAL_TLS_CA_PATH', ca) } : {}),
-    ...(cert && key ? { clientCertPair: { crt: readPem('TEMPORAL_TLS_CERT_PATH', cert), key: readPem('TEMPORAL_TLS_KEY_PATH', key) } } : {}),
+    ...(cert && key
+      ? { clientCertPair: { crt: readPem('TEMPORAL_TLS_CERT_PATH', cert), key: readPem('TEMPORAL_TLS_KEY_PATH', key) } }
+      : {}),
   };
 }
 
@@ -60,6 +74,9 @@ export function temporalConnectionOptions(config: TemporalConnectionConfig): Tem
 
 /** One line for logs: where and how we connect, never the key or certificate contents. */
 export function describeTemporalConnection(options: TemporalConnectionOptions): string {
-  const auth = [options.tls?.clientCertPair ? 'mTLS' : options.tls ? 'TLS' : 'plaintext', options.apiKey ? 'API key' : undefined];
+  const auth = [
+    options.tls?.clientCertPair ? 'mTLS' : options.tls ? 'TLS' : 'plaintext',
+    options.apiKey ? 'API key' : undefined,
+  ];
   return `${options.address} (${auth.filter(Boolean).join(', ')})`;
 }

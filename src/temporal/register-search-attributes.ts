@@ -34,5 +34,8 @@ const cliTypeNames: Record<string, string> = {
 
 /** `name=Type` pairs in the form `temporal server start-dev --search-attribute` expects. */
 export function searchAttributeCliArgs(): string[] {
-  return Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]);
+  return Object.values(searchAttributes).flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${cliTypeNames[key.type]}`,
+  ]);
 }

@@ -1,7 +1,11 @@
 // The one place that starts and signals Hookflow's workflows: by function reference and by the
 // signal definitions workflows install, never by name strings.
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
 } from '@temporalio/client';
 import { searchAttributesOf } from '../domain/search-attributes.js';
 import { discardSignal, replaySignal } from '../domain/signals.js';
@@ -15,7 +19,11 @@ const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
 
 /** Whether a call failed because Temporal could not be reached in time (worth a 503 + retry). */
 function isUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (typeof e.code === 'number' && TRANSIENT_GRPC_CODES.has(e.code)) return true;
   }
   return false;
@@ -38,7 +46,11 @@ export interface StartEventOptions {
  * already exists. Search attributes are upserted by the workflow's first task, not sent here: that
  * keeps the start cheap for Temporal (about 20% more starts/s on the dev server, see bench/).
  */
-export async function startEvent(client: Client, input: EventWorkflowInput, options: StartEventOptions): Promise<{ workflowId: string; duplicate: boolean }> {
+export async function startEvent(
+  client: Client,
+  input: EventWorkflowInput,
+  options: StartEventOptions,
+): Promise<{ workflowId: string; duplicate: boolean }> {
   const workflowId = workflowIds.event(input.sourceId, input.idempotencyKey);
   try {
     await client.connection.withDeadline(Date.now() + (options.timeoutMs ?? 10_000), () =>
@@ -54,13 +66,19 @@ export async function startEvent(client: Client, input: EventWorkflowInput, opti
     return { workflowId, duplicate: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
-    if (isUnavailable(error)) throw new TemporalUnavailable(`could not start ${workflowId}: ${(error as Error).message}`, { cause: error });
+    if (isUnavailable(error))
+      throw new TemporalUnavailable(`could not start ${workflowId}: ${(error as Error).message}`, { cause: error });
     throw error;
   }
 }
 
 /** Signals a running workflow; false when it has closed (its replay window is over). */
-async function signalIfRunning(client: Client, workflowId: string, signal: typeof replaySignal, request: OperatorRequest): Promise<boolean> {
+async function signalIfRunning(
+  client: Client,
+  workflowId: string,
+  signal: typeof replaySignal,
+  request: OperatorRequest,
+): Promise<boolean> {
   try {
     await client.workflow.getHandle(workflowId).signal(signal, request);
     return true;
@@ -87,8 +105,11 @@ export function discard(client: Client, workflowId: string, request: OperatorReq
 export async function redeliver(client: Client, taskQueue: string, input: RedeliveryWorkflowInput): Promise<string> {
   const workflowId = workflowIds.delivery(input.event.eventId, input.lane.subscriptionId);
   await client.workflow.signalWithStart(redeliveryWorkflow, {
-    workflowId, taskQueue, args: [input],
-    signal: replaySignal, signalArgs: [{ deliveryId: input.lane.deliveryId, ...(input.reason ? { reason: input.reason } : {}) }],
+    workflowId,
+    taskQueue,
+    args: [input],
+    signal: replaySignal,
+    signalArgs: [{ deliveryId: input.lane.deliveryId, ...(input.reason ? { reason: input.reason } : {}) }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     memo: { traceId: input.event.traceId },
     staticSummary: `${input.event.eventType} from ${input.event.sourceId} → ${input.lane.subscriptionId} (${input.mode === 'resend' ? 'redelivery' : 'test'})`,
@@ -98,10 +119,19 @@ export async function redeliver(client: Client, taskQueue: string, input: Redeli
 }
 
 /** Re-runs an event whose processing dead letter outlived its workflow: a new run of `event:…` told it is a replay. */
-export async function replayEvent(client: Client, taskQueue: string, input: EventWorkflowInput, request: OperatorRequest): Promise<string> {
+export async function replayEvent(
+  client: Client,
+  taskQueue: string,
+  input: EventWorkflowInput,
+  request: OperatorRequest,
+): Promise<string> {
   const workflowId = workflowIds.event(input.sourceId, input.idempotencyKey);
   await client.workflow.signalWithStart(eventWorkflow, {
-    workflowId, taskQueue, args: [{ ...input, replay: true }], signal: replaySignal, signalArgs: [request],
+    workflowId,
+    taskQueue,
+    args: [{ ...input, replay: true }],
+    signal: replaySignal,
+    signalArgs: [request],
     memo: { traceId: input.traceId },
     staticSummary: `${input.eventType} from ${input.sourceId} (replay)`,
   });

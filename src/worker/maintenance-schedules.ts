@@ -1,4 +1,9 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsAction,
+} from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Logger } from '../logging.js';
 import { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from '../workflows/maintenance-workflows.js';
@@ -6,9 +11,19 @@ import { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from '..
 /** The maintenance schedules: id, how often, and the workflow each starts (args built from config). */
 export function maintenanceSchedules(config: Config) {
   return [
-    { scheduleId: 'hookflow-auto-disable', every: '5m', workflowType: autoDisableWorkflow, args: [{ afterMs: config.AUTO_DISABLE_AFTER, minFailures: config.AUTO_DISABLE_MIN_FAILURES }] },
+    {
+      scheduleId: 'hookflow-auto-disable',
+      every: '5m',
+      workflowType: autoDisableWorkflow,
+      args: [{ afterMs: config.AUTO_DISABLE_AFTER, minFailures: config.AUTO_DISABLE_MIN_FAILURES }],
+    },
     { scheduleId: 'hookflow-secret-expiry', every: '1m', workflowType: secretExpiryWorkflow, args: [] },
-    { scheduleId: 'hookflow-retention', every: '1h', workflowType: retentionWorkflow, args: [{ retentionDays: config.RETENTION_DAYS, batchSize: 1_000 }] },
+    {
+      scheduleId: 'hookflow-retention',
+      every: '1h',
+      workflowType: retentionWorkflow,
+      args: [{ retentionDays: config.RETENTION_DAYS, batchSize: 1_000 }],
+    },
   ] as const;
 }
 
@@ -19,12 +34,17 @@ export function maintenanceSchedules(config: Config) {
 export async function ensureMaintenanceSchedules(client: Client, config: Config, logger: Logger): Promise<void> {
   for (const schedule of maintenanceSchedules(config)) {
     const action: ScheduleOptionsAction = {
-      type: 'startWorkflow', workflowType: schedule.workflowType, args: [...schedule.args], taskQueue: config.TEMPORAL_TASK_QUEUE,
+      type: 'startWorkflow',
+      workflowType: schedule.workflowType,
+      args: [...schedule.args],
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId: `${schedule.scheduleId}`,
     };
     try {
       await client.schedule.create({
-        scheduleId: schedule.scheduleId, spec: { intervals: [{ every: schedule.every }] }, action,
+        scheduleId: schedule.scheduleId,
+        spec: { intervals: [{ every: schedule.every }] },
+        action,
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
         memo: { purpose: 'Hookflow maintenance (SPEC §6.4)' },
       });
@@ -32,7 +52,9 @@ export async function ensureMaintenanceSchedules(client: Client, config: Config,
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
       await client.schedule.getHandle(schedule.scheduleId).update((previous) => ({
-        ...previous, spec: { intervals: [{ every: schedule.every }] }, action: { ...action },
+        ...previous,
+        spec: { intervals: [{ every: schedule.every }] },
+        action: { ...action },
         policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
       }));
     }

@@ -23,14 +23,23 @@ export interface RunningWorker {
 export { workflowsPath } from './workflow-bundle.js';
 
 /** Builds and runs the Temporal worker (workflows + activities) on the configured task queue. */
-export async function startWorker(config: Config, logger: Logger, bundle?: WorkflowBundleOption, options: { metricsPort?: number; schedules?: boolean } = {}): Promise<RunningWorker> {
+export async function startWorker(
+  config: Config,
+  logger: Logger,
+  bundle?: WorkflowBundleOption,
+  options: { metricsPort?: number; schedules?: boolean } = {},
+): Promise<RunningWorker> {
   installTemporalRuntime(logger);
   const tracing = startTracing(config, 'hookflow-worker');
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // A client too: activities start operational-event workflows, and the schedules are created here.
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, plugins: tracing ? [tracing.plugin] : [] });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    plugins: tracing ? [tracing.plugin] : [],
+  });
   if (options.schedules !== false) await ensureMaintenanceSchedules(temporal, config, logger);
   const metrics = createWorkerMetrics();
   const metricsPort = options.metricsPort ?? config.WORKER_METRICS_PORT;

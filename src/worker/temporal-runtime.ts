@@ -9,7 +9,11 @@ export function installTemporalRuntime(logger: Logger): void {
   installed = true;
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   const methods: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-    TRACE: 'trace', DEBUG: 'debug', INFO: 'debug', WARN: 'warn', ERROR: 'error',
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'debug',
+    WARN: 'warn',
+    ERROR: 'error',
   };
   const adapter: TemporalLogger = {
     log: (level: LogLevel, message: string, meta?: LogMetadata) => sdkLogger[methods[level]](meta ?? {}, message),

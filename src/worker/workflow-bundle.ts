@@ -16,9 +16,13 @@ export const prebuiltWorkflowBundlePath = fileURLToPath(new URL('../../workflow-
  * prebuilt bundle when running from dist/ (no webpack at start, so a worker is polling in about a
  * second and does not carry webpack's memory), else a bundle built from source at start (tsx, the dev stack).
  */
-export function workflowCode(bundle?: WorkflowBundleOption, bundlePath?: string): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+export function workflowCode(
+  bundle?: WorkflowBundleOption,
+  bundlePath?: string,
+): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
   if (bundle) return { workflowBundle: bundle };
   if (bundlePath) return { workflowBundle: { codePath: bundlePath } };
-  if (built && existsSync(prebuiltWorkflowBundlePath)) return { workflowBundle: { codePath: prebuiltWorkflowBundlePath } };
+  if (built && existsSync(prebuiltWorkflowBundlePath))
+    return { workflowBundle: { codePath: prebuiltWorkflowBundlePath } };
   return { workflowsPath };
 }

@@ -1,5 +1,12 @@
 import {
-  ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setCurrentDetails, startChild, workflowInfo,
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  startChild,
+  workflowInfo,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
@@ -20,7 +27,12 @@ import { initialState, StatePublisher } from './workflow-state.js';
 export async function eventWorkflow(input: EventWorkflowInput): Promise<WorkflowState> {
   const state = initialState('processing');
   const publisher = new StatePublisher(state);
-  const event: LaneEvent = { eventId: input.eventId, sourceId: input.sourceId, eventType: input.eventType, traceId: input.traceId };
+  const event: LaneEvent = {
+    eventId: input.eventId,
+    sourceId: input.sourceId,
+    eventType: input.eventType,
+    traceId: input.traceId,
+  };
   const options = activityOptions(input.policies);
   // Local activities: short database work runs inside the workflow task, saving two round trips
   // through Temporal per event (measured in bench/; see README). Retries follow the same policy.
@@ -31,7 +43,8 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
 
   const children: ChildWorkflowHandle<typeof fanoutWorkflow>[] = [];
   const finishedChildren: WorkflowState[] = [];
-  const refresh = () => publisher.refreshFromLanes(lanes.states, finishedChildren, children.length - finishedChildren.length);
+  const refresh = () =>
+    publisher.refreshFromLanes(lanes.states, finishedChildren, children.length - finishedChildren.length);
   const lanes = new LaneSet({ event, policies: input.policies, onChange: refresh });
   const processing = { awaitingOperator: false, mailbox: [] as OperatorDecision[] };
   listenToOperator(state, (decision, request) => {
@@ -39,11 +52,14 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
     lanes.decide(decision, request);
     // Fan-out children hold lanes of their own: pass the request on. A child that has already
     // closed has no lane left to replay, so its refusal of the signal is expected.
-    for (const child of children) void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
+    for (const child of children)
+      void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
   });
 
   // Set in the first workflow task rather than at start: the ingress start stays cheap.
-  publisher.identify(searchAttributesOf.eventWorkflow({ ...event, idempotencyKey: input.idempotencyKey }, state.status));
+  publisher.identify(
+    searchAttributesOf.eventWorkflow({ ...event, idempotencyKey: input.idempotencyKey }, state.status),
+  );
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
     publisher.setStatus('duplicate');
@@ -55,13 +71,25 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   let routes: RoutedDelivery[] | undefined;
   while (!routes) {
     try {
-      routes = (await processEvent({ eventId: input.eventId, workflowId: workflowInfo().workflowId, fanoutInlineMax: input.policies.fanoutInlineMax })).deliveries;
+      routes = (
+        await processEvent({
+          eventId: input.eventId,
+          workflowId: workflowInfo().workflowId,
+          fanoutInlineMax: input.policies.fanoutInlineMax,
+        })
+      ).deliveries;
     } catch (error) {
       // Local activity failures surface as ActivityFailure or (non-retryable) as the ApplicationFailure itself.
       if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
       state.lastError = error.cause?.message ?? error.message;
       processing.awaitingOperator = true;
-      const deadLetter = await recordDeadLetter({ stage: 'processing', eventId: input.eventId, sourceId: input.sourceId, reason: 'processing_failed', lastError: state.lastError });
+      const deadLetter = await recordDeadLetter({
+        stage: 'processing',
+        eventId: input.eventId,
+        sourceId: input.sourceId,
+        reason: 'processing_failed',
+        lastError: state.lastError,
+      });
       state.deadLetterId = deadLetter.deadLetterId;
       publisher.setStatus('dead_lettered');
       const decided = await condition(() => processing.mailbox.length > 0, input.policies.deadLetterReplayWindowMs);
@@ -82,7 +110,9 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
     return state;
   }
 
-  setCurrentDetails(`${input.eventType} from ${input.sourceId} → ${routes.length} subscription${routes.length === 1 ? '' : 's'}`);
+  setCurrentDetails(
+    `${input.eventType} from ${input.sourceId} → ${routes.length} subscription${routes.length === 1 ? '' : 's'}`,
+  );
   publisher.routed(routes.map((route) => route.subscriptionId));
   const own = workflowInfo().workflowId;
   for (const route of routes) if (route.workflowId === own) lanes.start(route);
@@ -90,7 +120,9 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
     lanes.settled(),
     ...groupByWorkflow(routes.filter((route) => route.workflowId !== own)).map(async ([workflowId, group]) => {
       const child = await startChild(fanoutWorkflow, {
-        workflowId, args: [{ event, lanes: group, policies: input.policies }], memo: { traceId: input.traceId },
+        workflowId,
+        args: [{ event, lanes: group, policies: input.policies }],
+        memo: { traceId: input.traceId },
         staticSummary: `${input.eventType} from ${input.sourceId} → ${group.length} subscriptions (fan-out part)`,
       });
       children.push(child);

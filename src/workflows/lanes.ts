@@ -1,10 +1,23 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+} from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
 import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../domain/failures.js';
 import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import { requestTargets, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
-import type { DeliveryAttemptResult, LaneEvent, LaneState, OperatorRequest, RoutedDelivery } from '../domain/workflow-io.js';
+import type {
+  DeliveryAttemptResult,
+  LaneEvent,
+  LaneState,
+  OperatorRequest,
+  RoutedDelivery,
+} from '../domain/workflow-io.js';
 import type { WorkflowPolicies } from '../domain/policies.js';
 
 /** A lane and what only the workflow needs to know about it. */
@@ -34,7 +47,10 @@ export interface LaneSetOptions {
 function deliveryFailure(error: unknown): { failure: ApplicationFailure | undefined; message: string } | undefined {
   if (error instanceof ApplicationFailure) return { failure: error, message: error.message };
   if (!(error instanceof ActivityFailure)) return undefined;
-  return { failure: error.cause instanceof ApplicationFailure ? error.cause : undefined, message: error.cause?.message ?? error.message };
+  return {
+    failure: error.cause instanceof ApplicationFailure ? error.cause : undefined,
+    message: error.cause?.message ?? error.message,
+  };
 }
 
 /** The host of a URL, for activity summaries (no `URL` parsing needed in the sandbox). */
@@ -68,10 +84,18 @@ export class LaneSet {
   /** Adds a lane and starts it. */
   start(route: RoutedDelivery, how: LaneStart = 'deliver', reason?: string): void {
     const lane: Lane = {
-      route, mailbox: [], awaitingOperator: false,
+      route,
+      mailbox: [],
+      awaitingOperator: false,
       state: {
-        subscriptionId: route.subscriptionId, deliveryId: route.deliveryId, status: how === 'resend' ? 'replaying' : 'delivering',
-        attempts: 0, lastError: null, deadLetterId: null, replayCount: 0, settled: false,
+        subscriptionId: route.subscriptionId,
+        deliveryId: route.deliveryId,
+        status: how === 'resend' ? 'replaying' : 'delivering',
+        attempts: 0,
+        lastError: null,
+        deadLetterId: null,
+        replayCount: 0,
+        settled: false,
       },
     };
     this.lanes.push(lane);
@@ -112,13 +136,20 @@ export class LaneSet {
     let decision = first ?? lane.mailbox.splice(0)[0];
     for (;;) {
       if (decision?.kind === 'discard') {
-        await this.bookkeeping.markDiscarded({ deliveryId: lane.route.deliveryId, eventId: this.settings.event.eventId });
+        await this.bookkeeping.markDiscarded({
+          deliveryId: lane.route.deliveryId,
+          eventId: this.settings.event.eventId,
+        });
         lane.awaitingOperator = false;
         this.setStatus(lane, 'discarded');
         return;
       }
       if (decision?.kind === 'replay') {
-        const { replayCount } = await this.bookkeeping.markReplaying({ deliveryId: lane.route.deliveryId, eventId: this.settings.event.eventId, reason: decision.reason });
+        const { replayCount } = await this.bookkeeping.markReplaying({
+          deliveryId: lane.route.deliveryId,
+          eventId: this.settings.event.eventId,
+          reason: decision.reason,
+        });
         lane.awaitingOperator = false;
         lane.state.replayCount = replayCount;
         this.setStatus(lane, 'replaying');
@@ -143,10 +174,15 @@ export class LaneSet {
       this.setStatus(lane, 'delivered');
       if (lane.state.replayCount > 0 && this.reportsOperationalEvents) {
         await this.bookkeeping.emitOperationalEventActivity({
-          type: 'hookflow.delivery.recovered', key: `${lane.route.deliveryId}:${lane.state.replayCount}`,
+          type: 'hookflow.delivery.recovered',
+          key: `${lane.route.deliveryId}:${lane.state.replayCount}`,
           data: {
-            subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, eventId: event.eventId, eventType: event.eventType,
-            attempts: lane.state.attempts, replayCount: lane.state.replayCount,
+            subscriptionId: lane.route.subscriptionId,
+            deliveryId: lane.route.deliveryId,
+            eventId: event.eventId,
+            eventType: event.eventType,
+            attempts: lane.state.attempts,
+            replayCount: lane.state.replayCount,
           },
         });
       }
@@ -159,18 +195,30 @@ export class LaneSet {
       // From here on a replay or discard may arrive (the dead letter becomes visible inside the activity).
       lane.awaitingOperator = true;
       const deadLetter = await this.bookkeeping.recordDeadLetter({
-        stage: 'delivery', eventId: event.eventId, sourceId: event.sourceId, deliveryId: lane.route.deliveryId,
-        subscriptionId: lane.route.subscriptionId, reason, lastError: lane.state.lastError,
+        stage: 'delivery',
+        eventId: event.eventId,
+        sourceId: event.sourceId,
+        deliveryId: lane.route.deliveryId,
+        subscriptionId: lane.route.subscriptionId,
+        reason,
+        lastError: lane.state.lastError,
       });
       lane.state.deadLetterId = deadLetter.deadLetterId;
       lane.state.attempts = deadLetter.attempts;
       this.setStatus(lane, 'dead_lettered');
       if (this.reportsOperationalEvents) {
         await this.bookkeeping.emitOperationalEventActivity({
-          type: 'hookflow.delivery.dead_lettered', key: `${deadLetter.deadLetterId}:${lane.state.replayCount}`,
+          type: 'hookflow.delivery.dead_lettered',
+          key: `${deadLetter.deadLetterId}:${lane.state.replayCount}`,
           data: {
-            subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, eventId: event.eventId, eventType: event.eventType,
-            deadLetterId: deadLetter.deadLetterId, reason, lastError: lane.state.lastError, attempts: lane.state.attempts,
+            subscriptionId: lane.route.subscriptionId,
+            deliveryId: lane.route.deliveryId,
+            eventId: event.eventId,
+            eventType: event.eventType,
+            deadLetterId: deadLetter.deadLetterId,
+            reason,
+            lastError: lane.state.lastError,
+            attempts: lane.state.attempts,
           },
         });
       }
@@ -189,11 +237,19 @@ export class LaneSet {
     const retry = policies.deliveryRetry;
     const summary = `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`;
     const attempt = (maximumAttempts: number) => ({
-      ...event, subscriptionId: lane.route.subscriptionId, deliveryId: lane.route.deliveryId, maximumAttempts, maximumIntervalMs: retry.maximumIntervalMs,
+      ...event,
+      subscriptionId: lane.route.subscriptionId,
+      deliveryId: lane.route.deliveryId,
+      maximumAttempts,
+      maximumIntervalMs: retry.maximumIntervalMs,
     });
     let spent = 0;
     if (policies.firstAttemptLocal) {
-      const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({ ...this.options.delivery, retry: { ...this.options.delivery.retry, maximumAttempts: 1 }, summary });
+      const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({
+        ...this.options.delivery,
+        retry: { ...this.options.delivery.retry, maximumAttempts: 1 },
+        summary,
+      });
       try {
         const result = await deliverWebhook(attempt(retry.maximumAttempts));
         if (result.kind === 'delivered') return result;
@@ -201,7 +257,8 @@ export class LaneSet {
       } catch (error) {
         const ended = deliveryFailure(error);
         const failure = ended?.failure;
-        const final = failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
+        const final =
+          failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
         if (!ended || final || retry.maximumAttempts <= 1) throw error;
         spent = 1;
         const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: number | null } | undefined)?.retryAfterMs;
@@ -211,9 +268,14 @@ export class LaneSet {
     for (;;) {
       const maximumAttempts = Math.max(1, retry.maximumAttempts - spent);
       // After a local first attempt the backoff goes on where it stands, not from the start.
-      const initialInterval = Math.min(retry.initialIntervalMs * retry.backoffCoefficient ** spent, retry.maximumIntervalMs);
+      const initialInterval = Math.min(
+        retry.initialIntervalMs * retry.backoffCoefficient ** spent,
+        retry.maximumIntervalMs,
+      );
       const { deliverWebhook } = proxyActivities<HookflowActivities>({
-        ...this.options.delivery, retry: { ...this.options.delivery.retry, maximumAttempts, initialInterval }, summary,
+        ...this.options.delivery,
+        retry: { ...this.options.delivery.retry, maximumAttempts, initialInterval },
+        summary,
       });
       const result = await deliverWebhook(attempt(maximumAttempts));
       if (result.kind === 'delivered') return result;

@@ -22,7 +22,10 @@ export function listenToOperator(state: WorkflowState, listener: OperatorListene
 }
 
 /** Whether a request names this lane, or names no lane at all (then it applies to every dead-lettered one). */
-export function requestTargets(request: OperatorRequest, lane: { subscriptionId: string; deliveryId: string }): boolean {
+export function requestTargets(
+  request: OperatorRequest,
+  lane: { subscriptionId: string; deliveryId: string },
+): boolean {
   if (request.deliveryId !== undefined && request.deliveryId !== lane.deliveryId) return false;
   if (request.subscriptionId !== undefined && request.subscriptionId !== lane.subscriptionId) return false;
   return true;

@@ -1,5 +1,11 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { fitKeywordList, searchAttributes, searchAttributesOf, type SearchAttributePair, type SearchAttributeUpdatePair } from '../domain/search-attributes.js';
+import {
+  fitKeywordList,
+  searchAttributes,
+  searchAttributesOf,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+} from '../domain/search-attributes.js';
 import type { WorkflowStatus } from '../domain/vocabulary.js';
 import type { LaneState, WorkflowState } from '../domain/workflow-io.js';
 
@@ -13,7 +19,11 @@ export function initialState(status: WorkflowStatus): WorkflowState {
  * `dead_lettered` while some lane is, `delivering` while any lane or child runs, then
  * `delivered` when every lane was, else `discarded`.
  */
-export function statusOfLanes(lanes: LaneState[], children: { status: WorkflowStatus }[], childrenRunning: number): WorkflowStatus {
+export function statusOfLanes(
+  lanes: LaneState[],
+  children: { status: WorkflowStatus }[],
+  childrenRunning: number,
+): WorkflowStatus {
   const statuses = [...lanes.map((lane) => lane.status), ...children.map((child) => child.status)];
   if (statuses.includes('dead_lettered')) return 'dead_lettered';
   if (childrenRunning > 0 || lanes.some((lane) => !lane.settled)) return 'delivering';
@@ -51,13 +61,19 @@ export class StatePublisher {
   refreshFromLanes(lanes: LaneState[], children: WorkflowState[] = [], childrenRunning = 0): void {
     this.state.lanes = lanes;
     this.state.status = statusOfLanes(lanes, children, childrenRunning);
-    this.state.attempts = [...lanes.filter((lane) => lane.settled), ...children].reduce((sum, item) => sum + item.attempts, 0);
+    this.state.attempts = [...lanes.filter((lane) => lane.settled), ...children].reduce(
+      (sum, item) => sum + item.attempts,
+      0,
+    );
     const deadLettered = lanes.filter((lane) => lane.status === 'dead_lettered').map((lane) => lane.subscriptionId);
     this.upsertChanged([
       { key: searchAttributes.status, value: this.state.status },
       { key: searchAttributes.attempts, value: this.state.attempts },
       // An empty list unsets the attribute, so `HookflowDeadLettered = "sub_…"` stops matching.
-      { key: searchAttributes.deadLettered, value: deadLettered.length ? fitKeywordList([...new Set(deadLettered)]) : null },
+      {
+        key: searchAttributes.deadLettered,
+        value: deadLettered.length ? fitKeywordList([...new Set(deadLettered)]) : null,
+      },
     ]);
   }
 

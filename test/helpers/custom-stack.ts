@@ -13,5 +13,9 @@ export interface CustomStackOptions {
 
 /** `startTestStack` against infrastructure a test owns (its own Temporal and/or database). */
 export function startCustomStack(options: CustomStackOptions = {}): Promise<TestStack> {
-  return startTestStack(options.env ?? {}, { worker: options.worker, temporalAddress: options.temporalAddress, databaseUrl: options.databaseUrl });
+  return startTestStack(options.env ?? {}, {
+    worker: options.worker,
+    temporalAddress: options.temporalAddress,
+    databaseUrl: options.databaseUrl,
+  });
 }

@@ -36,24 +36,48 @@ export async function createCourierSource(stack: TestStack, extra: Record<string
 
 /** Creates a subscription scoped to `sourceId`; returns its id and secret. */
 export async function subscribe(stack: TestStack, url: string, sourceId: string, extra: Record<string, unknown> = {}) {
-  const created = await manage(stack, 'POST', '/v1/subscriptions', { url, sourceIds: [sourceId], eventTypes: ['*'], ...extra });
+  const created = await manage(stack, 'POST', '/v1/subscriptions', {
+    url,
+    sourceIds: [sourceId],
+    eventTypes: ['*'],
+    ...extra,
+  });
   expect(created.status, created.text).toBe(201);
   return created.body as { id: string; secret: string };
 }
 
 /** Waits for an event's deliveries to reach `status` and returns the event detail. */
 export async function waitForDeliveryStatus(stack: TestStack, eventId: string, status: string, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const detail = await manage(stack, 'GET', `/v1/events/${eventId}`);
-    const deliveries = detail.body?.deliveries as { status: string }[] | undefined;
-    return deliveries && deliveries.length > 0 && deliveries.every((d) => d.status === status) ? detail.body : undefined;
-  }, { timeoutMs, what: `deliveries of ${eventId} to be ${status}` });
+  return waitFor(
+    async () => {
+      const detail = await manage(stack, 'GET', `/v1/events/${eventId}`);
+      const deliveries = detail.body?.deliveries as { status: string }[] | undefined;
+      return deliveries && deliveries.length > 0 && deliveries.every((d) => d.status === status)
+        ? detail.body
+        : undefined;
+    },
+    { timeoutMs, what: `deliveries of ${eventId} to be ${status}` },
+  );
 }
 
 /** Waits for the open dead letter of a delivery workflow and returns it. */
-export async function waitForDeadLetter(stack: TestStack, subscriptionId: string, eventId: string, status = 'open', timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const page = await manage(stack, 'GET', `/v1/dead-letters?subscriptionId=${subscriptionId}&status=${status}&limit=200`);
-    return (page.body.data as { eventId: string }[]).find((d) => d.eventId === eventId) as Record<string, any> | undefined;
-  }, { timeoutMs, what: `a ${status} dead letter for ${eventId}` });
+export async function waitForDeadLetter(
+  stack: TestStack,
+  subscriptionId: string,
+  eventId: string,
+  status = 'open',
+  timeoutMs = 30_000,
+) {
+  return waitFor(
+    async () => {
+      const page = await manage(
+        stack,
+        'GET',
+        `/v1/dead-letters?subscriptionId=${subscriptionId}&status=${status}&limit=200`,
+      );
+      return (page.body.data as { eventId: string }[]).find((d) => d.eventId === eventId) as
+        Record<string, any> | undefined;
+    },
+    { timeoutMs, what: `a ${status} dead letter for ${eventId}` },
+  );
 }

@@ -37,18 +37,44 @@ export interface IngestRun {
 }
 
 /** Sends one courier event with the generic HMAC scheme and records how ingress answered. */
-export async function sendCourierEvent(options: Pick<IngestOptions, 'baseUrl' | 'sourceId' | 'secret' | 'eventType'>, idempotencyKey: string): Promise<IngestResult> {
+export async function sendCourierEvent(
+  options: Pick<IngestOptions, 'baseUrl' | 'sourceId' | 'secret' | 'eventType'>,
+  idempotencyKey: string,
+): Promise<IngestResult> {
   const startedAt = Date.now();
   try {
-    const response = await postHmacWebhook(options.baseUrl, options.sourceId, options.secret, courierEnvelope({ idempotencyKey, ...(options.eventType ? { eventType: options.eventType } : {}) }));
+    const response = await postHmacWebhook(
+      options.baseUrl,
+      options.sourceId,
+      options.secret,
+      courierEnvelope({ idempotencyKey, ...(options.eventType ? { eventType: options.eventType } : {}) }),
+    );
     const text = await response.text();
-    const body = response.headers.get('content-type')?.includes('json') && text ? (JSON.parse(text) as { eventId?: string; duplicate?: boolean; detail?: string }) : {};
+    const body =
+      response.headers.get('content-type')?.includes('json') && text
+        ? (JSON.parse(text) as { eventId?: string; duplicate?: boolean; detail?: string })
+        : {};
     return {
-      idempotencyKey, status: response.status, eventId: body.eventId, duplicate: body.duplicate, detail: body.detail,
-      retryAfter: response.headers.get('retry-after'), contentType: response.headers.get('content-type'), startedAt, finishedAt: Date.now(),
+      idempotencyKey,
+      status: response.status,
+      eventId: body.eventId,
+      duplicate: body.duplicate,
+      detail: body.detail,
+      retryAfter: response.headers.get('retry-after'),
+      contentType: response.headers.get('content-type'),
+      startedAt,
+      finishedAt: Date.now(),
     };
   } catch (error) {
-    return { idempotencyKey, status: 0, retryAfter: null, contentType: null, startedAt, finishedAt: Date.now(), error: String((error as Error).cause ?? error) };
+    return {
+      idempotencyKey,
+      status: 0,
+      retryAfter: null,
+      contentType: null,
+      startedAt,
+      finishedAt: Date.now(),
+      error: String((error as Error).cause ?? error),
+    };
   }
 }
 

@@ -22,10 +22,16 @@ const entries = {
  * (`api_listening`, `worker_started`).
  */
 export async function spawnLogged(
-  entry: keyof typeof entries, env: Record<string, string>, readyEvent: string, options: { timeoutMs?: number; keepBytes?: number } = {},
+  entry: keyof typeof entries,
+  env: Record<string, string>,
+  readyEvent: string,
+  options: { timeoutMs?: number; keepBytes?: number } = {},
 ): Promise<LoggedProcess> {
   const { timeoutMs = 90_000, keepBytes = Infinity } = options;
-  const child = spawn(process.execPath, ['--import', 'tsx', entries[entry]], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entries[entry]], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let kept = '';
   const keep = (c: Buffer) => {
     kept += c.toString('utf8');
@@ -36,12 +42,16 @@ export async function spawnLogged(
   const output = () => kept;
   let startup = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`${entry} did not log ${readyEvent} within ${timeoutMs} ms\n${output().slice(-4_000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`${entry} did not log ${readyEvent} within ${timeoutMs} ms\n${output().slice(-4_000)}`)),
+      timeoutMs,
+    );
     const onData = (c: Buffer) => {
       startup = (startup + c.toString('utf8')).slice(-8_192);
       if (startup.includes(`"${readyEvent}"`)) finish();
     };
-    const onExit = (code: number | null) => finish(new Error(`${entry} exited with ${code} before ${readyEvent}\n${output().slice(-4_000)}`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`${entry} exited with ${code} before ${readyEvent}\n${output().slice(-4_000)}`));
     function finish(error?: Error) {
       clearTimeout(timer);
       child.stdout!.off('data', onData);

@@ -15,7 +15,13 @@ export function courierEnvelope(overrides: Record<string, unknown> = {}) {
 }
 
 /** POSTs a body signed with the generic HMAC scheme. */
-export function postHmacWebhook(baseUrl: string, sourceId: string, secret: string, body: unknown, init: { timestamp?: number; headers?: Record<string, string> } = {}) {
+export function postHmacWebhook(
+  baseUrl: string,
+  sourceId: string,
+  secret: string,
+  body: unknown,
+  init: { timestamp?: number; headers?: Record<string, string> } = {},
+) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const timestamp = init.timestamp ?? Math.floor(Date.now() / 1000);
   return fetch(`${baseUrl}/v1/webhooks/${sourceId}`, {

@@ -34,16 +34,22 @@ export async function startSink(respond?: Sink['respond']): Promise<Sink> {
     received: [],
     respond: respond ?? (() => ({ status: 200 })),
     byMessage: (id) => sink.received.filter((r) => r.headers['webhook-id'] === id),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const request = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const request = {
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       sink.received.push(request);
       const id = String(req.headers['webhook-id']);
       const before = seen.get(id) ?? 0;

@@ -40,7 +40,10 @@ export interface TestStackOptions {
   databaseUrl?: string;
 }
 
-export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  options: TestStackOptions = {},
+): Promise<TestStack> {
   const managementKey = `test-key-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -56,9 +59,11 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     MANAGEMENT_API_KEY: managementKey,
   });
   const logger = createLogger('test', config.LOG_LEVEL);
-  const bundle = options.prebuiltBundle === false ? undefined : { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const bundle =
+    options.prebuiltBundle === false ? undefined : { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
   // Tests drive the maintenance workflows directly and share one Temporal: no schedules, no metrics port.
-  const launchWorker = () => startWorker(config, logger.child({ process: 'worker' }), bundle, { metricsPort: 0, schedules: false });
+  const launchWorker = () =>
+    startWorker(config, logger.child({ process: 'worker' }), bundle, { metricsPort: 0, schedules: false });
   const worker = options.worker === false ? undefined : await launchWorker();
   const api = await startApi(config, logger.child({ process: 'api' }), managementKey, '127.0.0.1');
   const db = openDatabase(config.DATABASE_URL!, 3);
@@ -66,7 +71,13 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const stack: TestStack = {
-    config, api, url: api.url, managementKey, db, temporal, worker,
+    config,
+    api,
+    url: api.url,
+    managementKey,
+    db,
+    temporal,
+    worker,
     async startWorker() {
       stack.worker = await launchWorker();
       return stack.worker;

@@ -8,8 +8,15 @@ const workerEntry = fileURLToPath(new URL('../../workers/worker.ts', import.meta
 export async function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
     env: {
-      ...process.env, ...env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, ALLOW_PRIVATE_TARGETS: 'true', WORKER_METRICS_PORT: '0',
+      ...process.env,
+      ...env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: config.DATABASE_URL,
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      ALLOW_PRIVATE_TARGETS: 'true',
+      WORKER_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,13 @@ import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stateQuery } from '../../src/domain/signals.js';
-import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
+import {
+  createCourierSource,
+  fastRetries,
+  subscribe,
+  waitForDeadLetter,
+  waitForDeliveryStatus,
+} from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -36,8 +42,16 @@ describe('fan-out and signed delivery', () => {
     for (const { eventId } of accepted) {
       const [request] = matching.byMessage(eventId);
       expect(matching.byMessage(eventId)).toHaveLength(1);
-      const verified = verifier.verify(request!.body, request!.headers as Record<string, string>) as Record<string, unknown>;
-      expect(verified).toMatchObject({ id: eventId, type: 'shipment.delivered', source: source.id, data: { eventType: 'shipment.delivered' } });
+      const verified = verifier.verify(request!.body, request!.headers as Record<string, string>) as Record<
+        string,
+        unknown
+      >;
+      expect(verified).toMatchObject({
+        id: eventId,
+        type: 'shipment.delivered',
+        source: source.id,
+        data: { eventType: 'shipment.delivered' },
+      });
       expect(request!.headers['user-agent']).toMatch(/^Hookflow\//);
     }
     expect(other.received).toHaveLength(0);
@@ -46,7 +60,9 @@ describe('fan-out and signed delivery', () => {
   it('adds the static headers of a subscription', async () => {
     const source = await createCourierSource(stack);
     const target = await sink();
-    await subscribe(stack, target.url, source.id, { headers: { authorization: 'Bearer endpoint-token', 'x-tenant': 'acme' } });
+    await subscribe(stack, target.url, source.id, {
+      headers: { authorization: 'Bearer endpoint-token', 'x-tenant': 'acme' },
+    });
     const { eventId } = await source.send();
     await waitForDeliveryStatus(stack, eventId, 'delivered');
     expect(target.received[0]!.headers).toMatchObject({ authorization: 'Bearer endpoint-token', 'x-tenant': 'acme' });
@@ -67,7 +83,9 @@ describe('outcome classification and retries', () => {
 
   it('waits for Retry-After (seconds) before the next attempt', async () => {
     const source = await createCourierSource(stack);
-    const target = await sink((_, seen) => (seen === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }));
+    const target = await sink((_, seen) =>
+      seen === 0 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 },
+    );
     await subscribe(stack, target.url, source.id);
     const { eventId } = await source.send();
     await waitForDeliveryStatus(stack, eventId, 'delivered');
@@ -83,7 +101,14 @@ describe('outcome classification and retries', () => {
     const subscription = await subscribe(stack, target.url, source.id);
     const { eventId } = await source.send();
     const deadLetter = await waitForDeadLetter(stack, subscription.id, eventId);
-    expect(deadLetter).toMatchObject({ stage: 'delivery', reason: 'rejected_by_endpoint', attempts: 1, status: 'open', subscriptionId: subscription.id, sourceId: source.id });
+    expect(deadLetter).toMatchObject({
+      stage: 'delivery',
+      reason: 'rejected_by_endpoint',
+      attempts: 1,
+      status: 'open',
+      subscriptionId: subscription.id,
+      sourceId: source.id,
+    });
     expect(target.byMessage(eventId)).toHaveLength(1);
     const detail = await manage(stack, 'GET', `/v1/events/${eventId}`);
     expect(detail.body.deliveries[0].status).toBe('dead_lettered');
@@ -95,12 +120,24 @@ describe('outcome classification and retries', () => {
     const subscription = await subscribe(stack, target.url, source.id);
     const { eventId } = await source.send();
     const deadLetter = await waitForDeadLetter(stack, subscription.id, eventId);
-    expect(deadLetter).toMatchObject({ reason: 'retries_exhausted', attempts: Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS) });
+    expect(deadLetter).toMatchObject({
+      reason: 'retries_exhausted',
+      attempts: Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS),
+    });
     expect(target.byMessage(eventId)).toHaveLength(Number(fastRetries.DELIVERY_RETRY_MAX_ATTEMPTS));
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
     expect(await handle.query(stateQuery)).toMatchObject({
       status: 'dead_lettered',
-      lanes: [{ subscriptionId: subscription.id, deliveryId: deadLetter.deliveryId, status: 'dead_lettered', attempts: 4, deadLetterId: deadLetter.id, settled: false }],
+      lanes: [
+        {
+          subscriptionId: subscription.id,
+          deliveryId: deadLetter.deliveryId,
+          status: 'dead_lettered',
+          attempts: 4,
+          deadLetterId: deadLetter.id,
+          settled: false,
+        },
+      ],
     });
   });
 
@@ -121,21 +158,28 @@ describe('secret rotation', () => {
     const source = await createCourierSource(stack);
     const target = await sink();
     const subscription = await subscribe(stack, target.url, source.id);
-    const rotated = await manage(stack, 'POST', `/v1/subscriptions/${subscription.id}/rotate-secret`, { graceSeconds: 2 });
+    const rotated = await manage(stack, 'POST', `/v1/subscriptions/${subscription.id}/rotate-secret`, {
+      graceSeconds: 2,
+    });
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(subscription.secret);
     const during = await source.send();
     await waitForDeliveryStatus(stack, during.eventId, 'delivered');
     const [inGrace] = target.byMessage(during.eventId);
     expect(inGrace!.headers['webhook-signature']!.toString().split(' ')).toHaveLength(2);
-    for (const secret of [rotated.body.secret, subscription.secret]) expect(() => new Webhook(secret).verify(inGrace!.body, inGrace!.headers as Record<string, string>)).not.toThrow();
+    for (const secret of [rotated.body.secret, subscription.secret])
+      expect(() => new Webhook(secret).verify(inGrace!.body, inGrace!.headers as Record<string, string>)).not.toThrow();
 
     await new Promise((r) => setTimeout(r, 2_100));
     const after = await source.send();
     await waitForDeliveryStatus(stack, after.eventId, 'delivered');
     const [late] = target.byMessage(after.eventId);
-    expect(() => new Webhook(rotated.body.secret).verify(late!.body, late!.headers as Record<string, string>)).not.toThrow();
-    expect(() => new Webhook(subscription.secret).verify(late!.body, late!.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(rotated.body.secret).verify(late!.body, late!.headers as Record<string, string>),
+    ).not.toThrow();
+    expect(() =>
+      new Webhook(subscription.secret).verify(late!.body, late!.headers as Record<string, string>),
+    ).toThrow();
   });
 });
 
@@ -149,9 +193,18 @@ describe('replay', () => {
     const dead = await Promise.all(sent.map(({ eventId }) => waitForDeadLetter(stack, subscription.id, eventId)));
     healthy = true;
 
-    expect((await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, { reason: 'endpoint fixed' })).status).toBe(202);
+    expect(
+      (await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, { reason: 'endpoint fixed' })).status,
+    ).toBe(202);
     await promisify(execFile)(inject('temporalCliPath'), [
-      'workflow', 'signal', '--address', stack.config.TEMPORAL_ADDRESS!, '--workflow-id', dead[1]!.workflowId, '--name', 'replay',
+      'workflow',
+      'signal',
+      '--address',
+      stack.config.TEMPORAL_ADDRESS!,
+      '--workflow-id',
+      dead[1]!.workflowId,
+      '--name',
+      'replay',
     ]);
     await waitForDeliveryStatus(stack, dead[1]!.eventId, 'delivered');
     const bulk = await manage(stack, 'POST', `/v1/dead-letters/replay?subscriptionId=${subscription.id}`);
@@ -179,10 +232,13 @@ describe('replay', () => {
     const discarded = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/discard`);
     expect(discarded.body).toMatchObject({ status: 'discarded', resolvedAt: expect.any(String) });
     await waitForDeliveryStatus(stack, eventId, 'discarded');
-    const state = await waitFor(async () => {
-      const s = await stack.temporal.workflow.getHandle(deadLetter.workflowId).query(stateQuery);
-      return s.status === 'discarded' ? s : undefined;
-    }, { what: 'the workflow to record the discard' });
+    const state = await waitFor(
+      async () => {
+        const s = await stack.temporal.workflow.getHandle(deadLetter.workflowId).query(stateQuery);
+        return s.status === 'discarded' ? s : undefined;
+      },
+      { what: 'the workflow to record the discard' },
+    );
     expect(state.status).toBe('discarded');
     expect(target.byMessage(eventId)).toHaveLength(1);
   });
@@ -199,7 +255,9 @@ describe('subscription test endpoint', () => {
     expect(test.status).toBe(202);
     await waitForDeliveryStatus(stack, test.body.eventId, 'delivered');
     const [request] = target.byMessage(test.body.eventId);
-    expect(new Webhook(subscription.secret).verify(request!.body, request!.headers as Record<string, string>)).toMatchObject({ type: 'hookflow.test' });
+    expect(
+      new Webhook(subscription.secret).verify(request!.body, request!.headers as Record<string, string>),
+    ).toMatchObject({ type: 'hookflow.test' });
     expect(bystander.received).toHaveLength(0);
     const deliveries = await manage(stack, 'GET', `/v1/subscriptions/${subscription.id}/deliveries?status=delivered`);
     expect(deliveries.body.data.map((d: { eventId: string }) => d.eventId)).toEqual([test.body.eventId]);

@@ -30,15 +30,41 @@ const nasty = fc.oneof(
   fc.constant('{"type":"\ud800"}'),
   fc.json(),
 );
-const body = fc.oneof(nasty.map((s) => Buffer.from(s)), fc.uint8Array({ maxLength: 2_000 }).map((b) => Buffer.from(b)), fc.constant(Buffer.from([0xff, 0xfe, 0x7b, 0x7d])));
+const body = fc.oneof(
+  nasty.map((s) => Buffer.from(s)),
+  fc.uint8Array({ maxLength: 2_000 }).map((b) => Buffer.from(b)),
+  fc.constant(Buffer.from([0xff, 0xfe, 0x7b, 0x7d])),
+);
 const headerValue = fc.oneof(
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('v1,', 'v1,!!!', 't=,v1=', 't=abc,v1=zz', 'sha256=', 'sha256=nothex', ' ', 'v1,a v1,b v2,c', '9'.repeat(30), '-1'),
+  fc.constantFrom(
+    'v1,',
+    'v1,!!!',
+    't=,v1=',
+    't=abc,v1=zz',
+    'sha256=',
+    'sha256=nothex',
+    ' ',
+    'v1,a v1,b v2,c',
+    '9'.repeat(30),
+    '-1',
+  ),
   fc.constant('x'.repeat(7_000)),
 );
 const headerName = fc.constantFrom(
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-signature', 'stripe-signature', 'x-hub-signature-256',
-  'x-github-delivery', 'x-github-event', 'x-shopify-hmac-sha256', 'x-signature', 'x-signature-timestamp', 'idempotency-key', 'x-request-id',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'svix-signature',
+  'stripe-signature',
+  'x-hub-signature-256',
+  'x-github-delivery',
+  'x-github-event',
+  'x-shopify-hmac-sha256',
+  'x-signature',
+  'x-signature-timestamp',
+  'idempotency-key',
+  'x-request-id',
 );
 
 /** Only header values fetch can carry (visible ASCII + space/tab); other bytes are a client-side error, not a test of ours. */
@@ -48,10 +74,16 @@ describe('hostile ingress', () => {
   it('never answers 5xx and always explains a rejection with problem+json, whatever the body and headers', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...schemeNames), body, fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 }), fc.boolean(), fc.constantFrom('application/json', 'application/vnd.x+json', 'text/plain', ''),
+        fc.constantFrom(...schemeNames),
+        body,
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 }),
+        fc.boolean(),
+        fc.constantFrom('application/json', 'application/vnd.x+json', 'text/plain', ''),
         async (scheme, raw, extraHeaders, signValidly, contentType) => {
           const source = sources.get(scheme)!;
-          const headers: Record<string, string> = signValidly ? signPartnerRequest({ scheme, secret: source.secret, body: raw.toString('latin1') }) : {};
+          const headers: Record<string, string> = signValidly
+            ? signPartnerRequest({ scheme, secret: source.secret, body: raw.toString('latin1') })
+            : {};
           for (const [name, value] of extraHeaders) headers[name] = sendable(value);
           if (contentType) headers['content-type'] = contentType;
           else delete headers['content-type'];
@@ -72,7 +104,14 @@ describe('hostile ingress', () => {
     const a = sources.get('hmac-sha256')!;
     const bId = uniqueId('other');
     await manage(stack, 'POST', '/v1/sources', { id: bId, scheme: 'hmac-sha256', secret: 'another-secret-999' });
-    const raw = JSON.stringify({ eventId: 'e', eventType: 't', occurredAt: new Date().toISOString(), source: 's', idempotencyKey: 'k1', payload: {} });
+    const raw = JSON.stringify({
+      eventId: 'e',
+      eventType: 't',
+      occurredAt: new Date().toISOString(),
+      source: 's',
+      idempotencyKey: 'k1',
+      payload: {},
+    });
     const headers = signPartnerRequest({ scheme: 'hmac-sha256', secret: a.secret, body: raw });
     expect((await fetch(`${stack.url}/v1/webhooks/${a.id}`, { method: 'POST', headers, body: raw })).status).toBe(202);
     expect((await fetch(`${stack.url}/v1/webhooks/${bId}`, { method: 'POST', headers, body: raw })).status).toBe(401);

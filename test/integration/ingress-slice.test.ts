@@ -28,14 +28,25 @@ describe('the thin slice: HTTP → Temporal → PostgreSQL', () => {
 
     await stack.temporal.workflow.getHandle(body.workflowId).result();
     const row = await stack.db.query.events.findFirst({ where: eq(events.id, body.eventId) });
-    expect(row).toMatchObject({ sourceId, idempotencyKey: envelope.idempotencyKey, eventType: 'shipment.delivered', workflowId: body.workflowId });
+    expect(row).toMatchObject({
+      sourceId,
+      idempotencyKey: envelope.idempotencyKey,
+      eventType: 'shipment.delivered',
+      workflowId: body.workflowId,
+    });
     expect(row?.payload).toEqual(envelope);
 
-    const found = await waitFor(async () => {
-      const ids: string[] = [];
-      for await (const wf of stack.temporal.workflow.list({ query: `HookflowSource = "${sourceId}" AND HookflowEventId = "${body.eventId}"` })) ids.push(wf.workflowId);
-      return ids.length > 0 ? ids : undefined;
-    }, { what: 'the workflow to be visible by its search attributes' });
+    const found = await waitFor(
+      async () => {
+        const ids: string[] = [];
+        for await (const wf of stack.temporal.workflow.list({
+          query: `HookflowSource = "${sourceId}" AND HookflowEventId = "${body.eventId}"`,
+        }))
+          ids.push(wf.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      },
+      { what: 'the workflow to be visible by its search attributes' },
+    );
     expect(found).toEqual([body.workflowId]);
   });
 

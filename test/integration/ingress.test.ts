@@ -20,7 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 
-const secretFor = (scheme: SchemeName) => (scheme === 'standard-webhooks' ? `whsec_${randomBytes(24).toString('base64')}` : `secret-${randomBytes(12).toString('hex')}`);
+const secretFor = (scheme: SchemeName) =>
+  scheme === 'standard-webhooks'
+    ? `whsec_${randomBytes(24).toString('base64')}`
+    : `secret-${randomBytes(12).toString('hex')}`;
 
 async function createSource(scheme: SchemeName, extra: Record<string, unknown> = {}) {
   const id = uniqueId(scheme.replace(/[^a-z]/g, ''));
@@ -38,7 +41,13 @@ async function expectProblem(response: Response, status: number) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toContain('application/problem+json');
   const problem = await response.json();
-  expect(problem).toMatchObject({ status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), traceId: expect.any(String) });
+  expect(problem).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+    traceId: expect.any(String),
+  });
   return problem;
 }
 
@@ -54,7 +63,14 @@ describe.each(allSchemes)('ingress for the %s scheme', (scheme) => {
   const signed = (overrides: { secret?: string; timestampSeconds?: number; body?: string } = {}) => {
     const id = `key-${randomUUID()}`;
     const body = overrides.body ?? JSON.stringify(sampleBody(scheme, { id }));
-    const headers = signPartnerRequest({ scheme, secret: overrides.secret ?? source.secret, body, id, eventType: 'orders/create', timestampSeconds: overrides.timestampSeconds });
+    const headers = signPartnerRequest({
+      scheme,
+      secret: overrides.secret ?? source.secret,
+      body,
+      id,
+      eventType: 'orders/create',
+      timestampSeconds: overrides.timestampSeconds,
+    });
     return { body, headers };
   };
 
@@ -63,11 +79,23 @@ describe.each(allSchemes)('ingress for the %s scheme', (scheme) => {
     const first = await post(source.id, body, headers);
     expect(first.status).toBe(202);
     const accepted = await first.json();
-    expect(accepted).toMatchObject({ acknowledged: true, duplicate: false, eventId: expect.stringMatching(/^evt_/), workflowId: `event:${source.id}:${accepted.idempotencyKey}`, receivedAt: expect.any(String), traceId: expect.any(String) });
+    expect(accepted).toMatchObject({
+      acknowledged: true,
+      duplicate: false,
+      eventId: expect.stringMatching(/^evt_/),
+      workflowId: `event:${source.id}:${accepted.idempotencyKey}`,
+      receivedAt: expect.any(String),
+      traceId: expect.any(String),
+    });
     expect(accepted.eventId).toBe(eventIdFor(source.id, accepted.idempotencyKey));
     const replay = await post(source.id, body, headers);
     expect(replay.status).toBe(200);
-    expect(await replay.json()).toMatchObject({ acknowledged: true, duplicate: true, eventId: accepted.eventId, workflowId: accepted.workflowId });
+    expect(await replay.json()).toMatchObject({
+      acknowledged: true,
+      duplicate: true,
+      eventId: accepted.eventId,
+      workflowId: accepted.workflowId,
+    });
   });
 
   it('refuses a tampered body with 401', async () => {
@@ -89,9 +117,21 @@ describe.each(allSchemes)('ingress for the %s scheme', (scheme) => {
 
   it.runIf(timestamped.includes(scheme))('refuses stale and future timestamps with 401, saying which', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const stale = await expectProblem(await post(source.id, ...Object.values(signed({ timestampSeconds: now - 400 })) as [string, Record<string, string>]), 401);
+    const stale = await expectProblem(
+      await post(
+        source.id,
+        ...(Object.values(signed({ timestampSeconds: now - 400 })) as [string, Record<string, string>]),
+      ),
+      401,
+    );
     expect(stale.detail).toMatch(/older/);
-    const future = await expectProblem(await post(source.id, ...Object.values(signed({ timestampSeconds: now + 400 })) as [string, Record<string, string>]), 401);
+    const future = await expectProblem(
+      await post(
+        source.id,
+        ...(Object.values(signed({ timestampSeconds: now + 400 })) as [string, Record<string, string>]),
+      ),
+      401,
+    );
     expect(future.detail).toMatch(/future/);
   });
 });
@@ -114,20 +154,36 @@ describe('ingress route checks', () => {
         controller.close();
       },
     });
-    const streamed = await fetch(`${stack.url}/v1/webhooks/${source.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(`${stack.url}/v1/webhooks/${source.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
     await expectProblem(streamed, 413);
   });
 
   it('answers 415 for a body that is not declared as JSON', async () => {
     const source = await createSource('hmac-sha256');
-    await expectProblem(await postHmacWebhook(stack.url, source.id, source.secret, courierEnvelope(), { headers: { 'content-type': 'text/plain' } }), 415);
+    await expectProblem(
+      await postHmacWebhook(stack.url, source.id, source.secret, courierEnvelope(), {
+        headers: { 'content-type': 'text/plain' },
+      }),
+      415,
+    );
   });
 
   it('answers 400 for signed malformed JSON and for a bad courier envelope, naming the failing paths', async () => {
     const source = await createSource('hmac-sha256');
-    const malformed = await expectProblem(await postHmacWebhook(stack.url, source.id, source.secret, '{"eventId": '), 400);
+    const malformed = await expectProblem(
+      await postHmacWebhook(stack.url, source.id, source.secret, '{"eventId": '),
+      400,
+    );
     expect(malformed.detail).toMatch(/JSON/);
-    const bad = await expectProblem(await postHmacWebhook(stack.url, source.id, source.secret, { eventType: 'x', payload: 'nope' }), 400);
+    const bad = await expectProblem(
+      await postHmacWebhook(stack.url, source.id, source.secret, { eventType: 'x', payload: 'nope' }),
+      400,
+    );
     const paths = bad.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['/eventId', '/occurredAt', '/idempotencyKey', '/payload']));
   });
@@ -147,9 +203,15 @@ describe('ingress route checks', () => {
   });
 
   it('uses a per-source override (JSON pointer) for the idempotency key and event type', async () => {
-    const source = await createSource('stripe', { idempotencyKey: { pointer: '/data/object/id' }, eventType: { header: 'x-kind' } });
+    const source = await createSource('stripe', {
+      idempotencyKey: { pointer: '/data/object/id' },
+      eventType: { header: 'x-kind' },
+    });
     const body = JSON.stringify({ id: 'evt_ignored', type: 'ignored', data: { object: { id: 'obj_42' } } });
-    const response = await post(source.id, body, { ...signPartnerRequest({ scheme: 'stripe', secret: source.secret, body }), 'x-kind': 'custom.kind' });
+    const response = await post(source.id, body, {
+      ...signPartnerRequest({ scheme: 'stripe', secret: source.secret, body }),
+      'x-kind': 'custom.kind',
+    });
     expect(response.status).toBe(202);
     const accepted = await response.json();
     expect(accepted.idempotencyKey).toBe('obj_42');
@@ -160,7 +222,12 @@ describe('ingress route checks', () => {
 
   it('hashes keys that are too long or unsafe into sha256:<hex>, and falls back to the body hash when there is no key', async () => {
     const source = await createSource('hmac-sha256');
-    const unsafe = await postHmacWebhook(stack.url, source.id, source.secret, courierEnvelope({ idempotencyKey: 'has spaces/and slashes' }));
+    const unsafe = await postHmacWebhook(
+      stack.url,
+      source.id,
+      source.secret,
+      courierEnvelope({ idempotencyKey: 'has spaces/and slashes' }),
+    );
     expect((await unsafe.json()).idempotencyKey).toMatch(/^sha256:[0-9a-f]{64}$/);
     const github = await createSource('github');
     const body = JSON.stringify({ zen: 'hi' });
@@ -175,8 +242,16 @@ describe('ingress route checks', () => {
     const envelope = courierEnvelope();
     const eventId = eventIdFor(source.id, envelope.idempotencyKey);
     await stack.db.insert(events).values({
-      id: eventId, sourceId: source.id, idempotencyKey: envelope.idempotencyKey, eventType: 'shipment.delivered', payload: {}, payloadSha256: 'x',
-      receivedAt: new Date(Date.now() - 90 * 86_400_000), status: 'dispatched', workflowId: `event:${source.id}:${envelope.idempotencyKey}`, workflowRunId: 'an-old-run',
+      id: eventId,
+      sourceId: source.id,
+      idempotencyKey: envelope.idempotencyKey,
+      eventType: 'shipment.delivered',
+      payload: {},
+      payloadSha256: 'x',
+      receivedAt: new Date(Date.now() - 90 * 86_400_000),
+      status: 'dispatched',
+      workflowId: `event:${source.id}:${envelope.idempotencyKey}`,
+      workflowRunId: 'an-old-run',
     });
     const response = await postHmacWebhook(stack.url, source.id, source.secret, envelope);
     expect(response.status).toBe(202);
@@ -191,7 +266,9 @@ describe('exactly-once acceptance under concurrency', () => {
   it('answers 100 concurrent requests with 10 repeats with exactly 90 × 202 and 10 × 200, and starts 90 workflows', async () => {
     const source = await createSource('hmac-sha256');
     const envelopes = Array.from({ length: 90 }, () => courierEnvelope());
-    const requests = [...envelopes, ...envelopes.slice(0, 10)].map((envelope) => postHmacWebhook(stack.url, source.id, source.secret, envelope));
+    const requests = [...envelopes, ...envelopes.slice(0, 10)].map((envelope) =>
+      postHmacWebhook(stack.url, source.id, source.secret, envelope),
+    );
     const responses = await Promise.all(requests);
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(90);
@@ -211,7 +288,11 @@ describe('when Temporal is unreachable', () => {
   it('answers 503 with Retry-After and acknowledges nothing', async () => {
     const deadPort = await freePort();
     const config = loadConfig({
-      NODE_ENV: 'test', PORT: '0', DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`, MANAGEMENT_API_KEY: stack.managementKey,
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`,
+      MANAGEMENT_API_KEY: stack.managementKey,
     });
     const api = await startApi(config, createLogger('test', 'silent'), stack.managementKey, '127.0.0.1');
     try {

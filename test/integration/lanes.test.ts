@@ -3,7 +3,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stateQuery } from '../../src/domain/signals.js';
 import { runCli } from '../helpers/cli.js';
-import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
+import {
+  createCourierSource,
+  fastRetries,
+  subscribe,
+  waitForDeadLetter,
+  waitForDeliveryStatus,
+} from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -22,7 +28,8 @@ afterAll(async () => {
   await sinks.closeAll();
 });
 
-const temporalCli = (...args: string[]) => promisify(execFile)(inject('temporalCliPath'), [...args, '--address', stack.config.TEMPORAL_ADDRESS!]);
+const temporalCli = (...args: string[]) =>
+  promisify(execFile)(inject('temporalCliPath'), [...args, '--address', stack.config.TEMPORAL_ADDRESS!]);
 
 /** Describes a workflow's custom search attributes by name. */
 async function searchAttributesOf(workflowId: string): Promise<Record<string, unknown>> {
@@ -43,18 +50,31 @@ describe('lanes of one event workflow', () => {
     await waitFor(async () => healthy.byMessage(eventId).length === 1, { what: 'the healthy lane to deliver' });
 
     const handle = stack.temporal.workflow.getHandle(workflowId);
-    const state = await waitFor(async () => {
-      const s = await handle.query(stateQuery);
-      return s.lanes.every((lane) => lane.status !== 'delivering') ? s : undefined;
-    }, { what: 'both lanes to settle or dead-letter' });
+    const state = await waitFor(
+      async () => {
+        const s = await handle.query(stateQuery);
+        return s.lanes.every((lane) => lane.status !== 'delivering') ? s : undefined;
+      },
+      { what: 'both lanes to settle or dead-letter' },
+    );
     expect(state.status).toBe('dead_lettered');
-    expect(Object.fromEntries(state.lanes.map((lane) => [lane.subscriptionId, lane.status]))).toEqual({ [good.id]: 'delivered', [bad.id]: 'dead_lettered' });
+    expect(Object.fromEntries(state.lanes.map((lane) => [lane.subscriptionId, lane.status]))).toEqual({
+      [good.id]: 'delivered',
+      [bad.id]: 'dead_lettered',
+    });
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    await waitFor(async () => {
-      const attributes = await searchAttributesOf(workflowId);
-      return JSON.stringify(attributes.HookflowDeadLettered) === JSON.stringify([bad.id]) ? attributes : undefined;
-    }, { what: 'HookflowDeadLettered to name the dead-lettered subscription' }).then((attributes) => {
-      expect(attributes).toMatchObject({ HookflowStatus: 'dead_lettered', HookflowEventId: eventId, HookflowSource: source.id });
+    await waitFor(
+      async () => {
+        const attributes = await searchAttributesOf(workflowId);
+        return JSON.stringify(attributes.HookflowDeadLettered) === JSON.stringify([bad.id]) ? attributes : undefined;
+      },
+      { what: 'HookflowDeadLettered to name the dead-lettered subscription' },
+    ).then((attributes) => {
+      expect(attributes).toMatchObject({
+        HookflowStatus: 'dead_lettered',
+        HookflowEventId: eventId,
+        HookflowSource: source.id,
+      });
       expect([...(attributes.HookflowSubscriptionIds as string[])].sort()).toEqual([good.id, bad.id].sort());
     });
 
@@ -79,20 +99,44 @@ describe('lanes of one event workflow', () => {
       await waitForDeadLetter(stack, bystander.id, eventId);
     }
     const query = `HookflowDeadLettered = "${stuck.id}" AND ExecutionStatus = "Running"`;
-    await waitFor(async () => (await stack.temporal.workflow.count(query)).count === sent.length, { what: 'visibility to list the stuck events' });
+    await waitFor(async () => (await stack.temporal.workflow.count(query)).count === sent.length, {
+      what: 'visibility to list the stuck events',
+    });
 
     fixed = true;
-    await temporalCli('workflow', 'signal', '--query', query, '--name', 'replay', '--input', JSON.stringify({ subscriptionId: stuck.id }), '--reason', 'endpoint fixed', '--yes');
+    await temporalCli(
+      'workflow',
+      'signal',
+      '--query',
+      query,
+      '--name',
+      'replay',
+      '--input',
+      JSON.stringify({ subscriptionId: stuck.id }),
+      '--reason',
+      'endpoint fixed',
+      '--yes',
+    );
     for (const { eventId } of sent) {
       await waitFor(async () => flaky.byMessage(eventId).length === 2, { what: `the replay of ${eventId}` });
     }
-    await waitFor(async () => (await stack.temporal.workflow.count(query)).count === 0, { what: 'the stuck lanes to leave HookflowDeadLettered' });
+    await waitFor(async () => (await stack.temporal.workflow.count(query)).count === 0, {
+      what: 'the stuck lanes to leave HookflowDeadLettered',
+    });
     // The bystander's lanes were not replayed: still one attempt each, dead letters still open.
     for (const { eventId } of sent) expect(otherBroken.byMessage(eventId)).toHaveLength(1);
     const open = await manage(stack, 'GET', `/v1/dead-letters?subscriptionId=${bystander.id}&status=open&limit=200`);
-    expect(open.body.data.filter((d: { eventId: string }) => sent.some((s) => s.eventId === d.eventId))).toHaveLength(sent.length);
-    const replayed = await manage(stack, 'GET', `/v1/dead-letters?subscriptionId=${stuck.id}&status=replayed&limit=200`);
-    expect(replayed.body.data.filter((d: { eventId: string }) => sent.some((s) => s.eventId === d.eventId))).toHaveLength(sent.length);
+    expect(open.body.data.filter((d: { eventId: string }) => sent.some((s) => s.eventId === d.eventId))).toHaveLength(
+      sent.length,
+    );
+    const replayed = await manage(
+      stack,
+      'GET',
+      `/v1/dead-letters?subscriptionId=${stuck.id}&status=replayed&limit=200`,
+    );
+    expect(
+      replayed.body.data.filter((d: { eventId: string }) => sent.some((s) => s.eventId === d.eventId)),
+    ).toHaveLength(sent.length);
   });
 });
 
@@ -107,12 +151,18 @@ describe('what the history shows', () => {
     await waitForDeliveryStatus(stack, eventId, 'delivered');
     await stack.temporal.workflow.getHandle(workflowId).result();
     const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
-    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhook');
-    const markers = history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    const scheduled = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverWebhook',
+    );
+    const markers = history.events!.filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+    );
     // recordEvent, processEvent and both first attempts ran inside workflow tasks; only the retry is an activity task.
     expect(markers.length).toBe(4);
     expect(scheduled).toHaveLength(1);
-    expect(Buffer.from(scheduled[0]!.userMetadata?.summary?.data ?? []).toString()).toContain(`→ ${retried.id} (127.0.0.1:`);
+    expect(Buffer.from(scheduled[0]!.userMetadata?.summary?.data ?? []).toString()).toContain(
+      `→ ${retried.id} (127.0.0.1:`,
+    );
     expect(quick.byMessage(eventId)).toHaveLength(1);
     expect(flaky.byMessage(eventId)).toHaveLength(2);
     void good;
@@ -130,25 +180,43 @@ describe('redelivery', () => {
     await waitForDeliveryStatus(stack, eventId, 'delivered');
     await stack.temporal.workflow.getHandle(workflowId).result();
 
-    const answer = await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, { subscriptionIds: [one.id], reason: 'partner lost it' });
+    const answer = await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, {
+      subscriptionIds: [one.id],
+      reason: 'partner lost it',
+    });
     expect(answer.status, answer.text).toBe(202);
-    expect(answer.body.deliveries).toEqual([expect.objectContaining({ subscriptionId: one.id, outcome: 'redelivered', workflowId: `delivery:${eventId}:${one.id}` })]);
+    expect(answer.body.deliveries).toEqual([
+      expect.objectContaining({
+        subscriptionId: one.id,
+        outcome: 'redelivered',
+        workflowId: `delivery:${eventId}:${one.id}`,
+      }),
+    ]);
     await waitFor(async () => first.byMessage(eventId).length === 2, { what: 'the resend' });
     expect(second.byMessage(eventId)).toHaveLength(1);
-    const redelivery = (await stack.temporal.workflow.getHandle(`delivery:${eventId}:${one.id}`).result()) as { lanes: { status: string; replayCount: number }[] };
+    const redelivery = (await stack.temporal.workflow.getHandle(`delivery:${eventId}:${one.id}`).result()) as {
+      lanes: { status: string; replayCount: number }[];
+    };
     expect(redelivery.lanes).toEqual([expect.objectContaining({ status: 'delivered', replayCount: 1 })]);
 
     const cli = await runCli(stack, ['events', 'redeliver', eventId, '--json']);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout).deliveries).toHaveLength(2);
-    await waitFor(async () => first.byMessage(eventId).length === 3 && second.byMessage(eventId).length === 2, { what: 'the CLI resend to both' });
+    await waitFor(async () => first.byMessage(eventId).length === 3 && second.byMessage(eventId).length === 2, {
+      what: 'the CLI resend to both',
+    });
     const detail = await waitForDeliveryStatus(stack, eventId, 'delivered');
     expect(detail.deliveries).toHaveLength(2);
-    for (const request of [...first.byMessage(eventId), ...second.byMessage(eventId)]) expect(request.headers['webhook-id']).toBe(eventId);
+    for (const request of [...first.byMessage(eventId), ...second.byMessage(eventId)])
+      expect(request.headers['webhook-id']).toBe(eventId);
 
     expect((await manage(stack, 'POST', '/v1/events/evt_nope/redeliver')).status).toBe(404);
-    expect((await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, { subscriptionIds: ['sub_other'] })).status).toBe(404);
-    expect((await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, { subscriptionIds: 'sub_x' })).status).toBe(400);
+    expect(
+      (await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, { subscriptionIds: ['sub_other'] })).status,
+    ).toBe(404);
+    expect((await manage(stack, 'POST', `/v1/events/${eventId}/redeliver`, { subscriptionIds: 'sub_x' })).status).toBe(
+      400,
+    );
   });
 });
 
@@ -158,17 +226,26 @@ describe('large fan-out', () => {
     const target = await sinks.start();
     const ids: string[] = [];
     for (let batch = 0; batch < 1_000; batch += 25) {
-      const created = await Promise.all(Array.from({ length: 25 }, (_, i) => subscribe(stack, `${target.url}/s/${batch + i}`, source.id)));
+      const created = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => subscribe(stack, `${target.url}/s/${batch + i}`, source.id)),
+      );
       ids.push(...created.map((s) => s.id));
     }
     try {
       const { eventId, workflowId } = await source.send();
       await waitFor(async () => new Set(target.byMessage(eventId).map((r) => r.path)).size === 1_000, {
-        timeoutMs: 240_000, intervalMs: 500, what: 'a delivery to each of the 1,000 subscriptions',
+        timeoutMs: 240_000,
+        intervalMs: 500,
+        what: 'a delivery to each of the 1,000 subscriptions',
       });
-      const result = (await stack.temporal.workflow.getHandle(workflowId).result()) as { status: string; fanoutWorkflowIds: string[] };
+      const result = (await stack.temporal.workflow.getHandle(workflowId).result()) as {
+        status: string;
+        fanoutWorkflowIds: string[];
+      };
       expect(result.status).toBe('delivered');
-      expect(result.fanoutWorkflowIds.sort()).toEqual(Array.from({ length: 10 }, (_, n) => `fanout:${eventId}:${n}`).sort());
+      expect(result.fanoutWorkflowIds.sort()).toEqual(
+        Array.from({ length: 10 }, (_, n) => `fanout:${eventId}:${n}`).sort(),
+      );
       expect(target.byMessage(eventId)).toHaveLength(1_000);
       for (const id of [workflowId, ...result.fanoutWorkflowIds]) {
         const history = await stack.temporal.workflow.getHandle(id).fetchHistory();
@@ -178,7 +255,8 @@ describe('large fan-out', () => {
       expect(detail.deliveries).toHaveLength(1_000);
     } finally {
       // 1,000 enabled subscriptions would be loaded by every other event's routing.
-      for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => manage(stack, 'DELETE', `/v1/subscriptions/${id}`)));
+      for (let i = 0; i < ids.length; i += 50)
+        await Promise.all(ids.slice(i, i + 50).map((id) => manage(stack, 'DELETE', `/v1/subscriptions/${id}`)));
     }
   }, 300_000);
 });

@@ -17,11 +17,32 @@ afterAll(async () => {
 
 /** Every route of SPEC §7, as `METHOD path` with OpenAPI `{param}` syntax. */
 const specRoutes = [
-  'get /v1/sources', 'post /v1/sources', 'get /v1/sources/{id}', 'patch /v1/sources/{id}', 'delete /v1/sources/{id}', 'post /v1/sources/{id}/rotate-secret',
-  'get /v1/subscriptions', 'post /v1/subscriptions', 'get /v1/subscriptions/{id}', 'patch /v1/subscriptions/{id}', 'delete /v1/subscriptions/{id}',
-  'post /v1/subscriptions/{id}/rotate-secret', 'post /v1/subscriptions/{id}/enable', 'post /v1/subscriptions/{id}/disable', 'post /v1/subscriptions/{id}/test',
-  'get /v1/subscriptions/{id}/deliveries', 'get /v1/events', 'get /v1/events/{id}', 'get /v1/dead-letters', 'get /v1/dead-letters/{id}',
-  'post /v1/dead-letters/{id}/replay', 'post /v1/dead-letters/{id}/discard', 'post /v1/dead-letters/replay', 'get /healthz', 'get /readyz', 'get /metrics',
+  'get /v1/sources',
+  'post /v1/sources',
+  'get /v1/sources/{id}',
+  'patch /v1/sources/{id}',
+  'delete /v1/sources/{id}',
+  'post /v1/sources/{id}/rotate-secret',
+  'get /v1/subscriptions',
+  'post /v1/subscriptions',
+  'get /v1/subscriptions/{id}',
+  'patch /v1/subscriptions/{id}',
+  'delete /v1/subscriptions/{id}',
+  'post /v1/subscriptions/{id}/rotate-secret',
+  'post /v1/subscriptions/{id}/enable',
+  'post /v1/subscriptions/{id}/disable',
+  'post /v1/subscriptions/{id}/test',
+  'get /v1/subscriptions/{id}/deliveries',
+  'get /v1/events',
+  'get /v1/events/{id}',
+  'get /v1/dead-letters',
+  'get /v1/dead-letters/{id}',
+  'post /v1/dead-letters/{id}/replay',
+  'post /v1/dead-letters/{id}/discard',
+  'post /v1/dead-letters/replay',
+  'get /healthz',
+  'get /readyz',
+  'get /metrics',
   'post /v1/webhooks/{sourceId}',
 ];
 
@@ -32,7 +53,9 @@ describe('OpenAPI document and reference page', () => {
     const result = await new Validator().validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
-    const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
+    const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`),
+    );
     expect(listed).toEqual(expect.arrayContaining(specRoutes));
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
@@ -50,7 +73,13 @@ describe('OpenAPI document and reference page', () => {
 });
 
 const sample = (text: string, name: string, labels = '') => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `) || (labels && l.startsWith(`${name}{`) && l.includes(labels)));
+  const line = text
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith(`${name}${labels ? `{${labels}}` : ''} `) ||
+        (labels && l.startsWith(`${name}{`) && l.includes(labels)),
+    );
   return line ? Number(line.split(' ').pop()) : 0;
 };
 
@@ -61,11 +90,18 @@ describe('GET /metrics', () => {
     const before = await (await fetch(`${stack.url}/metrics`)).text();
     const accepted = await source.send({ idempotencyKey: 'metrics-key-1' });
     await source.send().catch(() => undefined);
-    const duplicate = await fetch(`${stack.url}/v1/webhooks/${source.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const duplicate = await fetch(`${stack.url}/v1/webhooks/${source.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(duplicate.status).toBe(401);
     await waitForDeliveryStatus(stack, accepted.eventId, 'delivered');
     const after = await (await fetch(`${stack.url}/metrics`)).text();
-    expect(sample(after, 'hookflow_ingress_requests_total', `source="${source.id}",status="202"`) - sample(before, 'hookflow_ingress_requests_total', `source="${source.id}",status="202"`)).toBe(2);
+    expect(
+      sample(after, 'hookflow_ingress_requests_total', `source="${source.id}",status="202"`) -
+        sample(before, 'hookflow_ingress_requests_total', `source="${source.id}",status="202"`),
+    ).toBe(2);
     expect(sample(after, 'hookflow_ingress_requests_total', `source="${source.id}",status="401"`)).toBe(1);
     expect(after).toMatch(/hookflow_ingress_duration_ms_bucket\{le="40",source="[^"]+"\}/);
     expect(after).toMatch(/hookflow_deliveries\{status="delivered"\} [1-9]/);

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
+import {
+  createCourierSource,
+  fastRetries,
+  subscribe,
+  waitForDeadLetter,
+  waitForDeliveryStatus,
+} from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -27,7 +33,9 @@ describe('replay after the replay window has closed', () => {
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
     // The window closes: the workflow completes while the dead letter stays open.
     expect(deadLetter.workflowId).toBe(`event:${source.id}:${idempotencyKey}`);
-    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the event workflow to close' });
+    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', {
+      what: 'the event workflow to close',
+    });
 
     healthy = true;
     const replay = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
@@ -37,9 +45,14 @@ describe('replay after the replay window has closed', () => {
     expect(detail.deliveries).toHaveLength(1);
     expect(detail.deliveries[0].attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([410, 200]);
     expect(target.byMessage(eventId).map((r) => r.headers['webhook-id'])).toEqual([eventId, eventId]);
-    expect((await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`)).body).toMatchObject({ status: 'replayed', replayCount: 1, workflowId: replay.body.workflowId });
+    expect((await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`)).body).toMatchObject({
+      status: 'replayed',
+      replayCount: 1,
+      workflowId: replay.body.workflowId,
+    });
     expect(await stack.temporal.workflow.getHandle(replay.body.workflowId).result()).toMatchObject({
-      status: 'delivered', lanes: [{ deliveryId: deadLetter.deliveryId, status: 'delivered', replayCount: 1 }],
+      status: 'delivered',
+      lanes: [{ deliveryId: deadLetter.deliveryId, status: 'delivered', replayCount: 1 }],
     });
   });
 
@@ -50,7 +63,9 @@ describe('replay after the replay window has closed', () => {
     const { eventId } = await source.send();
     const deadLetter = await waitForDeadLetter(stack, subscription.id, eventId);
     const handle = stack.temporal.workflow.getHandle(deadLetter.workflowId);
-    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', { what: 'the event workflow to close' });
+    await waitFor(async () => (await handle.describe()).status.name === 'COMPLETED', {
+      what: 'the event workflow to close',
+    });
     const discarded = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/discard`);
     expect(discarded.status).toBe(200);
     expect(discarded.body.status).toBe('discarded');

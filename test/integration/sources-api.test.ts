@@ -17,9 +17,22 @@ describe('source management API', () => {
   it('creates, reads, lists, updates and deletes a source without ever returning its secret', async () => {
     const id = uniqueId('crud');
     const secret = 'super-secret-value-123';
-    const created = await manage(stack, 'POST', '/v1/sources', { id, scheme: 'github', secret, rateLimitPerMinute: 600 });
+    const created = await manage(stack, 'POST', '/v1/sources', {
+      id,
+      scheme: 'github',
+      secret,
+      rateLimitPerMinute: 600,
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id, scheme: 'github', ingressUrl: `/v1/webhooks/${id}`, toleranceSeconds: 300, maxBodyBytes: 262_144, enabled: true, rateLimitPerMinute: 600 });
+    expect(created.body).toMatchObject({
+      id,
+      scheme: 'github',
+      ingressUrl: `/v1/webhooks/${id}`,
+      toleranceSeconds: 300,
+      maxBodyBytes: 262_144,
+      enabled: true,
+      rateLimitPerMinute: 600,
+    });
     const fetched = await manage(stack, 'GET', `/v1/sources/${id}`);
     expect(fetched.body).toEqual(created.body);
     const patched = await manage(stack, 'PATCH', `/v1/sources/${id}`, { enabled: false, maxBodyBytes: 1_024 });
@@ -38,7 +51,8 @@ describe('source management API', () => {
   it('pages through sources with a cursor, without gaps or repeats', async () => {
     const prefix = uniqueId('page');
     const ids = Array.from({ length: 7 }, (_, i) => `${prefix}-${i}`);
-    for (const id of ids) await manage(stack, 'POST', '/v1/sources', { id, scheme: 'shopify', secret: 'shopify-secret-1' });
+    for (const id of ids)
+      await manage(stack, 'POST', '/v1/sources', { id, scheme: 'shopify', secret: 'shopify-secret-1' });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -55,11 +69,19 @@ describe('source management API', () => {
     const bad = await manage(stack, 'POST', '/v1/sources', { id: 'Not A Slug', scheme: 'carrier-pigeon', secret: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['/id', '/scheme', '/secret']));
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['/id', '/scheme', '/secret']),
+    );
     const id = uniqueId('dup');
     await manage(stack, 'POST', '/v1/sources', { id, scheme: 'stripe', secret: 'whsec_abcdefgh' });
-    expect((await manage(stack, 'POST', '/v1/sources', { id, scheme: 'stripe', secret: 'whsec_abcdefgh' })).status).toBe(409);
-    const notJson = await fetch(`${stack.url}/v1/sources`, { method: 'POST', headers: { authorization: `Bearer ${stack.managementKey}`, 'content-type': 'application/json' }, body: '{oops' });
+    expect(
+      (await manage(stack, 'POST', '/v1/sources', { id, scheme: 'stripe', secret: 'whsec_abcdefgh' })).status,
+    ).toBe(409);
+    const notJson = await fetch(`${stack.url}/v1/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.managementKey}`, 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(notJson.status).toBe(400);
   });
 
@@ -68,7 +90,9 @@ describe('source management API', () => {
     const wrong = await manage(stack, 'GET', '/v1/sources', undefined, 'not-the-key');
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('content-type')).toContain('application/problem+json');
-    expect((await manage(stack, 'POST', '/v1/sources', { id: 'x', scheme: 'github', secret: 'abcdefghij' }, null)).status).toBe(401);
+    expect(
+      (await manage(stack, 'POST', '/v1/sources', { id: 'x', scheme: 'github', secret: 'abcdefghij' }, null)).status,
+    ).toBe(401);
   });
 });
 
@@ -87,7 +111,15 @@ describe('secret rotation', () => {
 
   it('is honoured by another API replica within 5 s', async () => {
     // A second replica with the production default cache TTL, sharing Postgres and Temporal.
-    const config = loadConfig({ ...process.env, NODE_ENV: 'test', PORT: '0', DATABASE_URL: stack.config.DATABASE_URL, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE, SOURCE_CACHE_TTL: undefined });
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      DATABASE_URL: stack.config.DATABASE_URL,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+      SOURCE_CACHE_TTL: undefined,
+    });
     const replica = await startApi(config, createLogger('replica', 'silent'), stack.managementKey, '127.0.0.1');
     try {
       const id = uniqueId('replica');
@@ -95,7 +127,10 @@ describe('secret rotation', () => {
       expect((await postHmacWebhook(replica.url, id, 'replica-old-secret', courierEnvelope())).status).toBe(202);
       const rotatedAt = Date.now();
       await manage(stack, 'POST', `/v1/sources/${id}/rotate-secret`, { secret: 'replica-new-secret', graceSeconds: 0 });
-      await waitFor(async () => (await postHmacWebhook(replica.url, id, 'replica-new-secret', courierEnvelope())).status === 202, { timeoutMs: 5_000, intervalMs: 200, what: 'the replica to accept the new secret' });
+      await waitFor(
+        async () => (await postHmacWebhook(replica.url, id, 'replica-new-secret', courierEnvelope())).status === 202,
+        { timeoutMs: 5_000, intervalMs: 200, what: 'the replica to accept the new secret' },
+      );
       expect(Date.now() - rotatedAt).toBeLessThan(5_000);
       expect((await postHmacWebhook(replica.url, id, 'replica-old-secret', courierEnvelope())).status).toBe(401);
     } finally {

@@ -41,7 +41,10 @@ describe('SSRF guard with private targets disallowed', () => {
   ])('dead-letters a delivery to a %s target as blocked_target at connect time, after one attempt', async (_, url) => {
     const source = await createCourierSource(stack);
     // Registered while it pointed elsewhere, then changed underneath (as DNS rebinding would).
-    const created = await manage(stack, 'POST', '/v1/subscriptions', { url: 'https://93.184.216.34/hook', sourceIds: [source.id] });
+    const created = await manage(stack, 'POST', '/v1/subscriptions', {
+      url: 'https://93.184.216.34/hook',
+      sourceIds: [source.id],
+    });
     expect(created.status, created.text).toBe(201);
     await stack.db.update(subscriptions).set({ url: url() }).where(eq(subscriptions.id, created.body.id));
     const { eventId } = await source.send();

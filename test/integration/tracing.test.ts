@@ -12,14 +12,20 @@ beforeAll(async () => {
   collector = await startSink();
   target = await startSink();
   // Bundled at start, so the bundle carries the OpenTelemetry workflow interceptors (as in production with tracing on).
-  stack = await startTestStack({ ...fastRetries, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }, { prebuiltBundle: false });
+  stack = await startTestStack(
+    { ...fastRetries, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
+    { prebuiltBundle: false },
+  );
 });
 afterAll(async () => {
   await stack?.stop();
   await Promise.all([collector?.close(), target?.close()]);
 });
 
-interface OtlpSpan { traceId: string; name: string }
+interface OtlpSpan {
+  traceId: string;
+  name: string;
+}
 const spans = (): OtlpSpan[] =>
   collector.received
     .filter((r) => r.path === '/v1/traces')
@@ -35,9 +41,28 @@ describe('OpenTelemetry (on when OTEL_EXPORTER_OTLP_ENDPOINT is set)', () => {
     await waitForDeliveryStatus(stack, accepted.eventId, 'delivered');
     const traceId = (accepted as unknown as { traceId: string }).traceId;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    await waitFor(async () => {
-      const names = spans().filter((s) => s.traceId === traceId).map((s) => s.name);
-      return names.some((n) => n.startsWith('POST')) && names.some((n) => n.includes('StartWorkflow')) && names.some((n) => n.includes('RunActivity')) ? names : undefined;
-    }, { timeoutMs: 15_000, what: 'HTTP, workflow-start and activity spans of one trace' }).catch((e) => { console.log('SPANS', collector.received.length, collector.received.map((r) => r.path + ' ' + r.headers['content-type'] + ' ' + r.body.slice(0, 200)).slice(0, 3), JSON.stringify(spans().map((s) => [s.traceId, s.name]))); throw e; });
+    await waitFor(
+      async () => {
+        const names = spans()
+          .filter((s) => s.traceId === traceId)
+          .map((s) => s.name);
+        return names.some((n) => n.startsWith('POST')) &&
+          names.some((n) => n.includes('StartWorkflow')) &&
+          names.some((n) => n.includes('RunActivity'))
+          ? names
+          : undefined;
+      },
+      { timeoutMs: 15_000, what: 'HTTP, workflow-start and activity spans of one trace' },
+    ).catch((e) => {
+      console.log(
+        'SPANS',
+        collector.received.length,
+        collector.received
+          .map((r) => r.path + ' ' + r.headers['content-type'] + ' ' + r.body.slice(0, 200))
+          .slice(0, 3),
+        JSON.stringify(spans().map((s) => [s.traceId, s.name])),
+      );
+      throw e;
+    });
   });
 });

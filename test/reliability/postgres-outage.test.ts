@@ -44,7 +44,12 @@ function captureDriverCrashes() {
   const saved = process.listeners('uncaughtException');
   const crashes: string[] = [];
   const handler = (error: Error, origin: NodeJS.UncaughtExceptionOrigin) => {
-    if (error instanceof TypeError && /nextWrite/.test(error.stack ?? '') && /postgres[/\\]src[/\\]connection/.test(error.stack ?? '')) crashes.push(error.message);
+    if (
+      error instanceof TypeError &&
+      /nextWrite/.test(error.stack ?? '') &&
+      /postgres[/\\]src[/\\]connection/.test(error.stack ?? '')
+    )
+      crashes.push(error.message);
     else for (const listener of saved) listener(error, origin);
   };
   process.removeAllListeners('uncaughtException');
@@ -87,7 +92,9 @@ async function setReadOnly(readOnly: boolean) {
   try {
     // This session may itself have started read-only.
     await admin`set session characteristics as transaction read write`;
-    await admin.unsafe(`alter database hookflow ${readOnly ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`);
+    await admin.unsafe(
+      `alter database hookflow ${readOnly ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`,
+    );
     await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
   } finally {
     await admin.end();
@@ -96,13 +103,22 @@ async function setReadOnly(readOnly: boolean) {
 
 /** A subscriber gate: while holding, requests wait for `release()` before they are answered. */
 function gate() {
-  const g = { holding: false, held: 0, open: Promise.resolve() as Promise<void>, release: () => {}, hold() {
-    g.open = new Promise<void>((resolve) => (g.release = () => {
-      g.holding = false;
-      resolve();
-    }));
-    g.holding = true;
-  } };
+  const g = {
+    holding: false,
+    held: 0,
+    open: Promise.resolve() as Promise<void>,
+    release: () => {},
+    hold() {
+      g.open = new Promise<void>(
+        (resolve) =>
+          (g.release = () => {
+            g.holding = false;
+            resolve();
+          }),
+      );
+      g.holding = true;
+    },
+  };
   return g;
 }
 
@@ -111,33 +127,68 @@ function gate() {
  * `accepted` events to `subscriptions` (each with its own sink).
  */
 async function audit(sourceId: string, accepted: string[], subscriptions: { id: string; sink: Sink }[]) {
-  const rows = await stack!.db.select().from(deliveries).where(inArray(deliveries.subscriptionId, subscriptions.map((s) => s.id)));
+  const rows = await stack!.db
+    .select()
+    .from(deliveries)
+    .where(
+      inArray(
+        deliveries.subscriptionId,
+        subscriptions.map((s) => s.id),
+      ),
+    );
   const attemptRows = new Map(
-    (await stack!.db.select({ deliveryId: deliveryAttempts.deliveryId, n: count() }).from(deliveryAttempts)
-      .where(inArray(deliveryAttempts.deliveryId, rows.map((d) => d.id))).groupBy(deliveryAttempts.deliveryId))
-      .map((r) => [r.deliveryId, r.n]),
+    (
+      await stack!.db
+        .select({ deliveryId: deliveryAttempts.deliveryId, n: count() })
+        .from(deliveryAttempts)
+        .where(
+          inArray(
+            deliveryAttempts.deliveryId,
+            rows.map((d) => d.id),
+          ),
+        )
+        .groupBy(deliveryAttempts.deliveryId)
+    ).map((r) => [r.deliveryId, r.n]),
   );
   const sinkOf = new Map(subscriptions.map((s) => [s.id, s.sink]));
   const notDeliveredInTemporal: string[] = [];
   for (const d of rows) {
-    const state = await stack!.temporal.workflow.getHandle(d.workflowId).result().catch(() => undefined);
+    const state = await stack!.temporal.workflow
+      .getHandle(d.workflowId)
+      .result()
+      .catch(() => undefined);
     const lane = state?.lanes.find((l: { deliveryId: string }) => l.deliveryId === d.id);
     if (lane?.status !== 'delivered') notDeliveredInTemporal.push(`${d.workflowId} (${d.id})`);
   }
   const missingAttemptRows = rows
-    .map((d) => ({ deliveryId: d.id, eventId: d.eventId, requests: sinkOf.get(d.subscriptionId)!.byMessage(d.eventId).length, rows: attemptRows.get(d.id) ?? 0 }))
+    .map((d) => ({
+      deliveryId: d.id,
+      eventId: d.eventId,
+      requests: sinkOf.get(d.subscriptionId)!.byMessage(d.eventId).length,
+      rows: attemptRows.get(d.id) ?? 0,
+    }))
     .filter((d) => d.rows < d.requests);
   return {
     delivered: rows.filter((d) => d.status === 'delivered').length,
     lost: subscriptions.flatMap((s) => accepted.filter((id) => s.sink.byMessage(id).length === 0)),
-    duplicated: subscriptions.reduce((n, s) => n + s.sink.received.length - new Set(s.sink.received.map((r) => r.headers['webhook-id'])).size, 0),
-    deliveredButNotReceived: rows.filter((d) => d.status === 'delivered' && sinkOf.get(d.subscriptionId)!.byMessage(d.eventId).length === 0).map((d) => d.id),
-    receivedButNotDelivered: subscriptions.flatMap((s) => [...new Set(s.sink.received.map((r) => String(r.headers['webhook-id'])))]
-      .filter((id) => !rows.some((d) => d.eventId === id && d.subscriptionId === s.id && d.status === 'delivered'))),
+    duplicated: subscriptions.reduce(
+      (n, s) => n + s.sink.received.length - new Set(s.sink.received.map((r) => r.headers['webhook-id'])).size,
+      0,
+    ),
+    deliveredButNotReceived: rows
+      .filter((d) => d.status === 'delivered' && sinkOf.get(d.subscriptionId)!.byMessage(d.eventId).length === 0)
+      .map((d) => d.id),
+    receivedButNotDelivered: subscriptions.flatMap((s) =>
+      [...new Set(s.sink.received.map((r) => String(r.headers['webhook-id'])))].filter(
+        (id) => !rows.some((d) => d.eventId === id && d.subscriptionId === s.id && d.status === 'delivered'),
+      ),
+    ),
     counterMismatch: rows.filter((d) => d.attempts !== (attemptRows.get(d.id) ?? 0)).map((d) => d.id),
     missingAttemptRows,
     unrecordedRequests: missingAttemptRows.reduce((n, d) => n + d.requests - d.rows, 0),
-    deadLetters: (await stack!.db.select().from(deadLetters).where(eq(deadLetters.sourceId, sourceId))).map((d) => `${d.reason}: ${d.lastError}`),
+    deadLetters: (await stack!.db.select().from(deadLetters).where(eq(deadLetters.sourceId, sourceId))).map(
+      (d) => `${d.reason}: ${d.lastError}`,
+    ),
     notDeliveredInTemporal,
   };
 }
@@ -145,13 +196,26 @@ async function audit(sourceId: string, accepted: string[], subscriptions: { id: 
 /** Waits until every accepted event reached every subscriber and every delivery row says delivered. */
 async function settle(accepted: string[], subscriptions: { id: string; sink: Sink }[]) {
   await waitFor(async () => subscriptions.every((s) => accepted.every((id) => s.sink.byMessage(id).length > 0)), {
-    timeoutMs: 90_000, intervalMs: 500, what: 'every accepted event at every subscriber',
+    timeoutMs: 90_000,
+    intervalMs: 500,
+    what: 'every accepted event at every subscriber',
   });
   // recordAttempt trails the subscriber's 2xx: let it land.
-  await waitFor(async () => {
-    const rows = await stack!.db.select().from(deliveries).where(inArray(deliveries.subscriptionId, subscriptions.map((s) => s.id)));
-    return rows.length === accepted.length * subscriptions.length && rows.every((d) => d.status === 'delivered');
-  }, { timeoutMs: 30_000, intervalMs: 500, what: 'every delivery row to be delivered' });
+  await waitFor(
+    async () => {
+      const rows = await stack!.db
+        .select()
+        .from(deliveries)
+        .where(
+          inArray(
+            deliveries.subscriptionId,
+            subscriptions.map((s) => s.id),
+          ),
+        );
+      return rows.length === accepted.length * subscriptions.length && rows.every((d) => d.status === 'delivered');
+    },
+    { timeoutMs: 30_000, intervalMs: 500, what: 'every delivery row to be delivered' },
+  );
 }
 
 beforeAll(async () => {
@@ -173,149 +237,216 @@ afterAll(async () => {
   driver?.restore();
 });
 afterEach(() => {
-  expect(driver.crashes.splice(0), 'postgres.js threw from a closed socket: a real API or worker process would have crashed').toEqual([]);
+  expect(
+    driver.crashes.splice(0),
+    'postgres.js threw from a closed socket: a real API or worker process would have crashed',
+  ).toEqual([]);
 });
 
 describe('PostgreSQL stopped during deliveries and started again', () => {
-  it('loses nothing, and afterwards the tables agree with what subscribers received and with Temporal', { timeout: 150_000 }, async () => {
-    // Subscribers answer after 150 ms; just before the stop they hold their answers and release them as the
-    // shutdown begins, so some attempts are answered 200 while their bookkeeping meets a dying database.
-    const held = gate();
-    const respond = async () => {
-      if (held.holding) {
-        held.held++;
-        await held.open;
+  it(
+    'loses nothing, and afterwards the tables agree with what subscribers received and with Temporal',
+    { timeout: 150_000 },
+    async () => {
+      // Subscribers answer after 150 ms; just before the stop they hold their answers and release them as the
+      // shutdown begins, so some attempts are answered 200 while their bookkeeping meets a dying database.
+      const held = gate();
+      const respond = async () => {
+        if (held.holding) {
+          held.held++;
+          await held.open;
+        }
+        await sleep(150);
+        return { status: 200 };
+      };
+      const subscriptions: { id: string; sink: Sink }[] = [];
+      const source = await createCourierSource(stack!);
+      for (let i = 0; i < 2; i++) {
+        const sink = await startSink(respond);
+        sinks.push(sink);
+        subscriptions.push({ id: (await subscribe(stack!, sink.url, source.id)).id, sink });
       }
-      await sleep(150);
-      return { status: 200 };
-    };
-    const subscriptions: { id: string; sink: Sink }[] = [];
-    const source = await createCourierSource(stack!);
-    for (let i = 0; i < 2; i++) {
-      const sink = await startSink(respond);
+      const ingest = startIngest({
+        baseUrl: stack!.url,
+        sourceId: source.id,
+        secret: source.secret,
+        concurrency: 2,
+        pauseMs: 100,
+        keyPrefix: 'pg',
+      });
+
+      await waitFor(async () => subscriptions.every((s) => s.sink.received.length >= 20), {
+        timeoutMs: 30_000,
+        what: 'deliveries to be under way',
+      });
+      held.hold();
+      await waitFor(async () => held.held >= 6, { what: 'attempts to be in flight' });
+      const timings = await outage(OUTAGE_MS, { whileStopping: () => held.release() });
+      await sleep(3_000);
+      const results = await ingest.stop();
+
+      const accepted = results.filter((r) => r.status === 202).map((r) => r.eventId!);
+      const refused = results.filter((r) => r.status !== 202);
+      // A refusal must be a 503 with Retry-After (the partner retries; nothing was acknowledged).
+      for (const r of refused) expect(r.status === 503 && r.retryAfter !== null, JSON.stringify(r)).toBe(true);
+      await settle(accepted, subscriptions);
+      const found = await audit(source.id, accepted, subscriptions);
+
+      console.log(
+        `[postgres-outage] sent ${results.length}: accepted ${accepted.length}, refused ${refused.length} (${[...new Set(refused.map((r) => `${r.status} ${r.detail}`))].join('; ')}); ` +
+          `${accepted.length * subscriptions.length} deliveries: delivered ${found.delivered}, lost ${found.lost.length}, duplicated ${found.duplicated}, ` +
+          `requests without an attempt row ${found.unrecordedRequests}, dead letters ${found.deadLetters.length}; ${held.held} answers released as the stop began; ` +
+          `stop ${timings.stopMs} ms, down ${timings.downMs} ms, start ${timings.startMs} ms`,
+      );
+      expect.soft(found.lost, 'accepted events a subscriber never received').toEqual([]);
+      expect.soft(found.deadLetters, 'dead letters caused by the outage').toEqual([]);
+      expect
+        .soft(found.deliveredButNotReceived, 'deliveries marked delivered that the subscriber never received')
+        .toEqual([]);
+      expect
+        .soft(found.receivedButNotDelivered, 'messages a subscriber received whose delivery row is not delivered')
+        .toEqual([]);
+      expect.soft(found.notDeliveredInTemporal, 'delivery workflows that did not end delivered').toEqual([]);
+      expect.soft(found.counterMismatch, 'deliveries.attempts differs from its delivery_attempts rows').toEqual([]);
+      // Whether an attempt answered during the shutdown goes unrecorded depends on whether postgres.js fails the
+      // write or waits for the reconnect; the read-only test below makes that case deterministic and asserts it.
+    },
+  );
+
+  it(
+    'keeps accepting at ingress while PostgreSQL is down when the source is in the cache, and delivers those events once it is back',
+    { timeout: 60_000 },
+    async () => {
+      const sink = await startSink();
       sinks.push(sink);
-      subscriptions.push({ id: (await subscribe(stack!, sink.url, source.id)).id, sink });
-    }
-    const ingest = startIngest({ baseUrl: stack!.url, sourceId: source.id, secret: source.secret, concurrency: 2, pauseMs: 100, keyPrefix: 'pg' });
+      const source = await createCourierSource(stack!);
+      await subscribe(stack!, sink.url, source.id);
+      const target = { baseUrl: stack!.url, sourceId: source.id, secret: source.secret };
+      expect((await sendCourierEvent(target, 'warm-cache')).status).toBe(202);
 
-    await waitFor(async () => subscriptions.every((s) => s.sink.received.length >= 20), { timeoutMs: 30_000, what: 'deliveries to be under way' });
-    held.hold();
-    await waitFor(async () => held.held >= 6, { what: 'attempts to be in flight' });
-    const timings = await outage(OUTAGE_MS, { whileStopping: () => held.release() });
-    await sleep(3_000);
-    const results = await ingest.stop();
-
-    const accepted = results.filter((r) => r.status === 202).map((r) => r.eventId!);
-    const refused = results.filter((r) => r.status !== 202);
-    // A refusal must be a 503 with Retry-After (the partner retries; nothing was acknowledged).
-    for (const r of refused) expect(r.status === 503 && r.retryAfter !== null, JSON.stringify(r)).toBe(true);
-    await settle(accepted, subscriptions);
-    const found = await audit(source.id, accepted, subscriptions);
-
-    console.log(
-      `[postgres-outage] sent ${results.length}: accepted ${accepted.length}, refused ${refused.length} (${[...new Set(refused.map((r) => `${r.status} ${r.detail}`))].join('; ')}); ` +
-        `${accepted.length * subscriptions.length} deliveries: delivered ${found.delivered}, lost ${found.lost.length}, duplicated ${found.duplicated}, ` +
-        `requests without an attempt row ${found.unrecordedRequests}, dead letters ${found.deadLetters.length}; ${held.held} answers released as the stop began; ` +
-        `stop ${timings.stopMs} ms, down ${timings.downMs} ms, start ${timings.startMs} ms`,
-    );
-    expect.soft(found.lost, 'accepted events a subscriber never received').toEqual([]);
-    expect.soft(found.deadLetters, 'dead letters caused by the outage').toEqual([]);
-    expect.soft(found.deliveredButNotReceived, 'deliveries marked delivered that the subscriber never received').toEqual([]);
-    expect.soft(found.receivedButNotDelivered, 'messages a subscriber received whose delivery row is not delivered').toEqual([]);
-    expect.soft(found.notDeliveredInTemporal, 'delivery workflows that did not end delivered').toEqual([]);
-    expect.soft(found.counterMismatch, 'deliveries.attempts differs from its delivery_attempts rows').toEqual([]);
-    // Whether an attempt answered during the shutdown goes unrecorded depends on whether postgres.js fails the
-    // write or waits for the reconnect; the read-only test below makes that case deterministic and asserts it.
-  });
-
-  it('keeps accepting at ingress while PostgreSQL is down when the source is in the cache, and delivers those events once it is back', { timeout: 60_000 }, async () => {
-    const sink = await startSink();
-    sinks.push(sink);
-    const source = await createCourierSource(stack!);
-    await subscribe(stack!, sink.url, source.id);
-    const target = { baseUrl: stack!.url, sourceId: source.id, secret: source.secret };
-    expect((await sendCourierEvent(target, 'warm-cache')).status).toBe(202);
-
-    const duringOutage: IngestResult[] = [];
-    await outage(3_000, {
-      during: async () => {
-        for (let i = 0; i < 3; i++) duringOutage.push(await sendCourierEvent(target, `while-down-${i}`));
-      },
-    });
-    console.log(`[postgres-outage] sent while down with a warm source cache: ${JSON.stringify(duringOutage.map((r) => `${r.status} ${r.detail ?? ''}`))}`);
-    // SPEC §4.1: ingress touches Postgres only through the cached source lookup (SOURCE_CACHE_TTL is 10 min here).
-    expect(duringOutage.map((r) => r.status)).toEqual([202, 202, 202]);
-    await waitFor(async () => duringOutage.every((r) => sink.byMessage(r.eventId!).length > 0), { timeoutMs: 30_000, what: 'the events accepted while down' });
-  });
+      const duringOutage: IngestResult[] = [];
+      await outage(3_000, {
+        during: async () => {
+          for (let i = 0; i < 3; i++) duringOutage.push(await sendCourierEvent(target, `while-down-${i}`));
+        },
+      });
+      console.log(
+        `[postgres-outage] sent while down with a warm source cache: ${JSON.stringify(duringOutage.map((r) => `${r.status} ${r.detail ?? ''}`))}`,
+      );
+      // SPEC §4.1: ingress touches Postgres only through the cached source lookup (SOURCE_CACHE_TTL is 10 min here).
+      expect(duringOutage.map((r) => r.status)).toEqual([202, 202, 202]);
+      await waitFor(async () => duringOutage.every((r) => sink.byMessage(r.eventId!).length > 0), {
+        timeoutMs: 30_000,
+        what: 'the events accepted while down',
+      });
+    },
+  );
 });
 
 describe('PostgreSQL refusing writes for a few seconds (read-only, as during a failover)', () => {
-  it('records a delivery_attempts row for every request a subscriber received, including those whose answer could not be written', { timeout: 90_000 }, async () => {
-    const held = gate();
-    held.hold();
-    const sink = await startSink(async () => {
-      if (held.holding) {
-        held.held++;
-        await held.open;
-      }
-      return { status: 200 };
-    });
-    sinks.push(sink);
-    const source = await createCourierSource(stack!);
-    const subscription = { id: (await subscribe(stack!, sink.url, source.id)).id, sink };
-    const accepted: string[] = [];
-    for (let i = 0; i < 4; i++) accepted.push((await source.send()).eventId);
-    // Every first attempt has been sent and waits for its answer; then writes stop, then the answers (200) go out.
-    await waitFor(async () => held.held >= accepted.length, { timeoutMs: 30_000, what: 'the first attempts to reach the subscriber' });
-    await setReadOnly(true);
-    held.release();
-    await sleep(3_000);
-    await setReadOnly(false);
-    await settle(accepted, [subscription]);
-    const found = await audit(source.id, accepted, [subscription]);
-    console.log(
-      `[postgres-outage] read-only for 3 s: ${accepted.length} deliveries, subscriber requests ${sink.received.length}, ` +
-        `requests without an attempt row ${found.unrecordedRequests}, duplicated ${found.duplicated}, lost ${found.lost.length}`,
-    );
-    expect.soft(found.lost).toEqual([]);
-    expect.soft(found.notDeliveredInTemporal).toEqual([]);
-    // SPEC §5.2: a delivery_attempts row for every attempt.
-    expect.soft(found.missingAttemptRows, 'requests the subscriber saw with no delivery_attempts row').toEqual([]);
-  });
-
-  it('delivers or dead-letters an event accepted while writes are refused for longer than the processing retry budget', { timeout: 90_000 }, async () => {
-    // A stack of its own (own API, worker and task queue) whose API hands out a short processing budget: 3 attempts ≈ 0.6 s.
-    const shortBudget = await startCustomStack({ databaseUrl: pg!.url, env: { ...generousRetries, PROCESSING_RETRY_MAX_ATTEMPTS: '3', PROCESSING_RETRY_MAX_INTERVAL: '1s' } });
-    try {
-      const sink = await startSink();
+  it(
+    'records a delivery_attempts row for every request a subscriber received, including those whose answer could not be written',
+    { timeout: 90_000 },
+    async () => {
+      const held = gate();
+      held.hold();
+      const sink = await startSink(async () => {
+        if (held.holding) {
+          held.held++;
+          await held.open;
+        }
+        return { status: 200 };
+      });
       sinks.push(sink);
-      const source = await createCourierSource(shortBudget);
-      await subscribe(shortBudget, sink.url, source.id);
+      const source = await createCourierSource(stack!);
+      const subscription = { id: (await subscribe(stack!, sink.url, source.id)).id, sink };
+      const accepted: string[] = [];
+      for (let i = 0; i < 4; i++) accepted.push((await source.send()).eventId);
+      // Every first attempt has been sent and waits for its answer; then writes stop, then the answers (200) go out.
+      await waitFor(async () => held.held >= accepted.length, {
+        timeoutMs: 30_000,
+        what: 'the first attempts to reach the subscriber',
+      });
       await setReadOnly(true);
-      // Ingress only reads (the source), so it accepts; recordEvent then fails through its whole budget.
-      const accepted: IngestResult[] = [];
-      for (let i = 0; i < 3; i++) accepted.push(await sendCourierEvent({ baseUrl: shortBudget.url, sourceId: source.id, secret: source.secret }, `recorded-while-read-only-${i}`));
-      await sleep(4_000);
+      held.release();
+      await sleep(3_000);
       await setReadOnly(false);
-      expect(accepted.map((r) => r.status), JSON.stringify(accepted)).toEqual([202, 202, 202]);
+      await settle(accepted, [subscription]);
+      const found = await audit(source.id, accepted, [subscription]);
+      console.log(
+        `[postgres-outage] read-only for 3 s: ${accepted.length} deliveries, subscriber requests ${sink.received.length}, ` +
+          `requests without an attempt row ${found.unrecordedRequests}, duplicated ${found.duplicated}, lost ${found.lost.length}`,
+      );
+      expect.soft(found.lost).toEqual([]);
+      expect.soft(found.notDeliveredInTemporal).toEqual([]);
+      // SPEC §5.2: a delivery_attempts row for every attempt.
+      expect.soft(found.missingAttemptRows, 'requests the subscriber saw with no delivery_attempts row').toEqual([]);
+    },
+  );
 
-      const outcome = async () => {
-        const letters = await shortBudget.db.select().from(deadLetters).where(eq(deadLetters.sourceId, source.id));
-        return Promise.all(accepted.map(async (r) => ({
-          eventId: r.eventId!,
-          delivered: sink.byMessage(r.eventId!).length > 0,
-          deadLettered: letters.some((d) => d.eventId === r.eventId),
-          workflow: (await shortBudget.temporal.workflow.getHandle(`event:${source.id}:${r.idempotencyKey}`).describe()).status.name,
-        })));
-      };
-      const settled = await waitFor(async () => {
-        const now = await outcome();
-        return now.every((e) => e.delivered || e.deadLettered || e.workflow !== 'RUNNING') ? now : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500, what: 'each event to be delivered, dead-lettered or its workflow closed' });
-      console.log(`[postgres-outage] accepted while read-only (short processing budget): ${JSON.stringify(settled)}`);
-      expect(settled.filter((e) => !e.delivered && !e.deadLettered), 'acknowledged with 202, then neither delivered nor dead-lettered').toEqual([]);
-    } finally {
-      await shortBudget.stop();
-    }
-  });
+  it(
+    'delivers or dead-letters an event accepted while writes are refused for longer than the processing retry budget',
+    { timeout: 90_000 },
+    async () => {
+      // A stack of its own (own API, worker and task queue) whose API hands out a short processing budget: 3 attempts ≈ 0.6 s.
+      const shortBudget = await startCustomStack({
+        databaseUrl: pg!.url,
+        env: { ...generousRetries, PROCESSING_RETRY_MAX_ATTEMPTS: '3', PROCESSING_RETRY_MAX_INTERVAL: '1s' },
+      });
+      try {
+        const sink = await startSink();
+        sinks.push(sink);
+        const source = await createCourierSource(shortBudget);
+        await subscribe(shortBudget, sink.url, source.id);
+        await setReadOnly(true);
+        // Ingress only reads (the source), so it accepts; recordEvent then fails through its whole budget.
+        const accepted: IngestResult[] = [];
+        for (let i = 0; i < 3; i++)
+          accepted.push(
+            await sendCourierEvent(
+              { baseUrl: shortBudget.url, sourceId: source.id, secret: source.secret },
+              `recorded-while-read-only-${i}`,
+            ),
+          );
+        await sleep(4_000);
+        await setReadOnly(false);
+        expect(
+          accepted.map((r) => r.status),
+          JSON.stringify(accepted),
+        ).toEqual([202, 202, 202]);
+
+        const outcome = async () => {
+          const letters = await shortBudget.db.select().from(deadLetters).where(eq(deadLetters.sourceId, source.id));
+          return Promise.all(
+            accepted.map(async (r) => ({
+              eventId: r.eventId!,
+              delivered: sink.byMessage(r.eventId!).length > 0,
+              deadLettered: letters.some((d) => d.eventId === r.eventId),
+              workflow: (
+                await shortBudget.temporal.workflow.getHandle(`event:${source.id}:${r.idempotencyKey}`).describe()
+              ).status.name,
+            })),
+          );
+        };
+        const settled = await waitFor(
+          async () => {
+            const now = await outcome();
+            return now.every((e) => e.delivered || e.deadLettered || e.workflow !== 'RUNNING') ? now : undefined;
+          },
+          {
+            timeoutMs: 30_000,
+            intervalMs: 500,
+            what: 'each event to be delivered, dead-lettered or its workflow closed',
+          },
+        );
+        console.log(`[postgres-outage] accepted while read-only (short processing budget): ${JSON.stringify(settled)}`);
+        expect(
+          settled.filter((e) => !e.delivered && !e.deadLettered),
+          'acknowledged with 202, then neither delivered nor dead-lettered',
+        ).toEqual([]);
+      } finally {
+        await shortBudget.stop();
+      }
+    },
+  );
 });

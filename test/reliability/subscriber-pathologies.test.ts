@@ -4,7 +4,13 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createCourierSource, fastRetries, subscribe, waitForDeadLetter, waitForDeliveryStatus } from '../helpers/delivery-fixtures.js';
+import {
+  createCourierSource,
+  fastRetries,
+  subscribe,
+  waitForDeadLetter,
+  waitForDeliveryStatus,
+} from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -32,14 +38,23 @@ async function sink(respond?: Sink['respond']) {
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-type Attempt = { attempt: number; statusCode: number | null; error: string | null; durationMs: number; responseExcerpt: string | null };
+type Attempt = {
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+};
 
 describe('subscriber pathologies, through the delivery pipeline', () => {
   it('uses a 15 s per-attempt timeout unless configured otherwise', () => {
@@ -98,7 +113,9 @@ describe('subscriber pathologies, through the delivery pipeline', () => {
     await waitFor(async () => cutOff, { timeoutMs: 5_000, what: 'the worker to hang up on the endless body' });
     expect(ids).toEqual([eventId]);
     // What the server managed to push before the hang-up: the 64 KiB read plus socket buffers, far from the 64 MiB bound.
-    console.log(`[subscriber-pathologies] endless body: server wrote ${(bytesWritten / 1024).toFixed(0)} KiB before the worker hung up; attempt took ${attempts[0]!.durationMs} ms`);
+    console.log(
+      `[subscriber-pathologies] endless body: server wrote ${(bytesWritten / 1024).toFixed(0)} KiB before the worker hung up; attempt took ${attempts[0]!.durationMs} ms`,
+    );
     expect(bytesWritten).toBeLessThan(64 * 1024 * 1024);
   });
 
@@ -137,7 +154,11 @@ describe('DNS rebinding (private targets disallowed)', () => {
   beforeAll(async () => {
     guarded = await startTestStack({ ...fastRetries, ALLOW_PRIVATE_TARGETS: 'false' });
     const lookup = ((hostname: string, options: unknown, callback: unknown) => {
-      const cb = (typeof options === 'function' ? options : callback) as (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+      const cb = (typeof options === 'function' ? options : callback) as (
+        error: Error | null,
+        address: string | LookupAddress[],
+        family?: number,
+      ) => void;
       const opts = (typeof options === 'object' && options !== null ? options : {}) as { all?: boolean };
       if (hostname !== HOST) return (original.lookup as (...args: unknown[]) => void)(hostname, options, callback);
       const address = nextAnswer();

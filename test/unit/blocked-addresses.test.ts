@@ -71,13 +71,19 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['[2606:4700:4700::1111]', '2606:4700:4700::1111%eth0'])('still allows a public address written as %s', (address) => {
-    expect(isBlockedAddress(address)).toBe(false);
-  });
+  it.each(['[2606:4700:4700::1111]', '2606:4700:4700::1111%eth0'])(
+    'still allows a public address written as %s',
+    (address) => {
+      expect(isBlockedAddress(address)).toBe(false);
+    },
+  );
 
-  it.each(['example.com', '', 'localhost', '127.0.0.1 ', '999.1.1.1', 'not an ip'])('counts the non-IP string %j as blocked', (address) => {
-    expect(isBlockedAddress(address)).toBe(true);
-  });
+  it.each(['example.com', '', 'localhost', '127.0.0.1 ', '999.1.1.1', 'not an ip'])(
+    'counts the non-IP string %j as blocked',
+    (address) => {
+      expect(isBlockedAddress(address)).toBe(true);
+    },
+  );
 
   // `::a.b.c.d` (IPv4-compatible) is checked as the IPv4 it carries, so every spelling of the
   // same 128-bit address must get the same answer; WHATWG URL turns `[::127.0.0.1]` into `[::7f00:1]`.

@@ -20,7 +20,10 @@ interface Service {
   healthcheck?: { test: string[] };
   volumes?: string[];
 }
-const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 const hookflowServices = ['api', 'worker', 'migrate', 'temporal-setup'];
 const configKeys = Object.keys(configSchema.def.in.def.shape);
@@ -32,9 +35,17 @@ function interpolatedVariables(text: string): Set<string> {
 
 describe('temporal-compose.yml', () => {
   it('runs PostgreSQL, Temporal with its schema and namespace jobs, the Temporal UI, the setup jobs, the API and the worker', () => {
-    expect(Object.keys(services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'],
-    );
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'migrate',
+      'postgres',
+      'temporal',
+      'temporal-namespace',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
     expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
@@ -54,7 +65,8 @@ describe('temporal-compose.yml', () => {
   });
 
   it('orders startup with depends_on conditions: schema → server → namespace → search attributes, migrate, then api and worker', () => {
-    const dependsOn = (name: string) => Object.fromEntries(Object.entries(services[name]!.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+    const dependsOn = (name: string) =>
+      Object.fromEntries(Object.entries(services[name]!.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
     expect(dependsOn('temporal-schema')).toEqual({ postgres: 'service_healthy' });
     expect(dependsOn('temporal')).toEqual({ 'temporal-schema': 'service_completed_successfully' });
     expect(dependsOn('temporal-namespace')).toEqual({ temporal: 'service_healthy' });
@@ -62,7 +74,10 @@ describe('temporal-compose.yml', () => {
     expect(dependsOn('temporal-setup')).toEqual({ 'temporal-namespace': 'service_completed_successfully' });
     expect(dependsOn('migrate')).toEqual({ postgres: 'service_healthy' });
     for (const name of ['api', 'worker']) {
-      expect(dependsOn(name), name).toEqual({ migrate: 'service_completed_successfully', 'temporal-setup': 'service_completed_successfully' });
+      expect(dependsOn(name), name).toEqual({
+        migrate: 'service_completed_successfully',
+        'temporal-setup': 'service_completed_successfully',
+      });
     }
   });
 
@@ -70,7 +85,8 @@ describe('temporal-compose.yml', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [target, { condition }] of Object.entries(service.depends_on ?? {})) {
         expect(services[target], `${name} → ${target}`).toBeDefined();
-        if (condition === 'service_healthy') expect(services[target]!.healthcheck, `${target} needs a healthcheck`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(services[target]!.healthcheck, `${target} needs a healthcheck`).toBeDefined();
       }
     }
     const visiting = new Set<string>();
@@ -81,32 +97,44 @@ describe('temporal-compose.yml', () => {
       visiting.delete(name);
     };
     for (const name of Object.keys(services)) visit(name, []);
-    for (const name of ['postgres', 'temporal', 'api', 'worker']) expect(services[name]!.healthcheck, name).toBeDefined();
+    for (const name of ['postgres', 'temporal', 'api', 'worker'])
+      expect(services[name]!.healthcheck, name).toBeDefined();
   });
 
   it('lets api and worker scale with --scale: no fixed container name, no fixed host port', () => {
     for (const [name, service] of Object.entries(services)) expect(service.container_name, name).toBeUndefined();
     expect(services.worker!.ports).toBeUndefined();
-    for (const port of services.api!.ports ?? []) expect(port, 'api host ports are a range').toMatch(/^\$\{HOOKFLOW_API_PORTS:-\d+-\d+\}:3000$/);
+    for (const port of services.api!.ports ?? [])
+      expect(port, 'api host ports are a range').toMatch(/^\$\{HOOKFLOW_API_PORTS:-\d+-\d+\}:3000$/);
   });
 
   it('sets only environment variables the config schema reads on every Hookflow service, pointing at the compose services', () => {
     for (const name of hookflowServices) {
       const environment = services[name]!.environment ?? {};
-      expect(Object.keys(environment).filter((key) => !configKeys.includes(key)), name).toEqual([]);
+      expect(
+        Object.keys(environment).filter((key) => !configKeys.includes(key)),
+        name,
+      ).toEqual([]);
       expect(environment.NODE_ENV, name).toBe('production');
       expect(environment.MANAGEMENT_API_KEY, name).toBeDefined();
       expect(String(environment.TEMPORAL_ADDRESS).split(':')[0], name).toBe('temporal');
       expect(new URL(String(environment.DATABASE_URL).replace(/\$\{[^}]*\}/g, 'x')).hostname, name).toBe('postgres');
     }
     // The worker's healthcheck reads the metrics port the worker is told to serve.
-    expect(services.worker!.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${services.worker!.environment!.WORKER_METRICS_PORT}/metrics`);
+    expect(services.worker!.healthcheck!.test.join(' ')).toContain(
+      `127.0.0.1:${services.worker!.environment!.WORKER_METRICS_PORT}/metrics`,
+    );
     expect(services.api!.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${services.api!.environment!.PORT}/readyz`);
   });
 
   it('reads every ${VARIABLE} from deploy/compose.env.example, which lists nothing else', () => {
     const template = readFileSync(repo('deploy/compose.env.example'), 'utf8');
-    const listed = new Set(template.split('\n').filter((line) => /^[A-Z0-9_]+=/.test(line)).map((line) => line.split('=')[0]!));
+    const listed = new Set(
+      template
+        .split('\n')
+        .filter((line) => /^[A-Z0-9_]+=/.test(line))
+        .map((line) => line.split('=')[0]!),
+    );
     const used = interpolatedVariables(composeText);
     expect([...used].filter((name) => !listed.has(name))).toEqual([]);
     expect([...listed].filter((name) => !used.has(name))).toEqual([]);
@@ -132,7 +160,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/RUN npm ci --no-audit/);
     expect(dockerfile).toMatch(/RUN npm run build/);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(JSON.parse(readFileSync(repo('package.json'), 'utf8')).scripts.build).toContain('dist/workers/build-bundle.js');
+    expect(JSON.parse(readFileSync(repo('package.json'), 'utf8')).scripts.build).toContain(
+      'dist/workers/build-bundle.js',
+    );
     expect(runtime).toMatch(/^USER (?!root\b)\S+/m);
     expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
     expect(runtime).not.toMatch(/npm ci(?! --omit=dev)/);

@@ -13,13 +13,19 @@ describe('classifyResponse', () => {
     expect(classifyResponse(status, undefined, NOW)).toMatchObject({ kind: 'retryable' });
   });
 
-  it.each([300, 301, 302, 304, 307, 400, 401, 403, 404, 410, 422])('counts %i as rejected by the endpoint (redirects are not followed)', (status) => {
-    expect(classifyResponse(status, undefined, NOW)).toEqual({ kind: 'rejected' });
-  });
+  it.each([300, 301, 302, 304, 307, 400, 401, 403, 404, 410, 422])(
+    'counts %i as rejected by the endpoint (redirects are not followed)',
+    (status) => {
+      expect(classifyResponse(status, undefined, NOW)).toEqual({ kind: 'rejected' });
+    },
+  );
 
   it('carries the Retry-After delay of a retryable answer', () => {
     expect(classifyResponse(429, '2', NOW)).toEqual({ kind: 'retryable', retryAfterMs: 2000 });
-    expect(classifyResponse(503, 'Sun, 01 Jun 2025 12:00:30 GMT', NOW)).toEqual({ kind: 'retryable', retryAfterMs: 30_000 });
+    expect(classifyResponse(503, 'Sun, 01 Jun 2025 12:00:30 GMT', NOW)).toEqual({
+      kind: 'retryable',
+      retryAfterMs: 30_000,
+    });
   });
 
   it('leaves the delay unset when a retryable answer has no Retry-After', () => {
@@ -88,7 +94,11 @@ describe('deadLetterReasonFor', () => {
 
 describe('nonRetryableDeliveryTypes', () => {
   it('holds exactly the rejected, blocked and disabled types', () => {
-    expect([...nonRetryableDeliveryTypes].sort()).toEqual(['BlockedTarget', 'RejectedByEndpoint', 'SubscriptionDisabled']);
+    expect([...nonRetryableDeliveryTypes].sort()).toEqual([
+      'BlockedTarget',
+      'RejectedByEndpoint',
+      'SubscriptionDisabled',
+    ]);
   });
 
   it('leaves the retryable type out', () => {

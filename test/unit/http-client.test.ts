@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlockedTargetError, checkTargetUrl, NoResponseError, type OutboundRequest, sendRequest, type TargetPolicy } from '../../src/delivery/http-client.js';
+import {
+  BlockedTargetError,
+  checkTargetUrl,
+  NoResponseError,
+  type OutboundRequest,
+  sendRequest,
+  type TargetPolicy,
+} from '../../src/delivery/http-client.js';
 import { subscriptionUrlProblem } from '../../src/delivery/validate-target.js';
 import { freePort } from '../../src/dev/free-port.js';
 
@@ -18,10 +25,15 @@ interface LocalServer {
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  })));
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
 });
 
 async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LocalServer> {
@@ -49,13 +61,26 @@ describe('sendRequest', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        res.writeHead(201, { 'content-type': 'application/json', 'x-echo-method': req.method ?? '', 'x-echo-auth': req.headers.authorization ?? '' });
+        res.writeHead(201, {
+          'content-type': 'application/json',
+          'x-echo-method': req.method ?? '',
+          'x-echo-auth': req.headers.authorization ?? '',
+        });
         res.end(JSON.stringify({ received: Buffer.concat(chunks).toString('utf8') }));
       });
     });
-    const response = await send({ method: 'POST', url: `${server.url}/hooks`, headers: { authorization: 'Bearer t' }, body: '{"a":1}' });
+    const response = await send({
+      method: 'POST',
+      url: `${server.url}/hooks`,
+      headers: { authorization: 'Bearer t' },
+      body: '{"a":1}',
+    });
     expect(response.status).toBe(201);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json', 'x-echo-method': 'POST', 'x-echo-auth': 'Bearer t' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-echo-method': 'POST',
+      'x-echo-auth': 'Bearer t',
+    });
     expect(JSON.parse(response.body.toString('utf8'))).toEqual({ received: '{"a":1}' });
     expect(response.truncated).toBe(false);
   });
@@ -159,7 +184,9 @@ describe('sendRequest', () => {
 
     it('refuses a hostname that resolves to loopback (localhost) at connect time', async () => {
       const server = await listen((_req, res) => res.end('reached'));
-      await expect(send({ url: `http://localhost:${server.port}/` }, PRIVATE_BLOCKED)).rejects.toBeInstanceOf(BlockedTargetError);
+      await expect(send({ url: `http://localhost:${server.port}/` }, PRIVATE_BLOCKED)).rejects.toBeInstanceOf(
+        BlockedTargetError,
+      );
       expect(server.connections).toBe(0);
     });
   });
@@ -173,7 +200,9 @@ describe('sendRequest', () => {
 
   it('refuses http:// when https is required, without connecting', async () => {
     const server = await listen((_req, res) => res.end('reached'));
-    await expect(send({ url: server.url }, { allowPrivateTargets: true, requireHttps: true })).rejects.toBeInstanceOf(BlockedTargetError);
+    await expect(send({ url: server.url }, { allowPrivateTargets: true, requireHttps: true })).rejects.toBeInstanceOf(
+      BlockedTargetError,
+    );
     expect(server.connections).toBe(0);
   });
 });
@@ -185,7 +214,11 @@ describe('checkTargetUrl', () => {
     { url: 'gopher://example.com/', policy: PRIVATE_ALLOWED, why: 'a gopher: scheme' },
     { url: 'https://user:pass@partner.example/hooks', policy: PRIVATE_ALLOWED, why: 'credentials in the URL' },
     { url: 'https://user@partner.example/hooks', policy: PRIVATE_ALLOWED, why: 'a user name in the URL' },
-    { url: 'http://partner.example/hooks', policy: { allowPrivateTargets: true, requireHttps: true }, why: 'http:// while https is required' },
+    {
+      url: 'http://partner.example/hooks',
+      policy: { allowPrivateTargets: true, requireHttps: true },
+      why: 'http:// while https is required',
+    },
     { url: 'not a url', policy: PRIVATE_ALLOWED, why: 'an unparsable URL' },
     { url: 'http://10.0.0.1/', policy: PRIVATE_BLOCKED, why: 'a private literal address' },
     { url: 'http://[fe80::1]/', policy: PRIVATE_BLOCKED, why: 'a link-local IPv6 literal' },
@@ -204,9 +237,12 @@ describe('checkTargetUrl', () => {
 });
 
 describe('subscriptionUrlProblem', () => {
-  it.each(['http://localhost:1/', 'http://10.0.0.1/', 'http://[::1]/', 'http://169.254.169.254/'])('gives a reason for %s when private targets are not allowed', async (url) => {
-    expect(await subscriptionUrlProblem(url, PRIVATE_BLOCKED)).toEqual(expect.any(String));
-  });
+  it.each(['http://localhost:1/', 'http://10.0.0.1/', 'http://[::1]/', 'http://169.254.169.254/'])(
+    'gives a reason for %s when private targets are not allowed',
+    async (url) => {
+      expect(await subscriptionUrlProblem(url, PRIVATE_BLOCKED)).toEqual(expect.any(String));
+    },
+  );
 
   it.each(['http://localhost:1/', 'http://10.0.0.1/'])('accepts %s when private targets are allowed', async (url) => {
     expect(await subscriptionUrlProblem(url, PRIVATE_ALLOWED)).toBeUndefined();
@@ -214,6 +250,8 @@ describe('subscriptionUrlProblem', () => {
 
   it('still applies the scheme and https rules when private targets are allowed', async () => {
     expect(await subscriptionUrlProblem('ftp://partner.example/', PRIVATE_ALLOWED)).toEqual(expect.any(String));
-    expect(await subscriptionUrlProblem('http://partner.example/', { allowPrivateTargets: true, requireHttps: true })).toEqual(expect.any(String));
+    expect(
+      await subscriptionUrlProblem('http://partner.example/', { allowPrivateTargets: true, requireHttps: true }),
+    ).toEqual(expect.any(String));
   });
 });

@@ -15,24 +15,41 @@ import { signPartnerRequest, type SchemeName } from '../../src/schemes/index.js'
 
 const SECRET = 'whsec_test_secret_123';
 const source = (id: string, scheme: SchemeName, overrides: Partial<SourceRecord> = {}): SourceRecord => ({
-  id, scheme, secrets: [{ value: SECRET, expiresAt: null }], toleranceSeconds: 300, idempotency: null, eventType: null,
-  processor: { name: 'passthrough' }, rateLimitPerMinute: null, maxBodyBytes: 1_024, enabled: true,
-  createdAt: new Date(), updatedAt: new Date(), ...overrides,
+  id,
+  scheme,
+  secrets: [{ value: SECRET, expiresAt: null }],
+  toleranceSeconds: 300,
+  idempotency: null,
+  eventType: null,
+  processor: { name: 'passthrough' },
+  rateLimitPerMinute: null,
+  maxBodyBytes: 1_024,
+  enabled: true,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+  ...overrides,
 });
-const rows = new Map([
-  source('stripe', 'stripe'),
-  source('stripe-limited', 'stripe', { rateLimitPerMinute: 1 }),
-  source('courier-limited', 'hmac-sha256', { rateLimitPerMinute: 1 }),
-  source('stripe-disabled', 'stripe', { enabled: false }),
-].map((row) => [row.id, row]));
+const rows = new Map(
+  [
+    source('stripe', 'stripe'),
+    source('stripe-limited', 'stripe', { rateLimitPerMinute: 1 }),
+    source('courier-limited', 'hmac-sha256', { rateLimitPerMinute: 1 }),
+    source('stripe-disabled', 'stripe', { enabled: false }),
+  ].map((row) => [row.id, row]),
+);
 
 const db = openDatabase('postgres://nobody@127.0.0.1:1/none', 1); // never queried: ingress only looks sources up
 const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }); // never reached by these tests
 const rateLimiter = new RateLimiter();
 const app = buildApp({
-  config: loadConfig({ NODE_ENV: 'test' }), db, temporal: new Client({ connection }), logger: createLogger('test', 'silent'),
-  sources: { get: async (id) => rows.get(id), invalidate: (id) => void rows.delete(id) }, rateLimiter,
-  managementApiKey: 'hf_test_management_key_0123456789', metrics: createApiMetrics(db),
+  config: loadConfig({ NODE_ENV: 'test' }),
+  db,
+  temporal: new Client({ connection }),
+  logger: createLogger('test', 'silent'),
+  sources: { get: async (id) => rows.get(id), invalidate: (id) => void rows.delete(id) },
+  rateLimiter,
+  managementApiKey: 'hf_test_management_key_0123456789',
+  metrics: createApiMetrics(db),
 });
 
 beforeAll(() => {
@@ -46,8 +63,10 @@ afterAll(async () => {
 
 const OVERSIZED = 'x'.repeat(2_048); // over maxBodyBytes (1024), not JSON
 const stripeEvent = JSON.stringify(sampleBody('stripe'));
-const signed = (body: string, scheme: SchemeName = 'stripe', timestampSeconds?: number) => signPartnerRequest({ scheme, secret: SECRET, body, timestampSeconds });
-const post = (sourceId: string, body: string, headers: Record<string, string>) => app.request(`/v1/webhooks/${sourceId}`, { method: 'POST', body, headers });
+const signed = (body: string, scheme: SchemeName = 'stripe', timestampSeconds?: number) =>
+  signPartnerRequest({ scheme, secret: SECRET, body, timestampSeconds });
+const post = (sourceId: string, body: string, headers: Record<string, string>) =>
+  app.request(`/v1/webhooks/${sourceId}`, { method: 'POST', body, headers });
 
 /** Asserts an RFC 9457 answer with `status` and returns its body. */
 async function expectProblem(response: Response, status: number): Promise<Record<string, unknown>> {
@@ -55,15 +74,24 @@ async function expectProblem(response: Response, status: number): Promise<Record
   expect(response.status, text).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), traceId: expect.any(String) });
+  expect(body).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    traceId: expect.any(String),
+  });
   return body;
 }
 
 describe('ingress check order', () => {
-  it.each(['no-such-source', 'stripe-disabled'])('refuses an unknown or disabled source (%s) before reading its body', async (id) => {
-    const body = await expectProblem(await post(id, OVERSIZED, { 'content-type': 'text/plain' }), 404);
-    expect(body.detail).toContain(id);
-  });
+  it.each(['no-such-source', 'stripe-disabled'])(
+    'refuses an unknown or disabled source (%s) before reading its body',
+    async (id) => {
+      const body = await expectProblem(await post(id, OVERSIZED, { 'content-type': 'text/plain' }), 404);
+      expect(body.detail).toContain(id);
+    },
+  );
 
   it('refuses an oversized body before looking at its content type or signature', async () => {
     const body = await expectProblem(await post('stripe', OVERSIZED, { 'content-type': 'text/plain' }), 413);
@@ -78,13 +106,28 @@ describe('ingress check order', () => {
   });
 
   it('accepts application/*+json as JSON and goes on to refuse the bad signature', async () => {
-    await expectProblem(await post('stripe', 'not json', { 'content-type': 'application/vnd.partner+json', 'stripe-signature': 't=1,v1=bad' }), 401);
+    await expectProblem(
+      await post('stripe', 'not json', {
+        'content-type': 'application/vnd.partner+json',
+        'stripe-signature': 't=1,v1=bad',
+      }),
+      401,
+    );
   });
 
   it.each([
-    { label: 'a wrong signature', headers: { 'content-type': 'application/json', 'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` } },
+    {
+      label: 'a wrong signature',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+      },
+    },
     { label: 'no signature', headers: { 'content-type': 'application/json' } },
-    { label: 'a timestamp outside the tolerance', headers: signed('not json', 'stripe', Math.floor(Date.now() / 1000) - 3_600) },
+    {
+      label: 'a timestamp outside the tolerance',
+      headers: signed('not json', 'stripe', Math.floor(Date.now() / 1000) - 3_600),
+    },
   ])('refuses $label before parsing the body, even on a rate-limited source', async ({ headers }) => {
     const body = await expectProblem(await post('stripe-limited', 'not json', headers), 401);
     expect(body.detail).toMatch(/^Signature rejected: /);

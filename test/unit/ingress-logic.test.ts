@@ -118,7 +118,11 @@ describe('eventIdFor', () => {
   });
 
   it('is evt_ followed by 26 lowercase Crockford base32 characters', () => {
-    for (const [source, key] of [['src_a', 'key-1'], ['s', ''], ['stripe', `sha256:${'f'.repeat(64)}`]] as const) {
+    for (const [source, key] of [
+      ['src_a', 'key-1'],
+      ['s', ''],
+      ['stripe', `sha256:${'f'.repeat(64)}`],
+    ] as const) {
       expect(eventIdFor(source, key)).toMatch(/^evt_[0-9a-hjkmnp-tv-z]{26}$/);
     }
   });
@@ -145,12 +149,19 @@ describe('isJsonContentType', () => {
     expect(isJsonContentType(header)).toBe(true);
   });
 
-  it.each([undefined, '', 'text/plain', 'text/json', 'application/jsonx', 'application/json-patch', 'application/+json', 'application/x-www-form-urlencoded', 'multipart/form-data'])(
-    'rejects %j',
-    (header) => {
-      expect(isJsonContentType(header)).toBe(false);
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'text/plain',
+    'text/json',
+    'application/jsonx',
+    'application/json-patch',
+    'application/+json',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data',
+  ])('rejects %j', (header) => {
+    expect(isJsonContentType(header)).toBe(false);
+  });
 });
 
 describe('activeSecrets', () => {
@@ -174,11 +185,21 @@ describe('activeSecrets', () => {
 describe('selectStoredHeaders', () => {
   it('keeps allow-listed headers, caps them at 512 characters and never keeps signatures', () => {
     const request = signedRequest({
-      'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'User-Agent': 'u'.repeat(600),
-      'X-Hub-Signature-256': 'sha256=abc', 'Stripe-Signature': 't=1,v1=abc', 'webhook-signature': 'v1,abc', 'x-signature': 'abc', Authorization: 'Bearer x',
+      'Content-Type': 'application/json',
+      'X-GitHub-Event': 'push',
+      'User-Agent': 'u'.repeat(600),
+      'X-Hub-Signature-256': 'sha256=abc',
+      'Stripe-Signature': 't=1,v1=abc',
+      'webhook-signature': 'v1,abc',
+      'x-signature': 'abc',
+      Authorization: 'Bearer x',
     });
     const kept = selectStoredHeaders(request.header);
-    expect(kept).toEqual({ 'content-type': 'application/json', 'x-github-event': 'push', 'user-agent': 'u'.repeat(512) });
+    expect(kept).toEqual({
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'user-agent': 'u'.repeat(512),
+    });
   });
 });
 
@@ -245,10 +266,13 @@ describe('courierEnvelopeSchema', () => {
     expect(courierEnvelopeSchema.safeParse(courierEnvelope(overrides)).success).toBe(true);
   });
 
-  it.each(['eventId', 'eventType', 'occurredAt', 'source', 'idempotencyKey', 'payload'])('names the path of a missing %s', (field) => {
-    const { [field]: _dropped, ...envelope } = courierEnvelope() as Record<string, unknown>;
-    expect(issuePaths(envelope)).toEqual([field]);
-  });
+  it.each(['eventId', 'eventType', 'occurredAt', 'source', 'idempotencyKey', 'payload'])(
+    'names the path of a missing %s',
+    (field) => {
+      const { [field]: _dropped, ...envelope } = courierEnvelope() as Record<string, unknown>;
+      expect(issuePaths(envelope)).toEqual([field]);
+    },
+  );
 
   it.each([
     { field: 'occurredAt', value: 'yesterday' },
@@ -263,6 +287,11 @@ describe('courierEnvelopeSchema', () => {
   });
 
   it('names every failing path at once', () => {
-    expect(issuePaths({ eventType: 'x', source: 's', occurredAt: 'bad' }).sort()).toEqual(['eventId', 'idempotencyKey', 'occurredAt', 'payload']);
+    expect(issuePaths({ eventType: 'x', source: 's', occurredAt: 'bad' }).sort()).toEqual([
+      'eventId',
+      'idempotencyKey',
+      'occurredAt',
+      'payload',
+    ]);
   });
 });

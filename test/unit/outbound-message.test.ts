@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { type DeliverableEvent, deliveryBody, deliveryHeaders, signingSecrets } from '../../src/delivery/outbound-message.js';
+import {
+  type DeliverableEvent,
+  deliveryBody,
+  deliveryHeaders,
+  signingSecrets,
+} from '../../src/delivery/outbound-message.js';
 
 const USER_AGENT = 'Hookflow/0.1.0';
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
@@ -35,7 +40,11 @@ describe('deliveryBody', () => {
   });
 
   it('produces identical bytes for the same event on every attempt', () => {
-    const copy: DeliverableEvent = { ...event, receivedAt: new Date(event.receivedAt.getTime()), data: structuredClone(event.data) };
+    const copy: DeliverableEvent = {
+      ...event,
+      receivedAt: new Date(event.receivedAt.getTime()),
+      data: structuredClone(event.data),
+    };
     expect(Buffer.from(deliveryBody(copy))).toEqual(Buffer.from(deliveryBody(event)));
   });
 
@@ -54,11 +63,36 @@ describe('signingSecrets', () => {
 
   it.each([
     { what: 'no previous secret', previousSecret: null, previousSecretExpiresAt: null, expected: ['whsec_new'] },
-    { what: 'a previous secret inside its grace window', previousSecret: 'whsec_old', previousSecretExpiresAt: at(60_000), expected: ['whsec_new', 'whsec_old'] },
-    { what: 'a previous secret expiring 1 ms from now', previousSecret: 'whsec_old', previousSecretExpiresAt: at(1), expected: ['whsec_new', 'whsec_old'] },
-    { what: 'a previous secret expiring exactly now', previousSecret: 'whsec_old', previousSecretExpiresAt: now, expected: ['whsec_new'] },
-    { what: 'a previous secret past its expiry', previousSecret: 'whsec_old', previousSecretExpiresAt: at(-60_000), expected: ['whsec_new'] },
-    { what: 'a previous secret without an expiry', previousSecret: 'whsec_old', previousSecretExpiresAt: null, expected: ['whsec_new'] },
+    {
+      what: 'a previous secret inside its grace window',
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: at(60_000),
+      expected: ['whsec_new', 'whsec_old'],
+    },
+    {
+      what: 'a previous secret expiring 1 ms from now',
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: at(1),
+      expected: ['whsec_new', 'whsec_old'],
+    },
+    {
+      what: 'a previous secret expiring exactly now',
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: now,
+      expected: ['whsec_new'],
+    },
+    {
+      what: 'a previous secret past its expiry',
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: at(-60_000),
+      expected: ['whsec_new'],
+    },
+    {
+      what: 'a previous secret without an expiry',
+      previousSecret: 'whsec_old',
+      previousSecretExpiresAt: null,
+      expected: ['whsec_new'],
+    },
   ])('signs with $expected for $what', ({ previousSecret, previousSecretExpiresAt, expected }) => {
     expect(signingSecrets({ secret: 'whsec_new', previousSecret, previousSecretExpiresAt }, now)).toEqual(expected);
   });
@@ -104,32 +138,49 @@ describe('deliveryHeaders', () => {
 
   it('stops verifying for the previous secret once its grace window is over', () => {
     const now = new Date();
-    const rotated = { secret: newSecret(), previousSecret: newSecret(), previousSecretExpiresAt: new Date(now.getTime() - 1) };
+    const rotated = {
+      secret: newSecret(),
+      previousSecret: newSecret(),
+      previousSecretExpiresAt: new Date(now.getTime() - 1),
+    };
     const headers = deliveryHeaders(event.id, body, signingSecrets(rotated, now), now, {}, USER_AGENT);
     expect(new Webhook(rotated.secret).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(rotated.previousSecret).verify(body, headers)).toThrow(/No matching signature/);
   });
 
-  it('keeps the subscription\'s other static headers', () => {
-    const headers = deliveryHeaders(event.id, body, [newSecret()], new Date(), { authorization: 'Bearer partner-token', 'x-tenant': 'acme' }, USER_AGENT);
+  it("keeps the subscription's other static headers", () => {
+    const headers = deliveryHeaders(
+      event.id,
+      body,
+      [newSecret()],
+      new Date(),
+      { authorization: 'Bearer partner-token', 'x-tenant': 'acme' },
+      USER_AGENT,
+    );
     expect(headers).toMatchObject({ authorization: 'Bearer partner-token', 'x-tenant': 'acme' });
   });
 
-  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'user-agent', 'Webhook-Signature', 'Content-Type', 'USER-AGENT'])(
-    'does not let a static %s header override its own',
-    (name) => {
-      const secret = newSecret();
-      const now = new Date();
-      const headers = deliveryHeaders(event.id, body, [secret], now, { [name]: 'forged' }, USER_AGENT);
-      const sent = asSent(headers);
-      expect(sent).toMatchObject({
-        'content-type': 'application/json',
-        'user-agent': USER_AGENT,
-        'webhook-id': event.id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      });
-      expect(sent['webhook-signature']).not.toBe('forged');
-      expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
-    },
-  );
+  it.each([
+    'webhook-id',
+    'webhook-timestamp',
+    'webhook-signature',
+    'content-type',
+    'user-agent',
+    'Webhook-Signature',
+    'Content-Type',
+    'USER-AGENT',
+  ])('does not let a static %s header override its own', (name) => {
+    const secret = newSecret();
+    const now = new Date();
+    const headers = deliveryHeaders(event.id, body, [secret], now, { [name]: 'forged' }, USER_AGENT);
+    const sent = asSent(headers);
+    expect(sent).toMatchObject({
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': event.id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    });
+    expect(sent['webhook-signature']).not.toBe('forged');
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+  });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { eventTypeMatches, matchSubscriptions, type RoutableSubscription } from '../../src/delivery/subscription-matching.js';
+import {
+  eventTypeMatches,
+  matchSubscriptions,
+  type RoutableSubscription,
+} from '../../src/delivery/subscription-matching.js';
 
 describe('eventTypeMatches', () => {
   it.each([
@@ -23,7 +27,11 @@ describe('eventTypeMatches', () => {
 
 describe('matchSubscriptions', () => {
   const subscription = (id: string, overrides: Partial<RoutableSubscription> = {}): RoutableSubscription => ({
-    id, enabled: true, eventTypes: ['*'], sourceIds: [], ...overrides,
+    id,
+    enabled: true,
+    eventTypes: ['*'],
+    sourceIds: [],
+    ...overrides,
   });
   const ids = (subscriptions: RoutableSubscription[]) => subscriptions.map((s) => s.id);
   const event = { sourceId: 'src_courier', eventType: 'shipment.delivered' };
@@ -35,7 +43,9 @@ describe('matchSubscriptions', () => {
 
   it('treats an empty source filter as every source', () => {
     expect(ids(matchSubscriptions([subscription('sub_all', { sourceIds: [] })], event))).toEqual(['sub_all']);
-    expect(ids(matchSubscriptions([subscription('sub_all', { sourceIds: [] })], { ...event, sourceId: 'src_other' }))).toEqual(['sub_all']);
+    expect(
+      ids(matchSubscriptions([subscription('sub_all', { sourceIds: [] })], { ...event, sourceId: 'src_other' })),
+    ).toEqual(['sub_all']);
   });
 
   it('keeps a subscription with a source filter only for the listed sources', () => {
@@ -69,7 +79,7 @@ describe('matchSubscriptions', () => {
     expect(ids(matchSubscriptions(subscriptions, event))).toEqual(['sub_both']);
   });
 
-  it('returns the caller\'s own subscription objects, extra fields included', () => {
+  it("returns the caller's own subscription objects, extra fields included", () => {
     const full = { ...subscription('sub_full'), url: 'https://partner.example/hooks' };
     const [matched] = matchSubscriptions([full], event);
     expect(matched).toBe(full);

@@ -22,10 +22,15 @@ describe('Temporal connection options', () => {
   });
 
   it('uses mTLS with the client pair, the private CA and the server name override', () => {
-    const options = temporalConnectionOptions(loadConfig({
-      TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: key,
-      TEMPORAL_TLS_CA_PATH: ca, TEMPORAL_TLS_SERVER_NAME: 'frontend.temporal.internal',
-    }));
+    const options = temporalConnectionOptions(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_TLS_CERT_PATH: cert,
+        TEMPORAL_TLS_KEY_PATH: key,
+        TEMPORAL_TLS_CA_PATH: ca,
+        TEMPORAL_TLS_SERVER_NAME: 'frontend.temporal.internal',
+      }),
+    );
     expect(options.address).toBe('temporal.internal:7233');
     expect(options.tls?.serverNameOverride).toBe('frontend.temporal.internal');
     expect(Buffer.from(options.tls!.clientCertPair!.crt).toString()).toContain('client.crt');
@@ -36,25 +41,37 @@ describe('Temporal connection options', () => {
   });
 
   it('turns TLS on with the system roots for a CA-less server name or an API key alone', () => {
-    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'x.example' })).tls).toEqual({ serverNameOverride: 'x.example' });
-    const cloud = temporalConnectionOptions(loadConfig({
-      TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233', TEMPORAL_NAMESPACE: 'hookflow.a1b2c', TEMPORAL_API_KEY: 'tcld-key',
-    }));
+    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_TLS_SERVER_NAME: 'x.example' })).tls).toEqual({
+      serverNameOverride: 'x.example',
+    });
+    const cloud = temporalConnectionOptions(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233',
+        TEMPORAL_NAMESPACE: 'hookflow.a1b2c',
+        TEMPORAL_API_KEY: 'tcld-key',
+      }),
+    );
     expect(cloud).toEqual({
-      address: 'eu-west-1.aws.api.temporal.io:7233', tls: {}, apiKey: 'tcld-key',
+      address: 'eu-west-1.aws.api.temporal.io:7233',
+      tls: {},
+      apiKey: 'tcld-key',
       metadata: { 'temporal-namespace': 'hookflow.a1b2c' },
     });
     expect(describeTemporalConnection(cloud)).toBe('eu-west-1.aws.api.temporal.io:7233 (TLS, API key)');
   });
 
   it('rejects a client certificate without its key, naming the missing variable', () => {
-    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: cert })).toThrow(/TEMPORAL_TLS_KEY_PATH: is required when TEMPORAL_TLS_CERT_PATH is set/);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT_PATH: cert })).toThrow(
+      /TEMPORAL_TLS_KEY_PATH: is required when TEMPORAL_TLS_CERT_PATH is set/,
+    );
     expect(() => loadConfig({ TEMPORAL_TLS_KEY_PATH: key })).toThrow(/TEMPORAL_TLS_CERT_PATH: is required/);
   });
 
   it('fails at start with the variable name when a certificate file cannot be read', () => {
     const config = loadConfig({ TEMPORAL_TLS_CA_PATH: join(dir, 'missing.crt') });
     expect(() => temporalConnectionOptions(config)).toThrow(ConfigError);
-    expect(() => temporalConnectionOptions(config)).toThrow(/TEMPORAL_TLS_CA_PATH: cannot read .*missing\.crt \(ENOENT\)/);
+    expect(() => temporalConnectionOptions(config)).toThrow(
+      /TEMPORAL_TLS_CA_PATH: cannot read .*missing\.crt \(ENOENT\)/,
+    );
   });
 });

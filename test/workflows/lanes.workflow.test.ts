@@ -5,14 +5,27 @@ import { resolve } from 'node:path';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HookflowActivities } from '../../src/domain/activities.js';
 import { deliveryFailureTypes } from '../../src/domain/failures.js';
 import type { WorkflowPolicies } from '../../src/domain/policies.js';
 import { discardSignal, replaySignal, stateQuery } from '../../src/domain/signals.js';
 import type {
-  DeadLetterInput, DeadLetterSubject, DeliveryAttemptInput, DeliveryAttemptResult, LaneEvent, LaneState, OperationalEvent, WorkflowState,
+  DeadLetterInput,
+  DeadLetterSubject,
+  DeliveryAttemptInput,
+  DeliveryAttemptResult,
+  LaneEvent,
+  LaneState,
+  OperationalEvent,
+  WorkflowState,
 } from '../../src/domain/workflow-io.js';
 import { searchAttributeCliArgs } from '../../src/temporal/register-search-attributes.js';
 import { workflowsPath } from '../../src/worker/workflow-bundle.js';
@@ -64,10 +77,16 @@ function scriptFor(eventId: string): Script {
 
 const delivered = (attempts: number): DeliveryAttemptResult => ({ kind: 'delivered', statusCode: 200, attempts });
 const rejected410 = (): never => {
-  throw ApplicationFailure.nonRetryable('HTTP 410: the endpoint rejected the message', deliveryFailureTypes.rejected, { attempts: 1 });
+  throw ApplicationFailure.nonRetryable('HTTP 410: the endpoint rejected the message', deliveryFailureTypes.rejected, {
+    attempts: 1,
+  });
 };
 const failing503 = (): never => {
-  throw ApplicationFailure.create({ message: 'HTTP 503', type: deliveryFailureTypes.retryable, details: [{ attempts: 1, retryAfterMs: null }] });
+  throw ApplicationFailure.create({
+    message: 'HTTP 503',
+    type: deliveryFailureTypes.retryable,
+    details: [{ attempts: 1, retryAfterMs: null }],
+  });
 };
 
 const unused = (name: string) => async (): Promise<never> => {
@@ -78,7 +97,13 @@ const activities: HookflowActivities = {
   async deliverWebhook(input: DeliveryAttemptInput): Promise<DeliveryAttemptResult> {
     const script = scriptFor(input.eventId);
     const info = activityInfo();
-    const call = { subscriptionId: input.subscriptionId, deliveryId: input.deliveryId, maximumAttempts: input.maximumAttempts, attempt: info.attempt, isLocal: info.isLocal };
+    const call = {
+      subscriptionId: input.subscriptionId,
+      deliveryId: input.deliveryId,
+      maximumAttempts: input.maximumAttempts,
+      attempt: info.attempt,
+      isLocal: info.isLocal,
+    };
     script.deliverCalls.push(call);
     const n = script.deliverCalls.filter((c) => c.subscriptionId === input.subscriptionId).length;
     const step = script.deliver[input.subscriptionId] ?? (() => delivered(n));
@@ -132,18 +157,39 @@ function policies(overrides: Partial<WorkflowPolicies> & { maximumAttempts?: num
 async function startLanes(deliver: Record<string, DeliverStep>, policy: WorkflowPolicies) {
   const eventId = `evt_${process.pid}_${++eventCounter}_${Date.now().toString(36)}`;
   const workflowId = `fanout:${eventId}:0`;
-  const script: Script = { deliver, deliverCalls: [], deadLetters: [], replays: [], discards: [], operationalEvents: [] };
+  const script: Script = {
+    deliver,
+    deliverCalls: [],
+    deadLetters: [],
+    replays: [],
+    discards: [],
+    operationalEvents: [],
+  };
   scripts.set(eventId, script);
   const event: LaneEvent = { eventId, sourceId: 'src_test', eventType: 'order.created', traceId: '0'.repeat(32) };
-  const lanes = ['sub_a', 'sub_b'].map((subscriptionId) => ({ subscriptionId, deliveryId: `dlv_${subscriptionId}_${eventId}`, url: `https://${subscriptionId}.example.test/hook`, workflowId }));
-  const handle = await env.client.workflow.start(fanoutWorkflow, { workflowId, taskQueue, args: [{ event, lanes, policies: policy }], workflowExecutionTimeout: '60s' });
-  const deliveryId = (subscriptionId: string) => lanes.find((lane) => lane.subscriptionId === subscriptionId)!.deliveryId;
+  const lanes = ['sub_a', 'sub_b'].map((subscriptionId) => ({
+    subscriptionId,
+    deliveryId: `dlv_${subscriptionId}_${eventId}`,
+    url: `https://${subscriptionId}.example.test/hook`,
+    workflowId,
+  }));
+  const handle = await env.client.workflow.start(fanoutWorkflow, {
+    workflowId,
+    taskQueue,
+    args: [{ event, lanes, policies: policy }],
+    workflowExecutionTimeout: '60s',
+  });
+  const deliveryId = (subscriptionId: string) =>
+    lanes.find((lane) => lane.subscriptionId === subscriptionId)!.deliveryId;
   /** Polls the `state` query until `check` holds. */
   const stateWhen = (check: (state: WorkflowState) => boolean, what: string) =>
-    waitFor(async () => {
-      const state = await handle.query(stateQuery);
-      return check(state) ? state : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 20, what });
+    waitFor(
+      async () => {
+        const state = await handle.query(stateQuery);
+        return check(state) ? state : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 20, what },
+    );
   return { eventId, handle, script, deliveryId, stateWhen };
 }
 
@@ -153,7 +199,8 @@ const lane = (state: WorkflowState, subscriptionId: string): LaneState => {
   return found;
 };
 const statuses = (state: WorkflowState) => Object.fromEntries(state.lanes.map((l) => [l.subscriptionId, l.status]));
-const settledDeadA = (state: WorkflowState) => lane(state, 'sub_a').status === 'dead_lettered' && lane(state, 'sub_b').settled;
+const settledDeadA = (state: WorkflowState) =>
+  lane(state, 'sub_a').status === 'dead_lettered' && lane(state, 'sub_b').settled;
 
 beforeAll(async () => {
   // Keep the worker's chatter (and the WARN of every activity failure these tests provoke) out of
@@ -163,7 +210,12 @@ beforeAll(async () => {
   // The dev server starts while webpack bundles: the two are the bulk of this file's set-up time.
   let bundle: WorkflowBundleWithSourceMap;
   [env, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath }, extraArgs: [...searchAttributeCliArgs(), ...fastTimers] } }),
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCliPath },
+        extraArgs: [...searchAttributeCliArgs(), ...fastTimers],
+      },
+    }),
     bundleWorkflowCode({ workflowsPath, logger: quiet }),
   ]);
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
@@ -178,74 +230,107 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-describe.each([{ firstAttemptLocal: true }, { firstAttemptLocal: false }])('lanes (firstAttemptLocal: $firstAttemptLocal)', ({ firstAttemptLocal }) => {
-  it('dead-letters a rejected lane while the other delivers, then a replay signal delivers it and the workflow completes', async () => {
-    let fixed = false;
-    const { handle, script, deliveryId, stateWhen } = await startLanes(
-      { sub_a: ({ n }) => (fixed ? delivered(n) : rejected410()) },
-      policies({ firstAttemptLocal }),
-    );
+describe.each([{ firstAttemptLocal: true }, { firstAttemptLocal: false }])(
+  'lanes (firstAttemptLocal: $firstAttemptLocal)',
+  ({ firstAttemptLocal }) => {
+    it('dead-letters a rejected lane while the other delivers, then a replay signal delivers it and the workflow completes', async () => {
+      let fixed = false;
+      const { handle, script, deliveryId, stateWhen } = await startLanes(
+        { sub_a: ({ n }) => (fixed ? delivered(n) : rejected410()) },
+        policies({ firstAttemptLocal }),
+      );
 
-    const stuck = await stateWhen(settledDeadA, 'sub_a dead-lettered and sub_b delivered');
-    expect(statuses(stuck)).toEqual({ sub_a: 'dead_lettered', sub_b: 'delivered' });
-    expect(stuck.status).toBe('dead_lettered');
-    expect(lane(stuck, 'sub_a')).toMatchObject({ deadLetterId: `dl_${deliveryId('sub_a')}_1`, lastError: expect.stringContaining('HTTP 410'), attempts: 1, settled: false });
-    expect((await handle.describe()).status.name).toBe('RUNNING');
-    // A non-retryable rejection is final: one attempt, no retry, one dead letter.
-    expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toEqual([
-      expect.objectContaining({ attempt: 1, isLocal: firstAttemptLocal }),
-    ]);
-    expect(script.deadLetters).toEqual([expect.objectContaining({ stage: 'delivery', deliveryId: deliveryId('sub_a'), subscriptionId: 'sub_a', reason: 'rejected_by_endpoint' })]);
-    // The lane shows `dead_lettered` before its operational event is emitted: wait for that too.
-    await waitFor(async () => script.operationalEvents.length > 0, { intervalMs: 20, what: 'the dead_lettered operational event' });
-    expect(script.operationalEvents.map((e) => e.type)).toEqual(['hookflow.delivery.dead_lettered']);
+      const stuck = await stateWhen(settledDeadA, 'sub_a dead-lettered and sub_b delivered');
+      expect(statuses(stuck)).toEqual({ sub_a: 'dead_lettered', sub_b: 'delivered' });
+      expect(stuck.status).toBe('dead_lettered');
+      expect(lane(stuck, 'sub_a')).toMatchObject({
+        deadLetterId: `dl_${deliveryId('sub_a')}_1`,
+        lastError: expect.stringContaining('HTTP 410'),
+        attempts: 1,
+        settled: false,
+      });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      // A non-retryable rejection is final: one attempt, no retry, one dead letter.
+      expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toEqual([
+        expect.objectContaining({ attempt: 1, isLocal: firstAttemptLocal }),
+      ]);
+      expect(script.deadLetters).toEqual([
+        expect.objectContaining({
+          stage: 'delivery',
+          deliveryId: deliveryId('sub_a'),
+          subscriptionId: 'sub_a',
+          reason: 'rejected_by_endpoint',
+        }),
+      ]);
+      // The lane shows `dead_lettered` before its operational event is emitted: wait for that too.
+      await waitFor(async () => script.operationalEvents.length > 0, {
+        intervalMs: 20,
+        what: 'the dead_lettered operational event',
+      });
+      expect(script.operationalEvents.map((e) => e.type)).toEqual(['hookflow.delivery.dead_lettered']);
 
-    fixed = true;
-    await handle.signal(replaySignal, { subscriptionId: 'sub_a', reason: 'endpoint fixed' });
-    const result = await handle.result();
+      fixed = true;
+      await handle.signal(replaySignal, { subscriptionId: 'sub_a', reason: 'endpoint fixed' });
+      const result = await handle.result();
 
-    expect(script.replays).toEqual([{ deliveryId: deliveryId('sub_a'), eventId: script.deadLetters[0]!.eventId, reason: 'endpoint fixed' }]);
-    expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
-    expect(result.status).toBe('delivered');
-    expect(lane(result, 'sub_a')).toMatchObject({ replayCount: 1, lastError: null, settled: true, attempts: 2 });
-    expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toHaveLength(2);
-    expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_b')).toHaveLength(1);
-    expect(script.operationalEvents.map((e) => e.type)).toEqual(['hookflow.delivery.dead_lettered', 'hookflow.delivery.recovered']);
-    expect(script.discards).toEqual([]);
-  });
+      expect(script.replays).toEqual([
+        { deliveryId: deliveryId('sub_a'), eventId: script.deadLetters[0]!.eventId, reason: 'endpoint fixed' },
+      ]);
+      expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
+      expect(result.status).toBe('delivered');
+      expect(lane(result, 'sub_a')).toMatchObject({ replayCount: 1, lastError: null, settled: true, attempts: 2 });
+      expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toHaveLength(2);
+      expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_b')).toHaveLength(1);
+      expect(script.operationalEvents.map((e) => e.type)).toEqual([
+        'hookflow.delivery.dead_lettered',
+        'hookflow.delivery.recovered',
+      ]);
+      expect(script.discards).toEqual([]);
+    });
 
-  it('throttle: a rate-limit wait uses up no attempt (maximumAttempts 1: throttled, then delivered)', async () => {
-    const { handle, script } = await startLanes(
-      { sub_a: ({ n, attempt }) => (n === 1 ? { kind: 'throttled', waitMs: 200, temporalAttempt: attempt } : delivered(n)) },
-      policies({ firstAttemptLocal, maximumAttempts: 1 }),
-    );
-    const result = await handle.result();
+    it('throttle: a rate-limit wait uses up no attempt (maximumAttempts 1: throttled, then delivered)', async () => {
+      const { handle, script } = await startLanes(
+        {
+          sub_a: ({ n, attempt }) =>
+            n === 1 ? { kind: 'throttled', waitMs: 200, temporalAttempt: attempt } : delivered(n),
+        },
+        policies({ firstAttemptLocal, maximumAttempts: 1 }),
+      );
+      const result = await handle.result();
 
-    expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
-    expect(script.deadLetters).toEqual([]);
-    const calls = script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a');
-    expect(calls.map((c) => ({ attempt: c.attempt, isLocal: c.isLocal, maximumAttempts: c.maximumAttempts }))).toEqual([
-      { attempt: 1, isLocal: firstAttemptLocal, maximumAttempts: 1 },
-      // After the wait the budget is whole again: a fresh (regular) activity with its single attempt.
-      { attempt: 1, isLocal: false, maximumAttempts: 1 },
-    ]);
-    expect(lane(result, 'sub_a').attempts).toBe(2);
-  });
+      expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
+      expect(script.deadLetters).toEqual([]);
+      const calls = script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a');
+      expect(
+        calls.map((c) => ({ attempt: c.attempt, isLocal: c.isLocal, maximumAttempts: c.maximumAttempts })),
+      ).toEqual([
+        { attempt: 1, isLocal: firstAttemptLocal, maximumAttempts: 1 },
+        // After the wait the budget is whole again: a fresh (regular) activity with its single attempt.
+        { attempt: 1, isLocal: false, maximumAttempts: 1 },
+      ]);
+      expect(lane(result, 'sub_a').attempts).toBe(2);
+    });
 
-  it('throttle: after a throttle the lane still gets its full retry budget (maximumAttempts 2: throttled, 2 failures, dead letter)', async () => {
-    const { handle, script, stateWhen } = await startLanes(
-      { sub_a: ({ n, attempt }) => (n === 1 ? { kind: 'throttled', waitMs: 200, temporalAttempt: attempt } : failing503()) },
-      policies({ firstAttemptLocal, maximumAttempts: 2 }),
-    );
-    const state = await stateWhen(settledDeadA, 'sub_a dead-lettered after its retries');
+    it('throttle: after a throttle the lane still gets its full retry budget (maximumAttempts 2: throttled, 2 failures, dead letter)', async () => {
+      const { handle, script, stateWhen } = await startLanes(
+        {
+          sub_a: ({ n, attempt }) =>
+            n === 1 ? { kind: 'throttled', waitMs: 200, temporalAttempt: attempt } : failing503(),
+        },
+        policies({ firstAttemptLocal, maximumAttempts: 2 }),
+      );
+      const state = await stateWhen(settledDeadA, 'sub_a dead-lettered after its retries');
 
-    expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toHaveLength(3);
-    expect(script.deadLetters).toEqual([expect.objectContaining({ subscriptionId: 'sub_a', reason: 'retries_exhausted', lastError: 'HTTP 503' })]);
-    expect(lane(state, 'sub_a').attempts).toBe(3);
-    await handle.signal(discardSignal, { subscriptionId: 'sub_a' });
-    expect(statuses(await handle.result())).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
-  });
-});
+      expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toHaveLength(3);
+      expect(script.deadLetters).toEqual([
+        expect.objectContaining({ subscriptionId: 'sub_a', reason: 'retries_exhausted', lastError: 'HTTP 503' }),
+      ]);
+      expect(lane(state, 'sub_a').attempts).toBe(3);
+      await handle.signal(discardSignal, { subscriptionId: 'sub_a' });
+      expect(statuses(await handle.result())).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
+    });
+  },
+);
 
 describe('operator signals and the replay window (firstAttemptLocal: true)', () => {
   it('a discard signal on a dead-lettered lane marks it discarded and the workflow completes', async () => {
@@ -305,11 +390,15 @@ describe('operator signals and the replay window (firstAttemptLocal: true)', () 
       {
         sub_a: ({ n }) => (fixed ? delivered(n) : rejected410()),
         // sub_b waits out a long rate limit, so the workflow is still running after sub_a's window.
-        sub_b: ({ n, attempt }) => (n === 1 ? { kind: 'throttled', waitMs: 2_000, temporalAttempt: attempt } : delivered(n)),
+        sub_b: ({ n, attempt }) =>
+          n === 1 ? { kind: 'throttled', waitMs: 2_000, temporalAttempt: attempt } : delivered(n),
       },
       policies({ deadLetterReplayWindowMs: 300 }),
     );
-    await stateWhen((s) => lane(s, 'sub_a').status === 'dead_lettered' && lane(s, 'sub_a').settled, 'sub_a window closed');
+    await stateWhen(
+      (s) => lane(s, 'sub_a').status === 'dead_lettered' && lane(s, 'sub_a').settled,
+      'sub_a window closed',
+    );
     expect(lane(await handle.query(stateQuery), 'sub_b').settled).toBe(false);
 
     fixed = true;
