@@ -127,7 +127,8 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
     },
 
     /** A discard arrived: the dead letter closes without delivery. */
-    async markDiscarded(input: DeadLetterSubject): Promise<void> {
+    async markDiscarded(input: DeadLetterSubject & { reason?: string | undefined }): Promise<void> {
+      const { workflowId } = currentWorkflowExecution();
       await db.transaction(async (tx) => {
         await tx
           .update(deadLetters)
@@ -136,6 +137,10 @@ export function deadLetterActivities({ db, logger, metrics }: ActivityDependenci
         if (input.deliveryId)
           await tx.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, input.deliveryId));
       });
+      logger.info(
+        { event: 'discarded', workflowId, eventId: input.eventId, deliveryId: input.deliveryId, reason: input.reason },
+        'dead letter discarded',
+      );
     },
   };
 }

@@ -26,7 +26,7 @@ export interface HookflowActivities {
   /** A replay (or resend) begins; returns the delivery's (or event's) replay count. */
   markReplaying(input: DeadLetterSubject & { reason?: string | undefined }): Promise<{ replayCount: number }>;
   /** A discard arrived: the dead letter closes without delivery. */
-  markDiscarded(input: DeadLetterSubject): Promise<void>;
+  markDiscarded(input: DeadLetterSubject & { reason?: string | undefined }): Promise<void>;
   /** Emits one of Hookflow's operational events. */
   emitOperationalEventActivity(event: OperationalEvent): Promise<void>;
   /** Disables subscriptions that failed for too long; returns their ids. */

@@ -97,7 +97,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
       const [decision] = processing.mailbox.splice(0);
       processing.awaitingOperator = false;
       if (decision!.kind === 'discard') {
-        await markDiscarded({ eventId: input.eventId });
+        await markDiscarded({ eventId: input.eventId, reason: decision!.reason });
         publisher.setStatus('discarded');
         return state;
       }

@@ -112,7 +112,7 @@ export class LaneSet {
     }
   }
 
-  /** Resolves when every lane is settled and none has a decision waiting; rethrows a lane's workflow error. */
+  /** Resolves when every lane is settled; rethrows a lane's workflow error. */
   async settled(): Promise<void> {
     await condition(() => this.failure !== undefined || this.lanes.every((lane) => lane.state.settled));
     if (this.failure !== undefined) throw this.failure;
@@ -133,14 +133,14 @@ export class LaneSet {
 
   /** delivering → delivered | dead_lettered → (replay → delivering…) | discarded | window closed. */
   private async laneLoop(lane: Lane, first?: OperatorDecision): Promise<void> {
-    let decision = first ?? lane.mailbox.splice(0)[0];
+    let decision = first ?? this.takeDecision(lane);
     for (;;) {
       if (decision?.kind === 'discard') {
         await this.bookkeeping.markDiscarded({
           deliveryId: lane.route.deliveryId,
           eventId: this.settings.event.eventId,
+          reason: decision.reason,
         });
-        lane.awaitingOperator = false;
         this.setStatus(lane, 'discarded');
         return;
       }
@@ -150,7 +150,6 @@ export class LaneSet {
           eventId: this.settings.event.eventId,
           reason: decision.reason,
         });
-        lane.awaitingOperator = false;
         lane.state.replayCount = replayCount;
         this.setStatus(lane, 'replaying');
       }
@@ -160,8 +159,19 @@ export class LaneSet {
       const decided = await condition(() => lane.mailbox.length > 0, this.settings.policies.deadLetterReplayWindowMs);
       // The replay window closed: the dead letter stays open; a later replay runs a redelivery workflow.
       if (!decided) return;
-      decision = lane.mailbox.splice(0)[0];
+      decision = this.takeDecision(lane);
     }
+  }
+
+  /**
+   * Takes the operator's decision about the lane's dead letter, at once: the first decision
+   * resolves it, so others queued with it are moot, and a signal arriving while the decision is
+   * carried out (markReplaying is still running) must not be kept for a later dead letter.
+   */
+  private takeDecision(lane: Lane): OperatorDecision | undefined {
+    const [decision] = lane.mailbox.splice(0);
+    if (decision) lane.awaitingOperator = false;
+    return decision;
   }
 
   /** One delivery under the retry budget; true when delivered, false when it was dead-lettered. */

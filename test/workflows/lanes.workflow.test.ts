@@ -63,8 +63,10 @@ interface Script {
   deliverCalls: DeliverCall[];
   deadLetters: DeadLetterInput[];
   replays: (DeadLetterSubject & { reason?: string | undefined })[];
-  discards: DeadLetterSubject[];
+  discards: (DeadLetterSubject & { reason?: string | undefined })[];
   operationalEvents: OperationalEvent[];
+  /** How long markReplaying takes (to send a signal while a replay is being carried out). */
+  replayDelayMs?: number;
 }
 
 const scripts = new Map<string, Script>();
@@ -118,6 +120,7 @@ const activities: HookflowActivities = {
   async markReplaying(input) {
     const script = scriptFor(input.eventId);
     script.replays.push(input);
+    if (script.replayDelayMs) await new Promise((done) => setTimeout(done, script.replayDelayMs));
     return { replayCount: script.replays.filter((r) => r.deliveryId === input.deliveryId).length };
   },
   async markDiscarded(input) {
@@ -340,7 +343,9 @@ describe('operator signals and the replay window (firstAttemptLocal: true)', () 
     await handle.signal(discardSignal, { subscriptionId: 'sub_a', reason: 'not needed' });
     const result = await handle.result();
 
-    expect(script.discards).toEqual([{ deliveryId: deliveryId('sub_a'), eventId: script.deadLetters[0]!.eventId }]);
+    expect(script.discards).toEqual([
+      { deliveryId: deliveryId('sub_a'), eventId: script.deadLetters[0]!.eventId, reason: 'not needed' },
+    ]);
     expect(script.replays).toEqual([]);
     expect(statuses(result)).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
     expect(result.status).toBe('discarded');
@@ -370,6 +375,29 @@ describe('operator signals and the replay window (firstAttemptLocal: true)', () 
     await handle.signal(discardSignal, { subscriptionId: 'sub_a' });
     expect(statuses(await handle.result())).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
     expect(script.replays).toEqual([]);
+  });
+
+  it('a replay signalled while another replay is being carried out is not kept for the next dead letter', async () => {
+    const { handle, script, stateWhen } = await startLanes({ sub_a: rejected410 }, policies());
+    script.replayDelayMs = 500;
+    await stateWhen(settledDeadA, 'sub_a dead-lettered');
+
+    await handle.signal(replaySignal, { subscriptionId: 'sub_a' });
+    await waitFor(async () => script.replays.length === 1, { intervalMs: 10, what: 'markReplaying running' });
+    await handle.signal(replaySignal, { subscriptionId: 'sub_a' });
+    await waitFor(async () => script.deadLetters.length === 2, {
+      intervalMs: 20,
+      what: 'the replay dead-lettered again',
+    });
+    await stateWhen((s) => lane(s, 'sub_a').status === 'dead_lettered', 'sub_a dead-lettered again');
+    await handle.signal(discardSignal, { subscriptionId: 'sub_a' });
+    const result = await handle.result();
+
+    // One replay, one redelivery, two dead letters: the second signal did not replay the second dead letter.
+    expect(script.replays).toHaveLength(1);
+    expect(script.deadLetters).toHaveLength(2);
+    expect(script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a')).toHaveLength(2);
+    expect(statuses(result)).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
   });
 
   it('when the replay window closes the lane settles still dead-lettered and the workflow completes', async () => {
