@@ -2,12 +2,24 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
+    projects: [
+      // Pure logic, HTTP through app.request, and workflow logic on a local Temporal test server:
+      // none of them needs the shared stack, so they skip its set-up.
+      { extends: true, test: { name: 'fast', include: ['test/unit/**/*.test.ts', 'test/workflows/**/*.test.ts'] } },
+      // Real Temporal dev server + PostgreSQL, provisioned once for the run by the global setup.
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

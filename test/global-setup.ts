@@ -68,7 +68,11 @@ export default async function setup(project: TestProject) {
   );
 
   return async () => {
-    await onServer(infra.databaseUrl, `drop database if exists "${database}" with (force)`);
-    await infra.stop();
+    // The servers stop even when the database cannot be dropped (PostgreSQL gone): no process is left behind.
+    try {
+      await onServer(infra.databaseUrl, `drop database if exists "${database}" with (force)`);
+    } finally {
+      await infra.stop();
+    }
   };
 }
