@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { parseDuration } from './domain/duration.js';
 
 const duration = (fallback: string) =>
   z
@@ -63,6 +63,7 @@ export const configSchema = z
     REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
     FANOUT_INLINE_MAX: int(100, 1),
+    ORDERING_REORDER_WINDOW: duration('2s'),
     DELIVERY_FIRST_ATTEMPT_LOCAL: bool(true),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
     // A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js): no webpack at worker start.

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { BlockedTargetError, NoResponseError, sendRequest, type OutboundResponse } from '../delivery/http-client.js';
 import { classifyResponse, type AttemptOutcome } from '../delivery/outcome.js';
+import { delayAfterAttempt } from '../domain/delivery-policy.js';
 import { deliveryFailureTypes } from '../domain/failures.js';
 import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
 import { deliveries, events, subscriptions } from '../db/schema.js';
@@ -150,9 +151,19 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         log.info({ event: 'delivery_succeeded', attempts }, 'delivered');
         return { kind: 'delivered', statusCode: response!.status, attempts };
       case 'retryable': {
-        const delay =
+        const retryAfter =
           outcome.retryAfterMs === undefined ? undefined : Math.min(outcome.retryAfterMs, input.maximumIntervalMs);
         const temporalAttempt = Context.current().info.attempt;
+        // A fixed schedule sets every next delay itself (Temporal's pending-activity panel shows it);
+        // a Retry-After overrides one delay.
+        const scheduled = input.schedule
+          ? delayAfterAttempt(
+              { schedule: input.schedule },
+              input.schedule.attemptsBefore + temporalAttempt,
+              Math.random,
+            )
+          : undefined;
+        const delay = retryAfter ?? scheduled;
         if (temporalAttempt < input.maximumAttempts)
           log.info({ event: 'delivery_retry_scheduled', attempts, retryAfterMs: delay ?? null }, 'retry scheduled');
         // The delay travels in the details too: a lane whose first attempt ran as a local activity
@@ -161,7 +172,7 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
           message: error ?? 'delivery failed',
           type: deliveryFailureTypes.retryable,
           nextRetryDelay: delay,
-          details: [{ attempts, retryAfterMs: delay ?? null }],
+          details: [{ attempts, retryAfterMs: retryAfter ?? null }],
         });
       }
       case 'rejected':

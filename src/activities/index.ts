@@ -1,4 +1,5 @@
 import type { HookflowActivities } from '../domain/activities.js';
+import { admissionActivity } from './admission.js';
 import { deadLetterActivities } from './dead-letters.js';
 import { deliverWebhookActivity } from './deliver-webhook.js';
 import type { ActivityDependencies } from './deps.js';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDependencies): HookflowActivities
     recordEvent: recordEventActivity(deps),
     processEvent: processEventActivity(deps),
     deliverWebhook: deliverWebhookActivity(deps),
+    requestAdmission: admissionActivity(deps),
     ...deadLetterActivities(deps),
     emitOperationalEventActivity: operationalEventActivity(deps),
     ...maintenanceActivities(deps),

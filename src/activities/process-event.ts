@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import { sendRequest } from '../delivery/http-client.js';
+import { lanePolicyFor } from '../delivery/lane-policy.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
+import { buildPolicies } from '../temporal/policies.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { workflowIds } from '../domain/workflow-ids.js';
@@ -19,6 +21,7 @@ const FETCHED_DOCUMENT_MAX_BYTES = 1024 * 1024;
  * per matching enabled subscription (idempotently) and returns them for the workflow to fan out.
  */
 export function processEventActivity({ db, config }: ActivityDependencies) {
+  const defaultRetry = buildPolicies(config).deliveryRetry;
   const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
   return async function processEvent(input: ProcessEventInput): Promise<ProcessEventResult> {
     const event = await db.query.events.findFirst({ where: eq(events.id, input.eventId) });
@@ -59,6 +62,11 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
         enabled: subscriptions.enabled,
         eventTypes: subscriptions.eventTypes,
         sourceIds: subscriptions.sourceIds,
+        retryPolicy: subscriptions.retryPolicy,
+        maxInFlight: subscriptions.maxInFlight,
+        ordering: subscriptions.ordering,
+        orderingKey: subscriptions.orderingKey,
+        onDeadLetter: subscriptions.onDeadLetter,
       })
       .from(subscriptions)
       .where(eq(subscriptions.enabled, true));
@@ -102,6 +110,7 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
         subscriptionId: s.id,
         url: s.url,
         workflowId: laneWorkflow(index),
+        policy: lanePolicyFor(s, event, defaultRetry),
       })),
     };
   };

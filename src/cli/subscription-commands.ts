@@ -1,11 +1,30 @@
 import type { Command } from 'commander';
-import { apiClientFromEnv } from './api-client.js';
+import { apiClientFromEnv, CliError, exitCodes } from './api-client.js';
+import { addPolicyOptions, policyBody, type PolicyFlags } from './delivery-policy-flags.js';
 import { printObject, printRows } from './output.js';
 
-const columns = ['id', 'url', 'enabled', 'disabledReason', 'eventTypes', 'sourceIds', 'lastDeliveredAt'];
+const columns = ['id', 'url', 'enabled', 'disabledReason', 'eventTypes', 'sourceIds', 'ordering', 'lastDeliveredAt'];
 const path = (id: string, action = '') => `/v1/subscriptions/${encodeURIComponent(id)}${action}`;
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const headerMap = (headers: string[]) =>
+  Object.fromEntries(
+    headers.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()] as const),
+  );
 
-/** `hookflow subscriptions list|create|rotate|enable|disable|test`. */
+interface TargetFlags {
+  url?: string;
+  eventTypes?: string;
+  sources?: string;
+  description?: string;
+  header?: string[];
+  json?: boolean;
+}
+
+/** `hookflow subscriptions list|show|create|update|delete|rotate|enable|disable|test`. */
 export function registerSubscriptionCommands(program: Command): void {
   const subscriptions = program
     .command('subscriptions')
@@ -18,31 +37,66 @@ export function registerSubscriptionCommands(program: Command): void {
       printRows(rows, columns, !!opts.json);
     });
   subscriptions
+    .command('show')
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      printObject(await apiClientFromEnv().get<Record<string, unknown>>(path(id)), !!opts.json);
+    });
+  const create = subscriptions
     .command('create')
     .argument('<url>', 'endpoint URL')
     .option('--event-types <patterns>', 'comma-separated patterns (a.b, a.*, *)', '*')
     .option('--sources <ids>', 'comma-separated source ids (default: all)')
     .option('--description <text>')
-    .option('--header <name:value...>', 'static header(s) to send')
+    .option('--header <name:value...>', 'static header(s) to send');
+  addPolicyOptions(create, 'create')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        url: string,
-        opts: { eventTypes: string; sources?: string; description?: string; header?: string[]; json?: boolean },
-      ) => {
-        const headers = Object.fromEntries(
-          (opts.header ?? []).map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]),
-        );
-        const created = await apiClientFromEnv().post<Record<string, unknown>>('/v1/subscriptions', {
-          url,
-          eventTypes: opts.eventTypes.split(',').map((s) => s.trim()),
-          sourceIds: opts.sources ? opts.sources.split(',').map((s) => s.trim()) : [],
-          description: opts.description,
-          headers,
-        });
-        printObject(created, !!opts.json);
-      },
-    );
+    .action(async (url: string, opts: TargetFlags & PolicyFlags & { eventTypes: string }) => {
+      const policy = policyBody(opts);
+      const created = await apiClientFromEnv().post<Record<string, unknown>>('/v1/subscriptions', {
+        url,
+        eventTypes: list(opts.eventTypes),
+        sourceIds: opts.sources ? list(opts.sources) : [],
+        description: opts.description,
+        headers: headerMap(opts.header ?? []),
+        ...policy,
+      });
+      printObject(created, !!opts.json);
+    });
+  const update = subscriptions
+    .command('update')
+    .description('change only the fields given (retry flags replace the whole retry policy)')
+    .argument('<id>')
+    .option('--url <url>', 'endpoint URL')
+    .option('--event-types <patterns>', 'comma-separated patterns (a.b, a.*, *)')
+    .option('--sources <ids>', 'comma-separated source ids ("" for all)')
+    .option('--description <text>')
+    .option('--header <name:value...>', 'static header(s) to send (replace the current ones)');
+  addPolicyOptions(update, 'update')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: TargetFlags & PolicyFlags) => {
+      const body: Record<string, unknown> = {
+        ...(opts.url === undefined ? {} : { url: opts.url }),
+        ...(opts.eventTypes === undefined ? {} : { eventTypes: list(opts.eventTypes) }),
+        ...(opts.sources === undefined ? {} : { sourceIds: list(opts.sources) }),
+        ...(opts.description === undefined ? {} : { description: opts.description }),
+        ...(opts.header === undefined ? {} : { headers: headerMap(opts.header) }),
+        ...policyBody(opts),
+      };
+      if (Object.keys(body).length === 0)
+        throw new CliError('nothing to update: give at least one flag', exitCodes.usage);
+      const { body: updated } = await apiClientFromEnv().request<Record<string, unknown>>('PATCH', path(id), body);
+      printObject(updated, !!opts.json);
+    });
+  subscriptions
+    .command('delete')
+    .description('delete a subscription (its pending deliveries dead-letter as subscription_disabled)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await apiClientFromEnv().request('DELETE', path(id));
+      process.stdout.write(`deleted ${id}\n`);
+    });
   subscriptions
     .command('rotate')
     .argument('<id>')

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { OPERATIONAL_SOURCE, processorNames, schemeNames } from '../domain/vocabulary.js';
 
-const extraction = z
+export const extractionSchema = z
   .union([
     z.object({ header: z.string().min(1).max(200) }).strict(),
     z
@@ -22,8 +22,8 @@ export const processorSchema = z
 
 const mutableSourceFields = {
   toleranceSeconds: z.number().int().min(1).max(86_400).optional(),
-  idempotencyKey: extraction.optional(),
-  eventType: extraction.optional(),
+  idempotencyKey: extractionSchema.optional(),
+  eventType: extractionSchema.optional(),
   processor: processorSchema.optional(),
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
   maxBodyBytes: z
@@ -86,8 +86,8 @@ export const sourceSchema = z
     scheme: z.enum(schemeNames),
     ingressUrl: z.string().openapi({ example: '/v1/webhooks/stripe' }),
     toleranceSeconds: z.number().int(),
-    idempotencyKey: extraction.nullable(),
-    eventType: extraction.nullable(),
+    idempotencyKey: extractionSchema.nullable(),
+    eventType: extractionSchema.nullable(),
     processor: processorSchema,
     rateLimitPerMinute: z.number().int().nullable(),
     maxBodyBytes: z.number().int(),

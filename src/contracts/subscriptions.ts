@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { onDeadLetterModes, orderingModes } from '../domain/delivery-policy.js';
 import { deliveryStatuses, disabledReasons } from '../domain/vocabulary.js';
-import { sourceIdSchema } from './sources.js';
+import { deliveryPolicyFields, retryPolicySchema } from './delivery-policy.js';
+import { extractionSchema, sourceIdSchema } from './sources.js';
 
 const RESERVED_HEADERS = /^(host|content-type|content-length|transfer-encoding|connection|user-agent|webhook-.*)$/i;
 
@@ -36,6 +38,7 @@ const mutableFields = {
   sourceIds: z.array(sourceIdSchema).max(100),
   headers: staticHeaders,
   rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable().optional(),
+  ...deliveryPolicyFields,
 };
 
 export const createSubscriptionSchema = z
@@ -57,6 +60,7 @@ export const updateSubscriptionSchema = z
     sourceIds: mutableFields.sourceIds.optional(),
     headers: staticHeaders.optional(),
     rateLimitPerSecond: mutableFields.rateLimitPerSecond,
+    ...deliveryPolicyFields,
   })
   .strict()
   .openapi('UpdateSubscription');
@@ -96,6 +100,11 @@ export const subscriptionSchema = z
     enabled: z.boolean(),
     disabledReason: z.enum(disabledReasons).nullable(),
     rateLimitPerSecond: z.number().int().nullable(),
+    retryPolicy: retryPolicySchema.nullable(),
+    maxInFlight: z.number().int().nullable(),
+    ordering: z.enum(orderingModes),
+    orderingKey: extractionSchema.nullable(),
+    onDeadLetter: z.enum(onDeadLetterModes),
     previousSecretExpiresAt: z.string().nullable(),
     lastDeliveredAt: z.string().nullable(),
     createdAt: z.string(),

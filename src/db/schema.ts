@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
+  onDeadLetterModes,
+  orderingModes,
+  type OrderingKeySource,
+  type SubscriptionRetryPolicy,
+} from '../domain/delivery-policy.js';
+import {
   deadLetterReasons,
   deadLetterStages,
   deadLetterStatuses,
@@ -64,6 +70,12 @@ export const subscriptions = pgTable('subscriptions', {
   rateLimitPerSecond: integer('rate_limit_per_second'),
   // Per-subscription rate limit shared by every worker: the next free send slot.
   rateNextSlotAt: timestamp('rate_next_slot_at', { withTimezone: true }),
+  // The delivery policy of SPEC §5.5; null = the defaults from config.
+  retryPolicy: jsonb('retry_policy').$type<SubscriptionRetryPolicy>(),
+  maxInFlight: integer('max_in_flight'),
+  ordering: text('ordering', { enum: orderingModes }).notNull().default('none'),
+  orderingKey: jsonb('ordering_key').$type<OrderingKeySource>(),
+  onDeadLetter: text('on_dead_letter', { enum: onDeadLetterModes }).notNull().default('block'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),

@@ -2,6 +2,7 @@
 // workflow bundle never reaches activity code, and activities never import workflows.
 import type { AutoDisableInput, RetentionInput, RetentionResult } from './maintenance.js';
 import type {
+  AdmissionInput,
   DeadLetterInput,
   DeadLetterSubject,
   DeliveryAttemptInput,
@@ -27,6 +28,8 @@ export interface HookflowActivities {
   markReplaying(input: DeadLetterSubject & { reason?: string | undefined }): Promise<{ replayCount: number }>;
   /** A discard arrived: the dead letter closes without delivery. */
   markDiscarded(input: DeadLetterSubject & { reason?: string | undefined }): Promise<void>;
+  /** Asks a subscription's dispatcher for a slot (signal-with-start); the dispatcher signals `admit` back. */
+  requestAdmission(input: AdmissionInput): Promise<void>;
   /** Emits one of Hookflow's operational events. */
   emitOperationalEventActivity(event: OperationalEvent): Promise<void>;
   /** Disables subscriptions that failed for too long; returns their ids. */

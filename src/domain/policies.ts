@@ -19,4 +19,6 @@ export interface WorkflowPolicies {
   firstAttemptLocal: boolean;
   /** Lanes one workflow runs itself; more are split into `fanout:` children of at most this many. */
   fanoutInlineMax: number;
+  /** How long a dispatcher holds each arrival before admitting it in acceptance order (ORDERING_REORDER_WINDOW). */
+  orderingReorderWindowMs: number;
 }

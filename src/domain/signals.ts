@@ -1,7 +1,18 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { OperatorRequest, WorkflowState } from './workflow-io.js';
+import type { AdmissionRequest, DispatcherState, OperatorRequest, WorkflowState } from './workflow-io.js';
 
 /** Operator signals, shared by workflows and clients (`temporal workflow signal --name replay` works too). */
 export const replaySignal = defineSignal<[OperatorRequest?]>('replay');
 export const discardSignal = defineSignal<[OperatorRequest?]>('discard');
 export const stateQuery = defineQuery<WorkflowState>('state');
+
+/** A lane asks its subscription's dispatcher for admission (sent by signal-with-start). */
+export const admissionRequestSignal = defineSignal<[AdmissionRequest]>('admissionRequest');
+/** The dispatcher lets a lane deliver. */
+export const admitSignal = defineSignal<[{ deliveryId: string }]>('admit');
+/** A lane gives its slot back (delivered, discarded, set aside, or its replay window closed). */
+export const releaseSignal = defineSignal<[{ deliveryId: string }]>('release');
+/** A FIFO lane dead-lettered and holds the queue (onDeadLetter: block) until it is replayed or discarded. */
+export const blockedSignal = defineSignal<[{ deliveryId: string; eventId: string; reason: string }]>('blocked');
+/** What a dispatcher is doing: admitted lanes, waiting lanes, and whether a dead letter holds it. */
+export const dispatcherStateQuery = defineQuery<DispatcherState>('state');

@@ -54,11 +54,14 @@ export const workflowStatuses = [
   'discarded',
   'duplicate',
   'skipped',
+  // A dispatcher whose FIFO queue is held by a dead letter (onDeadLetter: block), and one with nothing to do.
+  'blocked',
+  'idle',
 ] as const;
 export type WorkflowStatus = (typeof workflowStatuses)[number];
 
 /** Where a delivery lane stands; `dead_lettered` lanes wait for the operator until the replay window closes. */
-export const laneStatuses = ['delivering', 'delivered', 'dead_lettered', 'replaying', 'discarded'] as const;
+export const laneStatuses = ['queued', 'delivering', 'delivered', 'dead_lettered', 'replaying', 'discarded'] as const;
 export type LaneStatus = (typeof laneStatuses)[number];
 
 /** The verification schemes a source may use. */
@@ -82,5 +85,26 @@ export const operationalEventTypes = [
   'hookflow.subscription.disabled',
   'hookflow.delivery.dead_lettered',
   'hookflow.delivery.recovered',
+  'hookflow.subscription.blocked',
 ] as const;
 export type OperationalEventType = (typeof operationalEventTypes)[number];
+
+/** Inbound headers kept with an event (signatures and credentials never are); ordering keys may read them. */
+export const storedInboundHeaders = [
+  'content-type',
+  'user-agent',
+  'x-request-id',
+  'idempotency-key',
+  'webhook-id',
+  'webhook-timestamp',
+  'svix-id',
+  'svix-timestamp',
+  'x-github-delivery',
+  'x-github-event',
+  'x-github-hook-id',
+  'x-shopify-topic',
+  'x-shopify-webhook-id',
+  'x-shopify-shop-domain',
+  'x-shopify-api-version',
+  'x-signature-timestamp',
+] as const;

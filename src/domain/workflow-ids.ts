@@ -7,4 +7,7 @@ export const workflowIds = {
   fanout: (eventId: string, n: number) => `fanout:${eventId}:${n}`,
   /** One lane run after its event workflow closed (replay after the window, resend, test event). */
   delivery: (eventId: string, subscriptionId: string) => `delivery:${eventId}:${subscriptionId}`,
+  /** Admits a subscription's lanes (one queue per ordering key when the subscription has one). */
+  dispatcher: (subscriptionId: string, keyHash?: string) =>
+    keyHash === undefined ? `dispatcher:${subscriptionId}` : `dispatcher:${subscriptionId}:${keyHash}`,
 };

@@ -1,4 +1,5 @@
 // Inputs and outputs of workflows and activities, shared with their clients. Type-only: safe in the workflow bundle.
+import type { LanePolicy, RetrySchedule } from './delivery-policy.js';
 import type { WorkflowPolicies } from './policies.js';
 import type {
   DeadLetterReason,
@@ -44,6 +45,8 @@ export interface RoutedDelivery {
   url: string;
   /** The workflow that runs this lane: the event workflow, or the `fanout:` child it was split into. */
   workflowId: string;
+  /** The subscription's delivery policy when it was routed (absent: the defaults, no admission). */
+  policy?: LanePolicy;
 }
 
 /** One `deliverWebhook` call: the lane's delivery; everything else is loaded at attempt time. */
@@ -54,6 +57,8 @@ export interface DeliveryAttemptInput extends LaneEvent {
   maximumAttempts: number;
   /** The policy's longest wait between attempts: a `Retry-After` is capped by it. */
   maximumIntervalMs: number;
+  /** A fixed schedule the retries follow (the activity sets each next delay), and the attempts spent before this activity. */
+  schedule?: RetrySchedule & { attemptsBefore: number };
 }
 
 /** What `processEvent` needs: the stored event, the workflow that routes it, and where fan-out splits. */
@@ -160,4 +165,44 @@ export interface OperationalEvent {
   key: string;
   /** `subscriptionId` names the subscription the event is about; it never receives it. */
   data: { subscriptionId: string; [field: string]: unknown };
+}
+
+/** One lane waiting for (or holding) a dispatcher slot. */
+export interface AdmissionRequest {
+  deliveryId: string;
+  eventId: string;
+  /** The workflow running the lane: where `admit` is signalled. */
+  workflowId: string;
+  /** Acceptance at ingress: the admission order (then the event id). */
+  receivedAt: string;
+  /** The subscription's cap when the lane was routed: the dispatcher follows the latest. */
+  maxInFlight: number;
+}
+
+/** What `requestAdmission` sends: the lane's request, and how to start the dispatcher if it is not running. */
+export interface AdmissionInput {
+  dispatcherId: string;
+  subscriptionId: string;
+  reorderWindowMs: number;
+  request: AdmissionRequest;
+}
+
+/** Input of `dispatcher:<subscriptionId>[:<keyHash>]`; a continue-as-new carries its queue along. */
+export interface DispatcherInput {
+  subscriptionId: string;
+  maxInFlight: number;
+  reorderWindowMs: number;
+  /** Lanes waiting, and lanes holding a slot (with whether a dead letter holds it), handed on by continue-as-new. */
+  waiting?: AdmissionRequest[];
+  admitted?: (AdmissionRequest & { blocked: boolean })[];
+}
+
+/** The dispatcher's `state` query. */
+export interface DispatcherState {
+  subscriptionId: string;
+  maxInFlight: number;
+  waiting: AdmissionRequest[];
+  admitted: (AdmissionRequest & { blocked: boolean })[];
+  /** Admissions by this run (it continues as new every 1,000). */
+  admissions: number;
 }

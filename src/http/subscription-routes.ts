@@ -12,6 +12,7 @@ import {
   generateSubscriptionSecret,
   listSubscriptionDeliveries,
   listSubscriptions,
+  deliveryPolicyProblems,
   disableSubscription,
   rotateSubscriptionSecret,
   subscriptionPatch,
@@ -160,9 +161,23 @@ export function subscriptionRoutes(deps: ApiDependencies) {
       ]);
   };
 
+  const checkPolicy = (policy: Parameters<typeof deliveryPolicyProblems>[0]) => {
+    const errors = deliveryPolicyProblems(policy);
+    if (errors.length)
+      throw problems.badRequest(
+        `The delivery policy is inconsistent: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        errors,
+      );
+  };
+
   app.openapi(routes.create, async (c) => {
     const body = c.req.valid('json');
     await checkUrl(body.url);
+    checkPolicy({
+      maxInFlight: body.maxInFlight ?? null,
+      ordering: body.ordering ?? 'none',
+      orderingKey: body.orderingKey ?? null,
+    });
     const row = await createSubscription(deps.db, body);
     c.get('logger').info({ event: 'subscription_created', subscriptionId: row.id }, 'subscription created');
     return c.json({ ...subscriptionView(row), secret: row.secret }, 201);
@@ -184,7 +199,15 @@ export function subscriptionRoutes(deps: ApiDependencies) {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await checkUrl(body.url);
-    const row = await updateSubscription(deps.db, id, subscriptionPatch(body));
+    const current = await findSubscription(deps.db, id);
+    if (!current) throw notFound(id);
+    const patch = subscriptionPatch(body);
+    checkPolicy({
+      maxInFlight: patch.maxInFlight === undefined ? current.maxInFlight : patch.maxInFlight,
+      ordering: patch.ordering ?? current.ordering,
+      orderingKey: patch.orderingKey === undefined ? current.orderingKey : patch.orderingKey,
+    });
+    const row = await updateSubscription(deps.db, id, patch);
     if (!row) throw notFound(id);
     return c.json(subscriptionView(row), 200);
   });

@@ -1,3 +1,4 @@
+import { storedInboundHeaders } from '../domain/vocabulary.js';
 import type { SourceSecret } from '../db/schema.js';
 
 const JSON_MEDIA_TYPE = /^application\/(?:json|[A-Za-z0-9!#$&^_.-]+\+json)$/i;
@@ -13,30 +14,10 @@ export function activeSecrets(secrets: SourceSecret[], now: Date): string[] {
   return secrets.filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now).map((s) => s.value);
 }
 
-// Inbound headers worth keeping with the event; signatures and credentials never are.
-const KEPT_HEADERS = [
-  'content-type',
-  'user-agent',
-  'x-request-id',
-  'idempotency-key',
-  'webhook-id',
-  'webhook-timestamp',
-  'svix-id',
-  'svix-timestamp',
-  'x-github-delivery',
-  'x-github-event',
-  'x-github-hook-id',
-  'x-shopify-topic',
-  'x-shopify-webhook-id',
-  'x-shopify-shop-domain',
-  'x-shopify-api-version',
-  'x-signature-timestamp',
-];
-
 /** The inbound headers stored with an event (a fixed allowlist, each capped at 512 characters). */
 export function selectStoredHeaders(header: (name: string) => string | undefined): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
+  for (const name of storedInboundHeaders) {
     const value = header(name);
     if (value !== undefined) kept[name] = value.slice(0, 512);
   }

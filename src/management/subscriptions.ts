@@ -36,6 +36,11 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
     enabled: row.enabled,
     disabledReason: row.disabledReason,
     rateLimitPerSecond: row.rateLimitPerSecond,
+    retryPolicy: row.retryPolicy ?? null,
+    maxInFlight: row.maxInFlight,
+    ordering: row.ordering,
+    orderingKey: row.orderingKey ?? null,
+    onDeadLetter: row.onDeadLetter,
     previousSecretExpiresAt:
       row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date()
         ? iso(row.previousSecretExpiresAt)
@@ -76,6 +81,11 @@ export async function createSubscription(
       sourceIds: input.sourceIds,
       headers: input.headers,
       rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      retryPolicy: input.retryPolicy ?? null,
+      maxInFlight: input.maxInFlight ?? null,
+      ordering: input.ordering ?? 'none',
+      orderingKey: input.orderingKey ?? null,
+      onDeadLetter: input.onDeadLetter ?? 'block',
       secret: input.secret ?? generateSubscriptionSecret(),
     })
     .returning();
@@ -109,6 +119,22 @@ export async function updateSubscription(
   return row;
 }
 
+/** What is wrong with a subscription's ordering settings taken together, as 400 errors (none: fine). */
+export function deliveryPolicyProblems(
+  policy: Pick<SubscriptionRow, 'maxInFlight' | 'ordering' | 'orderingKey'>,
+): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (policy.orderingKey && policy.ordering !== 'fifo')
+    problems.push({ path: '/orderingKey', message: 'needs ordering: "fifo"' });
+  if (policy.ordering === 'fifo' && policy.maxInFlight !== null && policy.maxInFlight !== 1) {
+    problems.push({
+      path: '/maxInFlight',
+      message: 'must be 1 (or absent) with ordering: "fifo", which delivers one at a time',
+    });
+  }
+  return problems;
+}
+
 /** The fields of a PATCH body that map straight onto columns. */
 export function subscriptionPatch(
   body: z.infer<typeof updateSubscriptionSchema>,
@@ -120,6 +146,11 @@ export function subscriptionPatch(
     sourceIds: body.sourceIds,
     headers: body.headers,
     rateLimitPerSecond: body.rateLimitPerSecond,
+    retryPolicy: body.retryPolicy,
+    maxInFlight: body.maxInFlight,
+    ordering: body.ordering,
+    orderingKey: body.orderingKey,
+    onDeadLetter: body.onDeadLetter,
   };
 }
 

@@ -19,6 +19,7 @@ export function buildPolicies(config: Config): WorkflowPolicies {
     deliveryTimeoutMs: config.DELIVERY_TIMEOUT_MS,
     deadLetterReplayWindowMs: config.DEAD_LETTER_REPLAY_WINDOW,
     fanoutInlineMax: config.FANOUT_INLINE_MAX,
+    orderingReorderWindowMs: config.ORDERING_REORDER_WINDOW,
     firstAttemptLocal: config.DELIVERY_FIRST_ATTEMPT_LOCAL,
   };
 }

@@ -7,10 +7,16 @@ import {
   WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
-import { searchAttributesOf } from '../domain/search-attributes.js';
-import { discardSignal, replaySignal } from '../domain/signals.js';
+import { searchAttributes, searchAttributesOf } from '../domain/search-attributes.js';
+import { admissionRequestSignal, discardSignal, replaySignal } from '../domain/signals.js';
 import { workflowIds } from '../domain/workflow-ids.js';
-import type { EventWorkflowInput, OperatorRequest, RedeliveryWorkflowInput } from '../domain/workflow-io.js';
+import type {
+  AdmissionInput,
+  EventWorkflowInput,
+  OperatorRequest,
+  RedeliveryWorkflowInput,
+} from '../domain/workflow-io.js';
+import { dispatcherWorkflow } from '../workflows/dispatcher-workflow.js';
 import { eventWorkflow } from '../workflows/event-workflow.js';
 import { redeliveryWorkflow } from '../workflows/fanout-workflow.js';
 
@@ -136,4 +142,26 @@ export async function replayEvent(
     staticSummary: `${input.eventType} from ${input.sourceId} (replay)`,
   });
   return workflowId;
+}
+
+/**
+ * Asks a subscription's dispatcher (`dispatcher:<subscriptionId>[:<keyHash>]`) for a slot by
+ * signal-with-start: the first lane starts it, later lanes signal the running one.
+ */
+export async function requestAdmission(client: Client, taskQueue: string, input: AdmissionInput): Promise<void> {
+  await client.workflow.signalWithStart(dispatcherWorkflow, {
+    workflowId: input.dispatcherId,
+    taskQueue,
+    args: [
+      {
+        subscriptionId: input.subscriptionId,
+        maxInFlight: input.request.maxInFlight,
+        reorderWindowMs: input.reorderWindowMs,
+      },
+    ],
+    signal: admissionRequestSignal,
+    signalArgs: [input.request],
+    staticSummary: `admits deliveries to ${input.subscriptionId} (at most ${input.request.maxInFlight} at a time)`,
+    typedSearchAttributes: [{ key: searchAttributes.subscriptionIds, value: [input.subscriptionId] }],
+  });
 }

@@ -1,4 +1,5 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { eventWorkflow } from './event-workflow.js';
+export { dispatcherWorkflow } from './dispatcher-workflow.js';
 export { fanoutWorkflow, redeliveryWorkflow } from './fanout-workflow.js';
 export { autoDisableWorkflow, retentionWorkflow, secretExpiryWorkflow } from './maintenance-workflows.js';

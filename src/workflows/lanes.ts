@@ -7,10 +7,13 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
+import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '../domain/delivery-policy.js';
 import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../domain/failures.js';
 import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
+import { Admissions } from './admission.js';
 import { requestTargets, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
+import { retryPolicyAfter } from './retry-plan.js';
 import type {
   DeliveryAttemptResult,
   LaneEvent,
@@ -69,11 +72,13 @@ export class LaneSet {
   private readonly bookkeeping: ReturnType<typeof proxyActivities<HookflowActivities>>;
   // Operational events about operational events would let two failing operator endpoints ping-pong.
   private readonly reportsOperationalEvents: boolean;
+  private readonly admissions: Admissions;
 
   constructor(private readonly settings: LaneSetOptions) {
     this.options = activityOptions(settings.policies);
     this.bookkeeping = proxyActivities<HookflowActivities>(this.options.bookkeeping);
     this.reportsOperationalEvents = !settings.event.eventType.startsWith(OPERATIONAL_PREFIX);
+    this.admissions = new Admissions(this.bookkeeping.requestAdmission, settings.policies.orderingReorderWindowMs);
   }
 
   /** Every lane's state, in routing order (the `state` query's `lanes`). */
@@ -141,6 +146,7 @@ export class LaneSet {
           eventId: this.settings.event.eventId,
           reason: decision.reason,
         });
+        await this.admissions.release(lane.route);
         this.setStatus(lane, 'discarded');
         return;
       }
@@ -154,11 +160,14 @@ export class LaneSet {
         this.setStatus(lane, 'replaying');
       }
       if (decision !== undefined || lane.state.status === 'delivering') {
-        if (await this.deliverOrDeadLetter(lane)) return;
+        if (await this.deliverAdmitted(lane)) return;
       }
       const decided = await condition(() => lane.mailbox.length > 0, this.settings.policies.deadLetterReplayWindowMs);
       // The replay window closed: the dead letter stays open; a later replay runs a redelivery workflow.
-      if (!decided) return;
+      if (!decided) {
+        await this.admissions.release(lane.route);
+        return;
+      }
       decision = this.takeDecision(lane);
     }
   }
@@ -172,6 +181,28 @@ export class LaneSet {
     const [decision] = lane.mailbox.splice(0);
     if (decision) lane.awaitingOperator = false;
     return decision;
+  }
+
+  /**
+   * One delivery, after waiting for a dispatcher slot when the subscription caps or orders its
+   * deliveries; the slot is given back when it is delivered (or, unless FIFO blocks, dead-lettered).
+   */
+  private async deliverAdmitted(lane: Lane): Promise<boolean> {
+    if (this.admissions.needsSlot(lane.route)) {
+      const status = lane.state.status;
+      this.setStatus(lane, 'queued');
+      await this.admissions.acquire(lane.route, this.settings.event.eventId);
+      this.setStatus(lane, status);
+    }
+    const delivered = await this.deliverOrDeadLetter(lane);
+    if (delivered) await this.admissions.release(lane.route);
+    else
+      await this.admissions.deadLettered(
+        lane.route,
+        this.settings.event.eventId,
+        lane.state.lastError ?? 'dead-lettered',
+      );
+    return delivered;
   }
 
   /** One delivery under the retry budget; true when delivered, false when it was dead-lettered. */
@@ -244,14 +275,16 @@ export class LaneSet {
    */
   private async deliverWithinBudget(lane: Lane): Promise<Extract<DeliveryAttemptResult, { kind: 'delivered' }>> {
     const { event, policies } = this.settings;
-    const retry = policies.deliveryRetry;
+    // The subscription's plan when it was routed, else the default delivery policy.
+    const plan: RetryPlan = lane.route.policy?.retry ?? { exponential: policies.deliveryRetry };
     const summary = `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`;
-    const attempt = (maximumAttempts: number) => ({
+    const attempt = (maximumAttempts: number, attemptsBefore: number) => ({
       ...event,
       subscriptionId: lane.route.subscriptionId,
       deliveryId: lane.route.deliveryId,
       maximumAttempts,
-      maximumIntervalMs: retry.maximumIntervalMs,
+      maximumIntervalMs: longestDelayOf(plan),
+      ...('schedule' in plan ? { schedule: { ...plan.schedule, attemptsBefore } } : {}),
     });
     let spent = 0;
     if (policies.firstAttemptLocal) {
@@ -261,7 +294,7 @@ export class LaneSet {
         summary,
       });
       try {
-        const result = await deliverWebhook(attempt(retry.maximumAttempts));
+        const result = await deliverWebhook(attempt(attemptsOf(plan), 0));
         if (result.kind === 'delivered') return result;
         await sleep(result.waitMs);
       } catch (error) {
@@ -269,25 +302,21 @@ export class LaneSet {
         const failure = ended?.failure;
         const final =
           failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
-        if (!ended || final || retry.maximumAttempts <= 1) throw error;
+        if (!ended || final || attemptsOf(plan) <= 1) throw error;
         spent = 1;
         const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: number | null } | undefined)?.retryAfterMs;
-        await sleep(retryAfterMs ?? retry.initialIntervalMs);
+        await sleep(retryAfterMs ?? delayAfterAttempt(plan, 1, Math.random));
       }
     }
     for (;;) {
-      const maximumAttempts = Math.max(1, retry.maximumAttempts - spent);
-      // After a local first attempt the backoff goes on where it stands, not from the start.
-      const initialInterval = Math.min(
-        retry.initialIntervalMs * retry.backoffCoefficient ** spent,
-        retry.maximumIntervalMs,
-      );
+      // After a local first attempt (or a rate-limit wait) the plan goes on where it stands, not from the start.
+      const retry = retryPolicyAfter(plan, spent);
       const { deliverWebhook } = proxyActivities<HookflowActivities>({
         ...this.options.delivery,
-        retry: { ...this.options.delivery.retry, maximumAttempts, initialInterval },
+        retry: { ...this.options.delivery.retry, ...retry },
         summary,
       });
-      const result = await deliverWebhook(attempt(maximumAttempts));
+      const result = await deliverWebhook(attempt(retry.maximumAttempts, spent));
       if (result.kind === 'delivered') return result;
       spent += result.temporalAttempt - 1;
       await sleep(result.waitMs);

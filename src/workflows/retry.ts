@@ -13,6 +13,12 @@ export function toRetryPolicy(settings: RetrySettings, nonRetryableErrorTypes: s
   };
 }
 
+/** Bookkeeping (dead letters, admission, operational events): must eventually land, so it retries without limit (e.g. through a Postgres outage). */
+export const bookkeepingOptions = {
+  startToCloseTimeout: 30_000,
+  retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 },
+} satisfies ActivityOptions;
+
 /**
  * Every activity's timeout and retry policy, in one place, built from the config-derived policies
  * carried in workflow input (workflows cannot read config themselves).
@@ -29,10 +35,6 @@ export function activityOptions(policies: WorkflowPolicies) {
       startToCloseTimeout: policies.deliveryTimeoutMs + 15_000,
       retry: toRetryPolicy(policies.deliveryRetry, nonRetryableDeliveryTypes),
     } satisfies ActivityOptions,
-    /** Dead-letter bookkeeping: must eventually land, so it retries without limit (e.g. through a Postgres outage). */
-    bookkeeping: {
-      startToCloseTimeout: 30_000,
-      retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 },
-    } satisfies ActivityOptions,
+    bookkeeping: bookkeepingOptions,
   };
 }

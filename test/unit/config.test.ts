@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { parseDuration } from '../../src/duration.js';
+import { parseDuration } from '../../src/domain/duration.js';
 
 describe('config', () => {
   it('fills every default from SPEC §9', () => {

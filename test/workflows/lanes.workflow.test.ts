@@ -129,6 +129,7 @@ const activities: HookflowActivities = {
   async emitOperationalEventActivity(event) {
     scriptFor(String(event.data.eventId)).operationalEvents.push(event);
   },
+  requestAdmission: unused('requestAdmission'),
   recordEvent: unused('recordEvent'),
   processEvent: unused('processEvent'),
   autoDisableFailingSubscriptions: unused('autoDisableFailingSubscriptions'),
@@ -152,6 +153,7 @@ function policies(overrides: Partial<WorkflowPolicies> & { maximumAttempts?: num
     deadLetterReplayWindowMs: 60_000,
     firstAttemptLocal: true,
     fanoutInlineMax: 100,
+    orderingReorderWindowMs: 0,
     ...rest,
   };
 }

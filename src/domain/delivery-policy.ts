@@ -1,0 +1,70 @@
+// Per-subscription delivery policy (SPEC §5.5), as the API takes it and as a lane carries it. Pure.
+import type { RetrySettings } from './policies.js';
+
+export const orderingModes = ['none', 'fifo'] as const;
+export type OrderingMode = (typeof orderingModes)[number];
+
+export const onDeadLetterModes = ['block', 'skip'] as const;
+export type OnDeadLetterMode = (typeof onDeadLetterModes)[number];
+
+/** Where an ordering key is read: a JSON pointer into the payload, or an inbound header. */
+export type OrderingKeySource = { pointer: string } | { header: string };
+
+/** `retryPolicy` as a subscription stores it: exponential (fields default from config) or a fixed schedule. */
+export type SubscriptionRetryPolicy =
+  | { initialInterval?: string; backoffCoefficient?: number; maximumInterval?: string; maximumAttempts?: number }
+  | { schedule: string[]; jitter?: number };
+
+/** A fixed schedule resolved to milliseconds: the delays between attempts (attempts = delays + 1). */
+export interface RetrySchedule {
+  delaysMs: number[];
+  /** Each delay varies by up to ± this percent. */
+  jitterPercent: number;
+}
+
+/** The retry plan a lane runs: exponential settings, or a fixed schedule. */
+export type RetryPlan = { exponential: RetrySettings } | { schedule: RetrySchedule };
+
+/** Admission through a dispatcher workflow (maxInFlight and/or FIFO ordering). */
+export interface LaneAdmission {
+  /** `dispatcher:<subscriptionId>[:<keyHash>]`. */
+  dispatcherId: string;
+  maxInFlight: number;
+  fifo: boolean;
+  onDeadLetter: OnDeadLetterMode;
+  /** When the event was accepted at ingress: the dispatcher admits in this order (then by event id). */
+  receivedAt: string;
+}
+
+/** What routing fixed for one lane; a PATCH of the subscription applies to deliveries routed afterwards. */
+export interface LanePolicy {
+  /** Absent: the default delivery policy from config. */
+  retry?: RetryPlan;
+  /** Absent: no cap and no ordering (the lane delivers at once). */
+  admission?: LaneAdmission;
+}
+
+/** The attempt budget of a plan: maximumAttempts, or one more than the schedule's delays. */
+export function attemptsOf(plan: RetryPlan): number {
+  return 'schedule' in plan ? plan.schedule.delaysMs.length + 1 : plan.exponential.maximumAttempts;
+}
+
+/** A delay varied by up to ± `percent` (`random` in [0, 1): Math.random, which workflow code may call). */
+export function jittered(delayMs: number, percent: number, random: () => number): number {
+  return Math.max(0, Math.round(delayMs * (1 + ((random() * 2 - 1) * percent) / 100)));
+}
+
+/** The wait a plan prescribes after attempt `attemptNumber` (1-based, counting every attempt of the delivery). */
+export function delayAfterAttempt(plan: RetryPlan, attemptNumber: number, random: () => number): number {
+  if ('schedule' in plan) {
+    const { delaysMs, jitterPercent } = plan.schedule;
+    return jittered(delaysMs[Math.min(attemptNumber, delaysMs.length) - 1] ?? 0, jitterPercent, random);
+  }
+  const { initialIntervalMs, backoffCoefficient, maximumIntervalMs } = plan.exponential;
+  return Math.min(initialIntervalMs * backoffCoefficient ** (attemptNumber - 1), maximumIntervalMs);
+}
+
+/** The longest wait a plan prescribes: a `Retry-After` is capped by it. */
+export function longestDelayOf(plan: RetryPlan): number {
+  return 'schedule' in plan ? Math.max(...plan.schedule.delaysMs) : plan.exponential.maximumIntervalMs;
+}

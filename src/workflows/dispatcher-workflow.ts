@@ -1,0 +1,148 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { HookflowActivities } from '../domain/activities.js';
+import { searchAttributes } from '../domain/search-attributes.js';
+import {
+  admissionRequestSignal,
+  admitSignal,
+  blockedSignal,
+  dispatcherStateQuery,
+  releaseSignal,
+} from '../domain/signals.js';
+import type { WorkflowStatus } from '../domain/vocabulary.js';
+import type { AdmissionRequest, DispatcherInput } from '../domain/workflow-io.js';
+import { bookkeepingOptions } from './retry.js';
+
+/** Admissions per run before it continues as new (keeps the history short). */
+export const ADMISSIONS_PER_RUN = 1_000;
+/** A dispatcher with nothing waiting or admitted for this long closes; the next lane starts it again. */
+const IDLE_CLOSE_MS = 60_000;
+
+type Holder = AdmissionRequest & { blocked: boolean };
+
+/** Acceptance order at ingress: `received_at`, then event id. */
+const byAcceptance = (a: AdmissionRequest, b: AdmissionRequest) =>
+  a.receivedAt < b.receivedAt
+    ? -1
+    : a.receivedAt > b.receivedAt
+      ? 1
+      : a.eventId < b.eventId
+        ? -1
+        : a.eventId > b.eventId
+          ? 1
+          : 0;
+
+/**
+ * `dispatcher:<subscriptionId>[:<keyHash>]` (SPEC §5.5): admits at most `maxInFlight` lanes of one
+ * subscription (one ordering key) at a time, in acceptance order, each after the reorder window.
+ * A FIFO lane that dead-letters with `onDeadLetter: block` keeps its slot, so the queue waits for
+ * the operator. Long-lived: it continues as new every 1,000 admissions with its queue.
+ */
+export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> {
+  const waiting: AdmissionRequest[] = [...(input.waiting ?? [])];
+  const admitted = new Map<string, Holder>((input.admitted ?? []).map((holder) => [holder.deliveryId, holder]));
+  const news: { deliveryId: string; eventId: string; reason: string }[] = [];
+  let maxInFlight = input.maxInFlight;
+  let admissions = 0;
+  let changes = 0;
+  const { emitOperationalEventActivity } = proxyActivities<HookflowActivities>(bookkeepingOptions);
+  const resend = (holder: AdmissionRequest) =>
+    getExternalWorkflowHandle(holder.workflowId).signal(admitSignal, { deliveryId: holder.deliveryId });
+
+  setHandler(admissionRequestSignal, (request) => {
+    changes++;
+    maxInFlight = request.maxInFlight;
+    const held = admitted.get(request.deliveryId);
+    // A retried request of a lane already let in: say so again (its first `admit` may be what it missed).
+    if (held) void resend(held).catch(() => admitted.delete(held.deliveryId));
+    else if (!waiting.some((w) => w.deliveryId === request.deliveryId)) waiting.push(request);
+  });
+  setHandler(releaseSignal, ({ deliveryId }) => {
+    changes++;
+    admitted.delete(deliveryId);
+  });
+  setHandler(blockedSignal, (blocked) => {
+    changes++;
+    const holder = admitted.get(blocked.deliveryId);
+    if (holder && !holder.blocked) {
+      holder.blocked = true;
+      news.push(blocked);
+    }
+  });
+  setHandler(dispatcherStateQuery, () => ({
+    subscriptionId: input.subscriptionId,
+    maxInFlight,
+    waiting: [...waiting].sort(byAcceptance),
+    admitted: [...admitted.values()],
+    admissions,
+  }));
+
+  let published: WorkflowStatus | undefined;
+  const publish = () => {
+    const status: WorkflowStatus = [...admitted.values()].some((h) => h.blocked)
+      ? 'blocked'
+      : admitted.size + waiting.length > 0
+        ? 'delivering'
+        : 'idle';
+    if (status === published) return;
+    published = status;
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      { key: searchAttributes.subscriptionIds, value: [input.subscriptionId] },
+    ]);
+  };
+
+  for (;;) {
+    publish();
+    for (const blocked of news.splice(0)) {
+      await emitOperationalEventActivity({
+        type: 'hookflow.subscription.blocked',
+        key: `${blocked.deliveryId}:${workflowInfo().runId}`,
+        data: { subscriptionId: input.subscriptionId, dispatcherId: workflowInfo().workflowId, ...blocked },
+      });
+    }
+    waiting.sort(byAcceptance);
+    const head = waiting[0];
+    if (head && admitted.size < maxInFlight) {
+      // Hold each arrival for the reorder window after its acceptance, so an event accepted a little
+      // earlier by another API replica (and routed a little later) still goes first.
+      const wait = Date.parse(head.receivedAt) + input.reorderWindowMs - Date.now();
+      if (wait > 0) {
+        const seen = changes;
+        await condition(() => changes !== seen, wait);
+        continue;
+      }
+      waiting.shift();
+      admitted.set(head.deliveryId, { ...head, blocked: false });
+      admissions++;
+      try {
+        await resend(head);
+      } catch {
+        // The lane's workflow is gone (terminated): nobody will use or give back this slot.
+        admitted.delete(head.deliveryId);
+      }
+      continue;
+    }
+    if (admissions >= ADMISSIONS_PER_RUN) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof dispatcherWorkflow>({
+        ...input,
+        maxInFlight,
+        waiting,
+        admitted: [...admitted.values()],
+      });
+    }
+    const seen = changes;
+    const idle = waiting.length === 0 && admitted.size === 0;
+    const changed = await condition(() => changes !== seen, idle ? IDLE_CLOSE_MS : undefined);
+    if (!changed && idle) return;
+  }
+}
