@@ -64,6 +64,8 @@ export const configSchema = z
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
     FANOUT_INLINE_MAX: int(100, 1),
     ORDERING_REORDER_WINDOW: duration('2s'),
+    // Admissions per dispatcher run before it continues as new (keeps its history short).
+    DISPATCHER_ADMISSIONS_PER_RUN: int(1_000, 1),
     DELIVERY_FIRST_ATTEMPT_LOCAL: bool(true),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
     // A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js): no webpack at worker start.

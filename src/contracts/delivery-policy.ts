@@ -6,11 +6,20 @@ import { extractionSchema } from './sources.js';
 
 const MAX_DELAY_MS = 30 * 86_400_000;
 
+/** A duration in ms, or NaN for text that is not one (refinements run even after the regex failed). */
+const durationMs = (text: string): number => {
+  try {
+    return parseDuration(text);
+  } catch {
+    return Number.NaN;
+  }
+};
+
 const duration = z
   .string()
   .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 5s, 10m, 2h or 1d')
-  .refine((text) => parseDuration(text) > 0, 'must be longer than 0')
-  .refine((text) => parseDuration(text) <= MAX_DELAY_MS, 'must be at most 30d')
+  .refine((text) => durationMs(text) > 0, 'must be longer than 0')
+  .refine((text) => !(durationMs(text) > MAX_DELAY_MS), 'must be at most 30d')
   .openapi({ example: '5m' });
 
 /** `retryPolicy`: exponential (missing fields default from config) or a fixed schedule, never both. */
@@ -50,7 +59,7 @@ export const retryPolicySchema = z
     if (
       policy.initialInterval &&
       policy.maximumInterval &&
-      parseDuration(policy.initialInterval) > parseDuration(policy.maximumInterval)
+      durationMs(policy.initialInterval) > durationMs(policy.maximumInterval)
     ) {
       ctx.addIssue({ code: 'custom', path: ['maximumInterval'], message: 'must not be shorter than initialInterval' });
     }

@@ -21,4 +21,6 @@ export interface WorkflowPolicies {
   fanoutInlineMax: number;
   /** How long a dispatcher holds each arrival before admitting it in acceptance order (ORDERING_REORDER_WINDOW). */
   orderingReorderWindowMs: number;
+  /** Admissions per dispatcher run before it continues as new (DISPATCHER_ADMISSIONS_PER_RUN). */
+  dispatcherAdmissionsPerRun: number;
 }

@@ -184,6 +184,7 @@ export interface AdmissionInput {
   dispatcherId: string;
   subscriptionId: string;
   reorderWindowMs: number;
+  admissionsPerRun: number;
   request: AdmissionRequest;
 }
 
@@ -192,6 +193,8 @@ export interface DispatcherInput {
   subscriptionId: string;
   maxInFlight: number;
   reorderWindowMs: number;
+  /** Admissions before the run continues as new. */
+  admissionsPerRun: number;
   /** Lanes waiting, and lanes holding a slot (with whether a dead letter holds it), handed on by continue-as-new. */
   waiting?: AdmissionRequest[];
   admitted?: (AdmissionRequest & { blocked: boolean })[];

@@ -157,6 +157,7 @@ export async function requestAdmission(client: Client, taskQueue: string, input:
         subscriptionId: input.subscriptionId,
         maxInFlight: input.request.maxInFlight,
         reorderWindowMs: input.reorderWindowMs,
+        admissionsPerRun: input.admissionsPerRun,
       },
     ],
     signal: admissionRequestSignal,

@@ -15,7 +15,7 @@ export class Admissions {
 
   constructor(
     private readonly requestAdmission: HookflowActivities['requestAdmission'],
-    private readonly reorderWindowMs: number,
+    private readonly policies: { orderingReorderWindowMs: number; dispatcherAdmissionsPerRun: number },
   ) {
     setHandler(admitSignal, ({ deliveryId }) => void this.admitted.add(deliveryId));
   }
@@ -33,7 +33,8 @@ export class Admissions {
     await this.requestAdmission({
       dispatcherId: admission.dispatcherId,
       subscriptionId: route.subscriptionId,
-      reorderWindowMs: this.reorderWindowMs,
+      reorderWindowMs: this.policies.orderingReorderWindowMs,
+      admissionsPerRun: this.policies.dispatcherAdmissionsPerRun,
       request: {
         deliveryId: route.deliveryId,
         eventId,

@@ -21,8 +21,6 @@ import type { WorkflowStatus } from '../domain/vocabulary.js';
 import type { AdmissionRequest, DispatcherInput } from '../domain/workflow-io.js';
 import { bookkeepingOptions } from './retry.js';
 
-/** Admissions per run before it continues as new (keeps the history short). */
-export const ADMISSIONS_PER_RUN = 1_000;
 /** A dispatcher with nothing waiting or admitted for this long closes; the next lane starts it again. */
 const IDLE_CLOSE_MS = 60_000;
 
@@ -44,7 +42,7 @@ const byAcceptance = (a: AdmissionRequest, b: AdmissionRequest) =>
  * `dispatcher:<subscriptionId>[:<keyHash>]` (SPEC §5.5): admits at most `maxInFlight` lanes of one
  * subscription (one ordering key) at a time, in acceptance order, each after the reorder window.
  * A FIFO lane that dead-letters with `onDeadLetter: block` keeps its slot, so the queue waits for
- * the operator. Long-lived: it continues as new every 1,000 admissions with its queue.
+ * the operator. Long-lived: it continues as new every DISPATCHER_ADMISSIONS_PER_RUN admissions with its queue.
  */
 export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> {
   const waiting: AdmissionRequest[] = [...(input.waiting ?? [])];
@@ -131,7 +129,7 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
       }
       continue;
     }
-    if (admissions >= ADMISSIONS_PER_RUN) {
+    if (admissions >= input.admissionsPerRun) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof dispatcherWorkflow>({
         ...input,

@@ -154,6 +154,7 @@ function policies(overrides: Partial<WorkflowPolicies> & { maximumAttempts?: num
     firstAttemptLocal: true,
     fanoutInlineMax: 100,
     orderingReorderWindowMs: 0,
+    dispatcherAdmissionsPerRun: 1_000,
     ...rest,
   };
 }
