@@ -4,6 +4,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryAttempts, deliveries, events } from '../../src/db/schema.js';
+import { searchAttributes } from '../../src/domain/search-attributes.js';
 import { dispatcherStateQuery } from '../../src/domain/signals.js';
 import { workflowIds } from '../../src/domain/workflow-ids.js';
 import { createCourierSource, fastRetries, subscribe, waitForDeadLetter } from '../helpers/delivery-fixtures.js';
@@ -216,6 +217,12 @@ describe('FIFO ordering', () => {
     it(`onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 100 ${onDeadLetter === 'block' ? 'holds 51–100 until the replay' : 'sets 50 aside and delivers 51–100'}`, async () => {
       const source = await createCourierSource(stack);
       const { sink } = await orderedSink({ fail: (data) => data.seq === 49 });
+      // The operator's endpoint for Hookflow's own events (they come from the reserved `hookflow` source).
+      const operator = await sinks.start();
+      await manage(stack, 'POST', '/v1/subscriptions', {
+        url: operator.url,
+        eventTypes: ['hookflow.subscription.blocked'],
+      });
       const subscription = await subscribe(stack, sink.url, source.id, {
         ordering: 'fifo',
         onDeadLetter,
@@ -237,6 +244,19 @@ describe('FIFO ordering', () => {
           { what: 'the dispatcher to hold the other 50 behind the dead letter' },
         );
         expect(blocked.admitted).toHaveLength(1);
+        const described = await dispatcher.describe();
+        expect(described.typedSearchAttributes.get(searchAttributes.status)).toBe('blocked');
+        const notice = await waitFor(
+          async () =>
+            operator.received
+              .map((r) => JSON.parse(r.body) as { type: string; data: { subscriptionId: string; deliveryId: string } })
+              .find((body) => body.data.subscriptionId === subscription.id),
+          { what: 'the hookflow.subscription.blocked notice' },
+        );
+        expect(notice).toMatchObject({
+          type: 'hookflow.subscription.blocked',
+          data: { deliveryId: deadLetter.deliveryId },
+        });
         expect(firstArrivals(sink.received)).toHaveLength(position + 1);
         const replayed = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
         expect(replayed.status, replayed.text).toBe(202);
