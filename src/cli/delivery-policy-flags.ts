@@ -11,7 +11,8 @@ export interface PolicyFlags {
   retryMaxInterval?: string;
   retryMaxAttempts?: number;
   defaultRetry?: boolean;
-  maxInFlight?: number;
+  maxInFlight?: number | 'none';
+  clearOrderingKey?: boolean;
   ordering?: string;
   orderingKeyPointer?: string;
   orderingKeyHeader?: string;
@@ -25,6 +26,11 @@ export function numberArg(value: string): number {
   return parsed;
 }
 
+/** `--max-in-flight`: a number, or `none` to lift the cap. */
+function maxInFlightArg(value: string): number | 'none' {
+  return value === 'none' ? 'none' : numberArg(value);
+}
+
 /** Adds the policy flags to `create`, or to `update` (which also gets `--default-retry`). */
 export function addPolicyOptions(command: Command, mode: 'create' | 'update'): Command {
   command
@@ -34,9 +40,16 @@ export function addPolicyOptions(command: Command, mode: 'create' | 'update'): C
     .addOption(new Option('--retry-backoff <n>', 'exponential: backoff coefficient').argParser(numberArg))
     .option('--retry-max-interval <duration>', 'exponential: longest interval between attempts')
     .addOption(new Option('--retry-max-attempts <n>', 'exponential: attempts in all').argParser(numberArg));
-  if (mode === 'update') command.option('--default-retry', 'reset the retry policy to the configured default');
+  if (mode === 'update')
+    command
+      .option('--default-retry', 'reset the retry policy to the configured default')
+      .option('--clear-ordering-key', 'one FIFO queue for the whole subscription again');
   return command
-    .addOption(new Option('--max-in-flight <n>', 'at most n deliveries to the endpoint at once').argParser(numberArg))
+    .addOption(
+      new Option('--max-in-flight <n>', 'at most n deliveries to the endpoint at once (none: no cap)').argParser(
+        maxInFlightArg,
+      ),
+    )
     .addOption(new Option('--ordering <mode>', 'fifo: one at a time, in order').choices(['none', 'fifo']))
     .option('--ordering-key-pointer <pointer>', 'FIFO per value of this JSON pointer, e.g. /data/orderId')
     .option('--ordering-key-header <name>', 'FIFO per value of this stored inbound header, e.g. X-Shopify-Shop-Domain')
@@ -71,8 +84,12 @@ export function policyBody(opts: PolicyFlags): Record<string, unknown> {
   if (opts.jitter !== undefined && opts.retrySchedule === undefined) throw usage('--jitter needs --retry-schedule');
   if (opts.defaultRetry && (scheduleFlags.length || exponentialFlags.length))
     throw usage(`--default-retry cannot be combined with ${[...scheduleFlags, ...exponentialFlags].join(', ')}`);
-  if (opts.orderingKeyPointer !== undefined && opts.orderingKeyHeader !== undefined)
-    throw usage('give --ordering-key-pointer or --ordering-key-header, not both');
+  const keyFlags = given({
+    '--ordering-key-pointer': opts.orderingKeyPointer,
+    '--ordering-key-header': opts.orderingKeyHeader,
+    '--clear-ordering-key': opts.clearOrderingKey,
+  });
+  if (keyFlags.length > 1) throw usage(`give one of ${keyFlags.join(', ')}`);
 
   const body: Record<string, unknown> = {};
   if (opts.retrySchedule !== undefined) {
@@ -86,7 +103,8 @@ export function policyBody(opts: PolicyFlags): Record<string, unknown> {
   } else if (opts.defaultRetry) {
     body.retryPolicy = null;
   }
-  if (opts.maxInFlight !== undefined) body.maxInFlight = opts.maxInFlight;
+  if (opts.maxInFlight !== undefined) body.maxInFlight = opts.maxInFlight === 'none' ? null : opts.maxInFlight;
+  if (opts.clearOrderingKey) body.orderingKey = null;
   if (opts.ordering !== undefined) body.ordering = opts.ordering;
   if (opts.orderingKeyPointer !== undefined) body.orderingKey = { pointer: opts.orderingKeyPointer };
   if (opts.orderingKeyHeader !== undefined) body.orderingKey = { header: opts.orderingKeyHeader };

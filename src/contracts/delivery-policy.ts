@@ -48,6 +48,13 @@ export const retryPolicySchema = z
   .strict()
   .superRefine((policy, ctx) => {
     const exponential = ['initialInterval', 'backoffCoefficient', 'maximumInterval', 'maximumAttempts'] as const;
+    if (!policy.schedule && exponential.every((field) => policy[field] === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give a schedule or at least one exponential field (null resets to the defaults)',
+      });
+    }
     if (policy.schedule) {
       for (const field of exponential) {
         if (policy[field] !== undefined)

@@ -153,4 +153,13 @@ describe('hookflow subscriptions with delivery policies', () => {
     expect(shown.stderr).toMatch(/404/);
     expect((await runCli(stack, ['subscriptions', 'delete', created.id])).code).toBe(1);
   });
+  it('undoes per-key FIFO and lifts an in-flight cap with --clear-ordering-key and --max-in-flight none', async () => {
+    const created = await createFifo();
+    const plain = await json(['subscriptions', 'update', created.id, '--clear-ordering-key', '--ordering', 'none']);
+    expect(plain).toMatchObject({ ordering: 'none', orderingKey: null });
+    const capped = await json(['subscriptions', 'update', created.id, '--max-in-flight', '4']);
+    expect(capped.maxInFlight).toBe(4);
+    const uncapped = await json(['subscriptions', 'update', created.id, '--max-in-flight', 'none']);
+    expect(uncapped.maxInFlight).toBeNull();
+  });
 });
