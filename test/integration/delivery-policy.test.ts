@@ -214,7 +214,7 @@ describe('FIFO ordering', () => {
   });
 
   for (const onDeadLetter of ['block', 'skip'] as const) {
-    it(`onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 100 ${onDeadLetter === 'block' ? 'holds 51–100 until the replay' : 'sets 50 aside and delivers 51–100'}`, async () => {
+    it(`onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 200 ${onDeadLetter === 'block' ? 'holds 51–200 until the replay' : 'sets 50 aside and delivers 51–200'}`, async () => {
       const source = await createCourierSource(stack);
       const { sink } = await orderedSink({ fail: (data) => data.seq === 49 });
       // The operator's endpoint for Hookflow's own events (they come from the reserved `hookflow` source).
@@ -228,10 +228,10 @@ describe('FIFO ordering', () => {
         onDeadLetter,
         retryPolicy: { maximumAttempts: 1 },
       });
-      await sendEvents(source, 100, [stack.url]);
-      const accepted = await acceptanceOrder(source.id, 100);
+      await sendEvents(source, 200, [stack.url]);
+      const accepted = await acceptanceOrder(source.id, 200);
       const position = accepted.findIndex((e) => e.seq === 49);
-      const deadLetter = await waitForDeadLetter(stack, subscription.id, accepted[position]!.id, 'open', 60_000);
+      const deadLetter = await waitForDeadLetter(stack, subscription.id, accepted[position]!.id, 'open', 90_000);
       const dispatcher = stack.temporal.workflow.getHandle(workflowIds.dispatcher(subscription.id));
 
       if (onDeadLetter === 'block') {
@@ -241,7 +241,7 @@ describe('FIFO ordering', () => {
             const held = state.admitted.some((holder) => holder.blocked);
             return held && state.waiting.length === accepted.length - position - 1 ? state : undefined;
           },
-          { what: 'the dispatcher to hold the other 50 behind the dead letter' },
+          { what: 'the dispatcher to hold the other 150 behind the dead letter' },
         );
         expect(blocked.admitted).toHaveLength(1);
         const described = await dispatcher.describe();
@@ -260,8 +260,8 @@ describe('FIFO ordering', () => {
         expect(firstArrivals(sink.received)).toHaveLength(position + 1);
         const replayed = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
         expect(replayed.status, replayed.text).toBe(202);
-        await waitFor(async () => firstArrivals(sink.received).length >= 100 && sink.received.length >= 101, {
-          timeoutMs: 60_000,
+        await waitFor(async () => firstArrivals(sink.received).length >= 200 && sink.received.length >= 201, {
+          timeoutMs: 120_000,
           what: 'the rest after the replay',
         });
         // The failed event again (its replay), then the held ones, all in order.
@@ -270,8 +270,8 @@ describe('FIFO ordering', () => {
           ...accepted.slice(position).map((e) => e.seq),
         ]);
       } else {
-        await waitFor(async () => firstArrivals(sink.received).length >= 100, {
-          timeoutMs: 60_000,
+        await waitFor(async () => firstArrivals(sink.received).length >= 200, {
+          timeoutMs: 120_000,
           what: 'the rest past the skipped one',
         });
         expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual(accepted.map((e) => e.seq));
