@@ -14,6 +14,21 @@ const duration = (fallback: string) =>
       }
     });
 
+/** A duration, or `off` (null). */
+const durationOrOff = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      if (text.trim() === 'off') return null;
+      try {
+        return parseDuration(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `${(error as Error).message}, or off` });
+        return z.NEVER;
+      }
+    });
+
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -64,6 +79,8 @@ export const configSchema = z
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(100, 1),
     FANOUT_INLINE_MAX: int(100, 1),
     ORDERING_REORDER_WINDOW: duration('2s'),
+    // Ingress answers from the outbox when the workflow start has not answered within this (0: always; off: never).
+    INGRESS_SPILLOVER_AFTER: durationOrOff('250ms'),
     // Admissions per dispatcher run before it continues as new (keeps its history short).
     DISPATCHER_ADMISSIONS_PER_RUN: int(1_000, 1),
     DELIVERY_FIRST_ATTEMPT_LOCAL: bool(true),

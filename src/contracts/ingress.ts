@@ -5,6 +5,10 @@ export const ingressAcknowledgementSchema = z
   .object({
     acknowledged: z.literal(true),
     duplicate: z.boolean(),
+    spilled: z.boolean().openapi({
+      description:
+        'Written to the PostgreSQL outbox because Temporal was slow or down; the worker starts it (exactly once).',
+    }),
     eventId: z.string().openapi({ example: 'evt_5h2k8m3n4p5q6r7s8t9v0w1x2y' }),
     idempotencyKey: z.string(),
     workflowId: z.string().openapi({ example: 'event:stripe:evt_1NG8Du2eZvKYlo2CUI79vXWy' }),

@@ -196,3 +196,29 @@ export const deadLetters = pgTable(
     index('dead_letters_created_idx').on(t.createdAt),
   ],
 );
+
+/**
+ * Verified webhooks waiting for their workflow start (SPEC §4.1 spillover): written when Temporal
+ * is slow or down, started by the worker's relay with the same workflow id and input, then deleted.
+ */
+export const ingressOutbox = pgTable(
+  'ingress_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sourceId: text('source_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').notNull(),
+    payloadSha256: text('payload_sha256').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull(),
+    traceId: text('trace_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+  },
+  (t) => [
+    // The ledger's dedup key: a duplicate of a spilled event is recognised before it is started.
+    uniqueIndex('ingress_outbox_source_key_uq').on(t.sourceId, t.idempotencyKey),
+    index('ingress_outbox_received_idx').on(t.receivedAt, t.id),
+  ],
+);

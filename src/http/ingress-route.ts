@@ -45,14 +45,14 @@ export function ingressRoutes(deps: ApiDependencies) {
       log.info({ event: 'ingress_rejected', status: problem.status, reason: problem.detail }, 'ingress rejected');
       throw problem;
     }
-    const { duplicate, eventId, idempotencyKey, workflowId, receivedAt, eventType } = result;
+    const { duplicate, spilled, eventId, idempotencyKey, workflowId, receivedAt, eventType } = result;
     if (duplicate) deps.metrics.duplicates.inc({ source: sourceId });
     log.info(
       { event: duplicate ? 'ingress_duplicate' : 'ingress_accepted', eventId, workflowId, eventType },
       duplicate ? 'duplicate acknowledged' : 'event accepted',
     );
     return c.json(
-      { acknowledged: true, duplicate, eventId, idempotencyKey, workflowId, receivedAt, traceId },
+      { acknowledged: true, duplicate, spilled, eventId, idempotencyKey, workflowId, receivedAt, traceId },
       duplicate ? 200 : 202,
     );
   });

@@ -7,6 +7,9 @@ import { courierEnvelopeSchema } from '../schemes/hmac-sha256.js';
 import { schemes, type SignedRequest } from '../schemes/index.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { spillToOutbox } from '../db/ingress-outbox.js';
+import { workflowIds } from '../domain/workflow-ids.js';
 import { buildPolicies } from '../temporal/policies.js';
 import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
 import { extractValue } from './extract.js';
@@ -26,17 +29,23 @@ export interface IngressDependencies {
   policies: WorkflowPolicies;
   /** Starts (or finds) the event workflow; throws TemporalUnavailable when Temporal cannot take it. */
   startEvent(input: EventWorkflowInput): Promise<{ workflowId: string; duplicate: boolean }>;
+  /** Writes the webhook to the PostgreSQL outbox; `inserted: false` when its key is known already. */
+  spill(input: EventWorkflowInput): Promise<{ inserted: boolean }>;
+  /** How long the start may take before the webhook spills to the outbox (0: always; null: never). */
+  spillAfterMs: number | null;
 }
 
 /** Ingress wired to Temporal: the event workflow starts on the configured task queue. */
 export function ingressDependencies(
-  deps: { config: Config; temporal: Client } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
+  deps: { config: Config; temporal: Client; db: Database } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
 ): IngressDependencies {
   return {
     sources: deps.sources,
     rateLimiter: deps.rateLimiter,
     policies: buildPolicies(deps.config),
     startEvent: (input) => startEvent(deps.temporal, input, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE }),
+    spill: (input) => spillToOutbox(deps.db, input),
+    spillAfterMs: deps.config.INGRESS_SPILLOVER_AFTER,
   };
 }
 
@@ -57,6 +66,8 @@ export interface Accepted {
   eventType: string;
   workflowId: string;
   receivedAt: string;
+  /** Written to the outbox (Temporal was slow or down): the relay starts it. */
+  spilled: boolean;
 }
 
 /** Why a webhook was refused, one kind per check of SPEC §4.1; nothing of it was kept. */
@@ -158,31 +169,84 @@ export async function acceptWebhook(
     (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ??
     'unknown';
   const eventId = eventIdFor(source.id, idempotencyKey);
-  try {
-    const { workflowId, duplicate } = await deps.startEvent({
-      eventId,
-      sourceId: source.id,
-      idempotencyKey,
-      eventType,
-      payload: body,
-      payloadSha256,
-      headers: selectStoredHeaders(inbound.header),
-      receivedAt: receivedAt.toISOString(),
-      traceId: inbound.traceId,
-      policies: deps.policies,
-    });
-    return {
-      accepted: true,
-      duplicate,
-      eventId,
-      idempotencyKey,
-      eventType,
-      workflowId,
-      receivedAt: receivedAt.toISOString(),
-    };
-  } catch (error) {
-    if (!(error instanceof TemporalUnavailable)) throw error;
-    inbound.log.error({ err: error, eventId }, 'temporal unavailable at ingress');
+  const input: EventWorkflowInput = {
+    eventId,
+    sourceId: source.id,
+    idempotencyKey,
+    eventType,
+    payload: body,
+    payloadSha256,
+    headers: selectStoredHeaders(inbound.header),
+    receivedAt: receivedAt.toISOString(),
+    traceId: inbound.traceId,
+    policies: deps.policies,
+  };
+  const accepted = (outcome: { duplicate: boolean; spilled: boolean }): Accepted => ({
+    accepted: true,
+    ...outcome,
+    eventId,
+    idempotencyKey,
+    eventType,
+    workflowId: workflowIds.event(source.id, idempotencyKey),
+    receivedAt: input.receivedAt,
+  });
+  return handOver(deps, input, inbound.log, accepted);
+}
+
+type StartOutcome =
+  { kind: 'started'; duplicate: boolean } | { kind: 'unavailable'; error: unknown } | { kind: 'slow' };
+
+/**
+ * Hands a verified webhook to Temporal, or to the outbox when the start has not answered within
+ * `spillAfterMs` or Temporal is unavailable: a 202 means durable in one of the two. A start still
+ * in flight when the webhook spills may land too; the relay's start of the same id is then refused
+ * as a duplicate, so the event runs once. 503 only when neither takes it.
+ */
+async function handOver(
+  deps: IngressDependencies,
+  input: EventWorkflowInput,
+  log: Logger,
+  accepted: (outcome: { duplicate: boolean; spilled: boolean }) => Accepted,
+): Promise<Accepted | Refusal> {
+  const unavailable = (error: unknown) => {
+    log.error({ err: error, eventId: input.eventId }, 'temporal unavailable at ingress');
     return refuse({ kind: 'unavailable', dependency: 'Temporal', retryAfterSeconds: TEMPORAL_RETRY_AFTER_SECONDS });
+  };
+  const started: Promise<StartOutcome> | undefined =
+    deps.spillAfterMs === 0
+      ? undefined
+      : deps.startEvent(input).then(
+          ({ duplicate }) => ({ kind: 'started', duplicate }),
+          (error: unknown) => {
+            if (error instanceof TemporalUnavailable) return { kind: 'unavailable', error };
+            throw error;
+          },
+        );
+  const first: StartOutcome = started
+    ? await (deps.spillAfterMs === null
+        ? started
+        : Promise.race([started, delay(deps.spillAfterMs).then((): StartOutcome => ({ kind: 'slow' }))]))
+    : { kind: 'slow' };
+  if (first.kind === 'started') return accepted({ duplicate: first.duplicate, spilled: false });
+  // A start that answers after the spill only matters if it failed for another reason: say so.
+  void started?.catch((error: unknown) =>
+    log.error({ err: error, eventId: input.eventId }, 'late workflow start failed'),
+  );
+  if (deps.spillAfterMs === null) return unavailable((first as { error?: unknown }).error);
+  try {
+    const { inserted } = await deps.spill(input);
+    log.info(
+      { event: 'ingress_spilled', eventId: input.eventId, duplicate: !inserted, why: first.kind },
+      'spilled to the outbox',
+    );
+    return accepted({ duplicate: !inserted, spilled: inserted });
+  } catch (spillError) {
+    log.error({ err: spillError, eventId: input.eventId }, 'outbox unavailable at ingress');
+    // Neither has taken it yet: a start still in flight gets its full deadline.
+    const last = started ? await started : first;
+    if (last.kind === 'started') return accepted({ duplicate: last.duplicate, spilled: false });
+    return unavailable(last.kind === 'unavailable' ? last.error : spillError);
   }
 }
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());

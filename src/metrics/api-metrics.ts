@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/client.js';
+import { outboxBacklog } from '../db/ingress-outbox.js';
 import { deadLetters, deliveries } from '../db/schema.js';
 
 /** Millisecond buckets from sub-millisecond cache hits to multi-second stalls. */
@@ -39,6 +40,22 @@ export function createApiMetrics(db: Database) {
       async collect() {
         const [row] = await db.select({ n: count() }).from(deadLetters).where(eq(deadLetters.status, 'open'));
         this.set(row?.n ?? 0);
+      },
+    }),
+    outboxDepth: new Gauge({
+      name: 'hookflow_ingress_outbox_depth',
+      help: 'Spilled webhooks waiting in the outbox for their workflow start',
+      registers: [registry],
+      async collect() {
+        this.set((await outboxBacklog(db)).depth);
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'hookflow_ingress_outbox_oldest_age_seconds',
+      help: 'Age of the oldest spilled webhook not yet started (0 when the outbox is empty)',
+      registers: [registry],
+      async collect() {
+        this.set((await outboxBacklog(db)).oldestAgeSeconds);
       },
     }),
     deliveriesByStatus: new Gauge({

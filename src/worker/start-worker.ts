@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { closeDatabase, openDatabase } from '../db/client.js';
 import type { Logger } from '../logging.js';
 import { temporalConnectionOptions } from '../temporal/connection-options.js';
+import { startOutboxRelay } from './outbox-relay.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
 import { workflowCode, workflowsPath } from './workflow-bundle.js';
 import { ensureMaintenanceSchedules } from './maintenance-schedules.js';
@@ -27,7 +28,7 @@ export async function startWorker(
   config: Config,
   logger: Logger,
   bundle?: WorkflowBundleOption,
-  options: { metricsPort?: number; schedules?: boolean } = {},
+  options: { metricsPort?: number; schedules?: boolean; relay?: boolean } = {},
 ): Promise<RunningWorker> {
   installTemporalRuntime(logger);
   const tracing = startTracing(config, 'hookflow-worker');
@@ -61,7 +62,10 @@ export async function startWorker(
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: config.SHUTDOWN_DRAIN_TIMEOUT,
   });
+  // Spilled webhooks (Temporal was slow or down at ingress) are started from here.
+  const relay = options.relay === false ? undefined : await startOutboxRelay({ db, temporal, config, logger });
   const done = worker.run().finally(async () => {
+    await relay?.stop();
     metricsServer?.close();
     await Promise.allSettled([closeDatabase(db), connection.close(), clientConnection.close(), tracing?.shutdown()]);
   });

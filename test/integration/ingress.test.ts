@@ -284,7 +284,7 @@ describe('exactly-once acceptance under concurrency', () => {
   });
 });
 
-describe('when Temporal is unreachable', () => {
+describe('when Temporal is unreachable and spillover is off', () => {
   it('answers 503 with Retry-After and acknowledges nothing', async () => {
     const deadPort = await freePort();
     const config = loadConfig({
@@ -293,6 +293,8 @@ describe('when Temporal is unreachable', () => {
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`,
       MANAGEMENT_API_KEY: stack.managementKey,
+      // Spillover off: the 503 path (with spillover the outbox takes it; see spillover.test.ts).
+      INGRESS_SPILLOVER_AFTER: 'off',
     });
     const api = await startApi(config, createLogger('test', 'silent'), stack.managementKey, '127.0.0.1');
     try {

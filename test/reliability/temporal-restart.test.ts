@@ -18,6 +18,8 @@ const env = {
   DELIVERY_TIMEOUT_MS: '1000',
   DELIVERY_RETRY_MAX_ATTEMPTS: '20',
   DELIVERY_RETRY_MAX_INTERVAL: '2s',
+  // The 503 path: with spillover (the default) the outbox takes these; see spillover.test.ts.
+  INGRESS_SPILLOVER_AFTER: 'off',
 };
 
 let dir: string;

@@ -1,0 +1,65 @@
+import { asc, inArray, sql } from 'drizzle-orm';
+import type { EventWorkflowInput } from '../domain/workflow-io.js';
+import type { Database } from './client.js';
+import { events, ingressOutbox } from './schema.js';
+
+/** The channel a spill notifies, so a relay wakes at once instead of at its next poll. */
+export const OUTBOX_CHANNEL = 'hookflow_ingress_outbox';
+
+export type OutboxRow = typeof ingressOutbox.$inferSelect;
+
+/**
+ * Writes a verified webhook to the outbox, in one statement that also notifies the relays.
+ * `inserted: false` means the (source, key) is known already (in the outbox or the ledger): a duplicate.
+ */
+export async function spillToOutbox(
+  db: Database,
+  input: Omit<EventWorkflowInput, 'policies'>,
+): Promise<{ inserted: boolean }> {
+  // drizzle has no expression for INSERT … SELECT … WHERE NOT EXISTS with a notify beside it: SQL on the schema's names.
+  const rows = await db.execute<{ inserted: number }>(sql`
+    with inserted as (
+      insert into ${ingressOutbox} (source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at)
+      select ${input.sourceId}, ${input.idempotencyKey}, ${input.eventId}, ${input.eventType}, ${JSON.stringify(input.payload)}::jsonb,
+        ${input.payloadSha256}, ${JSON.stringify(input.headers)}::jsonb, ${input.traceId}, ${input.receivedAt}::timestamptz
+      where not exists (
+        select 1 from ${events} where ${events.sourceId} = ${input.sourceId} and ${events.idempotencyKey} = ${input.idempotencyKey}
+      )
+      on conflict (source_id, idempotency_key) do nothing
+      returning 1
+    )
+    select (select count(*) from inserted)::int as inserted, pg_notify(${OUTBOX_CHANNEL}, '')`);
+  return { inserted: (rows[0]?.inserted ?? 0) > 0 };
+}
+
+/**
+ * Claims up to `limit` rows, oldest first, and hands them to `start`; the rows it reports started
+ * are deleted in the same transaction. Rows another relay holds are skipped (FOR UPDATE SKIP
+ * LOCKED); a relay that dies mid-batch releases its rows with its transaction, and the next start
+ * of the same workflow id is a duplicate Temporal refuses, so nothing is started twice.
+ */
+export async function relayOutboxBatch(
+  db: Database,
+  limit: number,
+  start: (rows: OutboxRow[]) => Promise<number[]>,
+): Promise<{ claimed: number; started: number }> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(ingressOutbox)
+      .orderBy(asc(ingressOutbox.receivedAt), asc(ingressOutbox.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (rows.length === 0) return { claimed: 0, started: 0 };
+    const started = await start(rows);
+    if (started.length > 0) await tx.delete(ingressOutbox).where(inArray(ingressOutbox.id, started));
+    return { claimed: rows.length, started: started.length };
+  });
+}
+
+/** How many rows wait and how old the oldest is (for /metrics). */
+export async function outboxBacklog(db: Database): Promise<{ depth: number; oldestAgeSeconds: number }> {
+  const [row] = await db.execute<{ depth: number; oldest: number | null }>(sql`
+    select count(*)::int as depth, extract(epoch from now() - min(${ingressOutbox.receivedAt}))::float8 as oldest from ${ingressOutbox}`);
+  return { depth: Number(row?.depth ?? 0), oldestAgeSeconds: Number(row?.oldest ?? 0) };
+}

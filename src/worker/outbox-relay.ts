@@ -1,0 +1,103 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { OUTBOX_CHANNEL, relayOutboxBatch, type OutboxRow } from '../db/ingress-outbox.js';
+import type { Logger } from '../logging.js';
+import { buildPolicies } from '../temporal/policies.js';
+import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
+
+const BATCH = 100;
+const POLL_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface OutboxRelay {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the workflows of spilled webhooks (SPEC §4.1): claims outbox rows oldest first, starts
+ * `event:<source>:<key>` with the same input the direct path would have (an existing workflow is
+ * success: the direct start got there first), deletes them. Woken by NOTIFY, polling as a
+ * fallback; backs off while Temporal is down. Any number of workers may run one.
+ */
+export async function startOutboxRelay(deps: {
+  db: Database;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+}): Promise<OutboxRelay> {
+  const { db, temporal, config } = deps;
+  const log = deps.logger.child({ component: 'outbox-relay' });
+  const policies = buildPolicies(config);
+  let running = true;
+  let interrupt: (() => void) | undefined;
+  let backingOff = false;
+  // A notify ends an idle wait at once; a backoff (Temporal down) is waited out, unless we stop.
+  const listening = await db.$client.listen(OUTBOX_CHANNEL, () => backingOff || interrupt?.());
+
+  const startRows = async (rows: OutboxRow[]): Promise<number[]> => {
+    const outcomes = await Promise.all(
+      rows.map(async (row) => {
+        try {
+          await startEvent(
+            temporal,
+            {
+              eventId: row.eventId,
+              sourceId: row.sourceId,
+              idempotencyKey: row.idempotencyKey,
+              eventType: row.eventType,
+              payload: row.payload,
+              payloadSha256: row.payloadSha256,
+              headers: row.headers,
+              receivedAt: row.receivedAt.toISOString(),
+              traceId: row.traceId,
+              policies,
+            },
+            { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: 5_000 },
+          );
+          return row.id;
+        } catch (error) {
+          if (!(error instanceof TemporalUnavailable))
+            log.error({ err: error, eventId: row.eventId }, 'outbox start failed');
+          return undefined;
+        }
+      }),
+    );
+    return outcomes.filter((id): id is number => id !== undefined);
+  };
+
+  const loop = (async () => {
+    let backoff = 0;
+    while (running) {
+      let idle = false;
+      try {
+        const { claimed, started } = await relayOutboxBatch(db, BATCH, startRows);
+        if (started > 0) log.info({ event: 'outbox_relayed', started, claimed }, 'spilled webhooks started');
+        backoff = started < claimed ? Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2)) : 0;
+        idle = claimed === 0;
+      } catch (error) {
+        log.warn({ err: error }, 'outbox relay could not read the outbox');
+        backoff = Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2));
+      }
+      if (!running || (!idle && backoff === 0)) continue;
+      backingOff = backoff > 0;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoff || POLL_MS);
+        interrupt = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      interrupt = undefined;
+    }
+  })();
+
+  return {
+    async stop() {
+      running = false;
+      interrupt?.();
+      await loop;
+      await listening.unlisten();
+    },
+  };
+}
