@@ -1,4 +1,4 @@
-import { asc, inArray, sql } from 'drizzle-orm';
+import { asc, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventWorkflowInput } from '../domain/workflow-io.js';
 import type { Database } from './client.js';
 import { events, ingressOutbox } from './schema.js';
@@ -32,29 +32,39 @@ export async function spillToOutbox(
   return { inserted: (rows[0]?.inserted ?? 0) > 0 };
 }
 
+/** A claimed row not deleted within this is claimed again (its relay died mid-batch). */
+export const CLAIM_LEASE_MS = 30_000;
+
 /**
- * Claims up to `limit` rows, oldest first, and hands them to `start`; the rows it reports started
- * are deleted in the same transaction. Rows another relay holds are skipped (FOR UPDATE SKIP
- * LOCKED); a relay that dies mid-batch releases its rows with its transaction, and the next start
- * of the same workflow id is a duplicate Temporal refuses, so nothing is started twice.
+ * Claims up to `limit` rows, oldest first, for `CLAIM_LEASE_MS`: rows another relay holds are
+ * skipped (FOR UPDATE SKIP LOCKED), and no transaction stays open while their workflows start.
  */
-export async function relayOutboxBatch(
-  db: Database,
-  limit: number,
-  start: (rows: OutboxRow[]) => Promise<number[]>,
-): Promise<{ claimed: number; started: number }> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .select()
-      .from(ingressOutbox)
-      .orderBy(asc(ingressOutbox.receivedAt), asc(ingressOutbox.id))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (rows.length === 0) return { claimed: 0, started: 0 };
-    const started = await start(rows);
-    if (started.length > 0) await tx.delete(ingressOutbox).where(inArray(ingressOutbox.id, started));
-    return { claimed: rows.length, started: started.length };
-  });
+export async function claimOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
+  const claimable = db
+    .select({ id: ingressOutbox.id })
+    .from(ingressOutbox)
+    .where(
+      or(
+        isNull(ingressOutbox.claimedAt),
+        lt(ingressOutbox.claimedAt, sql`now() - (${CLAIM_LEASE_MS} * interval '1 millisecond')`),
+      ),
+    )
+    .orderBy(asc(ingressOutbox.receivedAt), asc(ingressOutbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const rows = await db
+    .update(ingressOutbox)
+    .set({ claimedAt: sql`now()` })
+    .where(inArray(ingressOutbox.id, claimable))
+    .returning();
+  return rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id - b.id);
+}
+
+/** Deletes rows whose workflows have started; the rest are released for the next claim. */
+export async function settleOutboxRows(db: Database, started: number[], released: number[]): Promise<void> {
+  if (started.length) await db.delete(ingressOutbox).where(inArray(ingressOutbox.id, started));
+  if (released.length)
+    await db.update(ingressOutbox).set({ claimedAt: null }).where(inArray(ingressOutbox.id, released));
 }
 
 /** How many rows wait and how old the oldest is (for /metrics). */

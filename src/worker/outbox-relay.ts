@@ -1,21 +1,22 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { OUTBOX_CHANNEL, relayOutboxBatch, type OutboxRow } from '../db/ingress-outbox.js';
+import { claimOutboxRows, OUTBOX_CHANNEL, settleOutboxRows, type OutboxRow } from '../db/ingress-outbox.js';
 import type { Logger } from '../logging.js';
 import { buildPolicies } from '../temporal/policies.js';
 import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
 
 const BATCH = 100;
 const POLL_MS = 1_000;
-const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10_000;
 
 export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
 /**
- * Starts the workflows of spilled webhooks (SPEC §4.1): claims outbox rows oldest first, starts
+ * Starts the workflows of spilled webhooks (SPEC §4.1): claims outbox rows oldest first (a lease,
+ * so a relay that dies mid-batch leaves them to the next claim), starts
  * `event:<source>:<key>` with the same input the direct path would have (an existing workflow is
  * success: the direct start got there first), deletes them. Woken by NOTIFY, polling as a
  * fallback; backs off while Temporal is down. Any number of workers may run one.
@@ -71,10 +72,20 @@ export async function startOutboxRelay(deps: {
     while (running) {
       let idle = false;
       try {
-        const { claimed, started } = await relayOutboxBatch(db, BATCH, startRows);
-        if (started > 0) log.info({ event: 'outbox_relayed', started, claimed }, 'spilled webhooks started');
-        backoff = started < claimed ? Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2)) : 0;
-        idle = claimed === 0;
+        const rows = await claimOutboxRows(db, BATCH);
+        const started = rows.length ? await startRows(rows) : [];
+        await settleOutboxRows(
+          db,
+          started,
+          rows.map((row) => row.id).filter((id) => !started.includes(id)),
+        );
+        if (started.length > 0)
+          log.info(
+            { event: 'outbox_relayed', started: started.length, claimed: rows.length },
+            'spilled webhooks started',
+          );
+        backoff = started.length < rows.length ? Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2)) : 0;
+        idle = rows.length === 0;
       } catch (error) {
         log.warn({ err: error }, 'outbox relay could not read the outbox');
         backoff = Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2));

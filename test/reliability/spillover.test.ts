@@ -1,0 +1,206 @@
+// Spillover ingress against real parts: a Temporal dev server this file stops for a minute, the
+// suite's PostgreSQL (the outbox), API and worker processes, and an HTTP sink.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ingressOutbox } from '../../src/db/schema.js';
+import { freePort } from '../../src/dev/free-port.js';
+import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server.js';
+import { spawnApiProcess } from '../helpers/api-process.js';
+import { startCustomStack } from '../helpers/custom-stack.js';
+import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery-fixtures.js';
+import { sendCourierEvent, type IngestResult } from '../helpers/ingest-driver.js';
+import { startSink, type Sink } from '../helpers/sink.js';
+import type { TestStack } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
+import { killProcess, spawnWorkerProcess } from '../helpers/worker-process.js';
+
+const OUTAGE_MS = 60_000;
+const env = {
+  ...fastRetries,
+  DATABASE_POOL_SIZE: '10',
+  DELIVERY_TIMEOUT_MS: '2000',
+  DELIVERY_RETRY_MAX_ATTEMPTS: '20',
+  DELIVERY_RETRY_MAX_INTERVAL: '2s',
+};
+
+let dir: string;
+let port: number;
+let server: DevServer | undefined;
+let stack: TestStack | undefined;
+let sink: Sink;
+
+const startServer = () =>
+  startDevServer({
+    cli: { kind: 'binary', path: inject('temporalCliPath'), origin: 'PATH' },
+    port,
+    dbFilename: join(dir, 'temporal.db'),
+  });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const outboxDepth = async () => (await stack!.db.select({ n: count() }).from(ingressOutbox))[0]!.n;
+
+/** Sends every key in `keys` through `baseUrls` (round robin), `concurrency` at a time. */
+async function sendAll(
+  source: { id: string; secret: string },
+  keys: string[],
+  baseUrls: string[],
+  concurrency: number,
+) {
+  const results: IngestResult[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < keys.length) {
+        const i = next++;
+        results.push(
+          await sendCourierEvent(
+            { baseUrl: baseUrls[i % baseUrls.length]!, sourceId: source.id, secret: source.secret },
+            keys[i]!,
+          ),
+        );
+      }
+    }),
+  );
+  return results;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hookflow-spillover-'));
+  port = await freePort();
+  server = await startServer();
+  stack = await startCustomStack({ temporalAddress: server.address, env });
+  sink = await startSink();
+});
+afterAll(async () => {
+  await stack?.stop();
+  await server?.stop();
+  await sink?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('spillover ingress', () => {
+  it(
+    'takes 5,000 requests (10% duplicates) at c=50 while Temporal is down for 60 s: no 503, each event accepted once and delivered once after it returns',
+    { timeout: 720_000 },
+    async () => {
+      const source = await createCourierSource(stack!);
+      await subscribe(stack!, sink.url, source.id);
+      const unique = Array.from({ length: 4_500 }, (_, i) => `spill-${source.id}-${i}`);
+      // Every tenth request repeats a key (a partner's retry): 500 duplicates among 5,000.
+      const keys = Array.from({ length: 5_000 }, (_, i) =>
+        i % 10 === 9 ? unique[Math.floor(i / 10) * 9]! : unique[i - Math.floor(i / 10)]!,
+      );
+
+      await server!.stop();
+      const downAt = Date.now();
+      const results = await sendAll(source, keys, [stack!.url], 50);
+      const sentIn = Date.now() - downAt;
+      await sleep(Math.max(0, OUTAGE_MS - sentIn));
+      expect(await outboxDepth()).toBe(4_500);
+      server = await startServer();
+      const upAt = Date.now();
+
+      const byStatus = (status: number) => results.filter((r) => r.status === status);
+      expect(
+        results.filter((r) => r.status !== 202 && r.status !== 200),
+        JSON.stringify(results.find((r) => r.status >= 300)),
+      ).toEqual([]);
+      const accepted = byStatus(202);
+      expect(new Set(accepted.map((r) => r.idempotencyKey)).size).toBe(4_500);
+      expect(accepted).toHaveLength(4_500);
+      expect(byStatus(200).every((r) => r.duplicate === true)).toBe(true);
+      expect(byStatus(200)).toHaveLength(500);
+
+      const eventIds = accepted.map((r) => r.eventId!);
+      await waitFor(async () => (await outboxDepth()) === 0, {
+        timeoutMs: 240_000,
+        intervalMs: 500,
+        what: 'the relay to drain the outbox',
+      });
+      const drainedIn = Date.now() - upAt;
+      await waitFor(async () => eventIds.every((id) => sink.byMessage(id).length > 0), {
+        timeoutMs: 360_000,
+        intervalMs: 1_000,
+        what: 'every spilled event at the subscriber',
+      });
+      const deliveredIn = Date.now() - upAt;
+      const twice = eventIds.filter((id) => sink.byMessage(id).length > 1);
+      console.log(
+        `[spillover] 5,000 requests in ${sentIn} ms with Temporal down: ${accepted.length} × 202 (spilled), ${byStatus(200).length} × 200 duplicate, 0 × 503; ` +
+          `outbox drained ${drainedIn} ms and every event delivered ${deliveredIn} ms after Temporal was back; delivered twice ${twice.length}`,
+      );
+      expect(twice).toEqual([]);
+      expect(sink.received).toHaveLength(4_500);
+    },
+  );
+
+  it(
+    'runs one workflow per key when two API replicas (direct and always-spill) and two workers race on the same keys',
+    { timeout: 240_000 },
+    async () => {
+      const spilling = await spawnApiProcess(stack!.config, stack!.managementKey, {
+        ...env,
+        INGRESS_SPILLOVER_AFTER: '0',
+      });
+      const worker = await spawnWorkerProcess(stack!.config, env);
+      try {
+        const source = await createCourierSource(stack!);
+        const raceSink = await startSink();
+        try {
+          await subscribe(stack!, raceSink.url, source.id);
+          const unique = Array.from({ length: 300 }, (_, i) => `race-${source.id}-${i}`);
+          // Every key twice, once through each API, at the same time.
+          const results = await sendAll(
+            source,
+            unique.flatMap((key) => [key, key]),
+            [stack!.url, spilling.url],
+            40,
+          );
+          expect(results.filter((r) => r.status !== 202 && r.status !== 200)).toEqual([]);
+          for (const key of unique)
+            expect(results.filter((r) => r.idempotencyKey === key && r.status === 202).length).toBeGreaterThanOrEqual(
+              1,
+            );
+
+          const eventIds = [...new Set(results.map((r) => r.eventId!))];
+          expect(eventIds).toHaveLength(300);
+          await waitFor(async () => eventIds.every((id) => raceSink.byMessage(id).length > 0), {
+            timeoutMs: 120_000,
+            intervalMs: 500,
+            what: 'every raced event at the subscriber',
+          });
+          await waitFor(
+            async () =>
+              (
+                await stack!.db.select({ n: count() }).from(ingressOutbox).where(eq(ingressOutbox.sourceId, source.id))
+              )[0]!.n === 0,
+            {
+              timeoutMs: 60_000,
+              what: 'the outbox rows of the race to be relayed',
+            },
+          );
+          const workflows = await waitFor(
+            async () => {
+              const { count: n } = await stack!.temporal.workflow.count(`HookflowSource = "${source.id}"`);
+              return n >= 300 ? n : undefined;
+            },
+            { timeoutMs: 30_000, what: 'visibility to list the workflows' },
+          );
+          expect(workflows).toBe(300);
+          expect(raceSink.received).toHaveLength(300);
+          const spilled = results.filter((r) => r.status === 202).length - 300;
+          console.log(
+            `[spillover] race: 600 requests over 300 keys, ${300 + spilled} × 202 (both paths), 300 workflows, 300 deliveries`,
+          );
+        } finally {
+          await raceSink.close();
+        }
+      } finally {
+        spilling.child.kill('SIGTERM');
+        await killProcess(worker, 'SIGTERM');
+      }
+    },
+  );
+});
