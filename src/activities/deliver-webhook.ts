@@ -10,6 +10,7 @@ import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../domain/work
 import type { ActivityDependencies } from './deps.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
+import { isDatabaseUnavailable, rootMessage } from '../db/availability.js';
 
 export const USER_AGENT = 'Hookflow/0.1.0';
 const EXCERPT_BYTES = 1024;
@@ -32,8 +33,17 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       deliveryId: input.deliveryId,
       subscriptionId: input.subscriptionId,
     });
+    // Our own outage is not the endpoint's failure: before the POST, a PostgreSQL that cannot be
+    // reached ends the activity with a result (no attempt spent); the lane waits and calls again.
+    const ourOutage = (error: unknown): DeliveryAttemptResult => {
+      if (!isDatabaseUnavailable(error)) throw error;
+      const reason = `PostgreSQL unavailable: ${rootMessage(error)}`;
+      log.warn({ event: 'dependency_unavailable', dependency: 'PostgreSQL', reason }, 'dependency unavailable');
+      metrics?.dependencyUnavailable.inc({ dependency: 'postgresql' });
+      return { kind: 'dependency_unavailable', reason, temporalAttempt: Context.current().info.attempt };
+    };
     // One round trip for everything the attempt needs (a delivery whose event was purged has no row left).
-    const [row] = await db
+    const loaded = await db
       .select({
         delivery: {
           status: deliveries.status,
@@ -53,8 +63,14 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       .from(deliveries)
       .innerJoin(events, eq(events.id, deliveries.eventId))
       .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
-      .where(eq(deliveries.id, input.deliveryId));
-    const { delivery, subscription, event } = row ?? { delivery: undefined, subscription: undefined, event: undefined };
+      .where(eq(deliveries.id, input.deliveryId))
+      .then((rows) => ({ row: rows[0] }), ourOutage);
+    if (!('row' in loaded)) return loaded;
+    const { delivery, subscription, event } = loaded.row ?? {
+      delivery: undefined,
+      subscription: undefined,
+      event: undefined,
+    };
     // A retry after a crash that followed a recorded 2xx must not deliver twice.
     if (delivery?.status === 'delivered')
       return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
@@ -64,12 +80,23 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         : !subscription
           ? 'the subscription was deleted'
           : `the subscription is disabled (${subscription.disabledReason ?? 'manual'})`;
-      await db.update(deliveries).set({ lastError: why }).where(eq(deliveries.id, input.deliveryId));
+      const noted = await db
+        .update(deliveries)
+        .set({ lastError: why })
+        .where(eq(deliveries.id, input.deliveryId))
+        .then(() => undefined, ourOutage);
+      if (noted) return noted;
       throw ApplicationFailure.nonRetryable(why, deliveryFailureTypes.disabled);
     }
 
     if (subscription.rateLimitPerSecond) {
-      const slot = await reserveSendSlot(db, subscription.id, subscription.rateLimitPerSecond, IN_ACTIVITY_WAIT_MS);
+      const slot = await reserveSendSlot(
+        db,
+        subscription.id,
+        subscription.rateLimitPerSecond,
+        IN_ACTIVITY_WAIT_MS,
+      ).catch(ourOutage);
+      if ('kind' in slot) return slot;
       if ('throttledForMs' in slot)
         return { kind: 'throttled', waitMs: slot.throttledForMs, temporalAttempt: Context.current().info.attempt };
       if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));

@@ -86,6 +86,12 @@ export type DeliveryAttemptResult =
       waitMs: number;
       /** Temporal's attempt number when throttled: attempts before it count against the budget. */
       temporalAttempt: number;
+    }
+  | {
+      /** Our own dependency (PostgreSQL) could not be reached before the POST: no attempt was made. */
+      kind: 'dependency_unavailable';
+      reason: string;
+      temporalAttempt: number;
     };
 
 export interface DeadLetterInput {

@@ -21,6 +21,12 @@ export function createWorkerMetrics() {
       buckets: MILLISECOND_BUCKETS,
       registers: [registry],
     }),
+    dependencyUnavailable: new Counter({
+      name: 'hookflow_dependency_unavailable_total',
+      help: 'Delivery activities that found one of our own dependencies unreachable before sending (no attempt spent)',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
     deadLettered: new Counter({
       name: 'hookflow_dead_lettered_total',
       help: 'Dead letters written, by stage and reason',

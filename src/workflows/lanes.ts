@@ -23,6 +23,10 @@ import type {
 } from '../domain/workflow-io.js';
 import type { WorkflowPolicies } from '../domain/policies.js';
 
+/** Backoff while our own dependency is down (not the endpoint's retry policy). */
+const OUTAGE_BACKOFF_FIRST_MS = 1_000;
+const OUTAGE_BACKOFF_MAX_MS = 60_000;
+
 /** A lane and what only the workflow needs to know about it. */
 interface Lane {
   route: RoutedDelivery;
@@ -287,6 +291,7 @@ export class LaneSet {
       ...('schedule' in plan ? { schedule: { ...plan.schedule, attemptsBefore } } : {}),
     });
     let spent = 0;
+    const outage = { waitMs: 0 };
     if (policies.firstAttemptLocal) {
       const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({
         ...this.options.delivery,
@@ -296,7 +301,7 @@ export class LaneSet {
       try {
         const result = await deliverWebhook(attempt(attemptsOf(plan), 0));
         if (result.kind === 'delivered') return result;
-        await sleep(result.waitMs);
+        await this.waitBeforeCallingAgain(lane, result, outage);
       } catch (error) {
         const ended = deliveryFailure(error);
         const failure = ended?.failure;
@@ -319,8 +324,29 @@ export class LaneSet {
       const result = await deliverWebhook(attempt(retry.maximumAttempts, spent));
       if (result.kind === 'delivered') return result;
       spent += result.temporalAttempt - 1;
-      await sleep(result.waitMs);
+      await this.waitBeforeCallingAgain(lane, result, outage);
     }
+  }
+
+  /**
+   * A throttle waits for the rate-limit slot; our own outage (PostgreSQL unreachable before the
+   * POST) waits with a backoff of its own, 1 s doubling to at most a minute. Neither spends an
+   * attempt of the subscription's budget nor counts as an endpoint failure.
+   */
+  private async waitBeforeCallingAgain(
+    lane: Lane,
+    result: Exclude<DeliveryAttemptResult, { kind: 'delivered' }>,
+    outage: { waitMs: number },
+  ): Promise<void> {
+    if (result.kind === 'throttled') {
+      outage.waitMs = 0;
+      await sleep(result.waitMs);
+      return;
+    }
+    lane.state.lastError = result.reason;
+    this.settings.onChange();
+    outage.waitMs = Math.min(OUTAGE_BACKOFF_MAX_MS, Math.max(OUTAGE_BACKOFF_FIRST_MS, outage.waitMs * 2));
+    await sleep(outage.waitMs);
   }
 
   private setStatus(lane: Lane, status: LaneState['status']): void {

@@ -245,6 +245,52 @@ afterEach(() => {
 
 describe('PostgreSQL stopped during deliveries and started again', () => {
   it(
+    "spends none of the endpoint's retries on our outage: 50 deliveries due during 60 s without PostgreSQL, maximumAttempts 3 at 1 s, all delivered with 0 dead letters",
+    { timeout: 300_000 },
+    async () => {
+      // Every message is refused once (so its retry falls inside the outage), then accepted.
+      const sink = await startSink((_request, seenBefore) => ({ status: seenBefore === 0 ? 503 : 200 }));
+      sinks.push(sink);
+      const source = await createCourierSource(stack!);
+      const subscription = await subscribe(stack!, sink.url, source.id, {
+        retryPolicy: { initialInterval: '1s', backoffCoefficient: 1, maximumAttempts: 3 },
+      });
+      const accepted: string[] = [];
+      for (let i = 0; i < 50; i++) accepted.push((await source.send()).eventId);
+      // The first attempts have been answered and recorded: their retries are due in about a second.
+      await waitFor(
+        async () => {
+          const [row] = await stack!.db
+            .select({ n: count() })
+            .from(deliveryAttempts)
+            .innerJoin(deliveries, eq(deliveries.id, deliveryAttempts.deliveryId))
+            .where(eq(deliveries.subscriptionId, subscription.id));
+          return row!.n >= 50;
+        },
+        { timeoutMs: 60_000, what: 'the 50 first attempts to be recorded' },
+      );
+      const timings = await outage(60_000);
+      await settle(accepted, [{ id: subscription.id, sink }]);
+      const found = await audit(source.id, accepted, [{ id: subscription.id, sink }]);
+      const attempts = await stack!.db
+        .select({ n: count() })
+        .from(deliveryAttempts)
+        .innerJoin(deliveries, eq(deliveries.id, deliveryAttempts.deliveryId))
+        .where(eq(deliveries.subscriptionId, subscription.id));
+      console.log(
+        `[postgres-outage] our outage: ${found.delivered}/50 delivered, dead letters ${found.deadLetters.length}, ` +
+          `attempt rows ${attempts[0]!.n} for ${sink.received.length} requests; down ${timings.downMs} ms`,
+      );
+      expect(found.deadLetters).toEqual([]);
+      expect(found.lost).toEqual([]);
+      expect(found.delivered).toBe(50);
+      // Attempt rows only for real HTTP attempts: the refused one and the delivered one, per message.
+      expect(sink.received).toHaveLength(100);
+      expect(attempts[0]!.n).toBe(100);
+    },
+  );
+
+  it(
     'loses nothing, and afterwards the tables agree with what subscribers received and with Temporal',
     { timeout: 150_000 },
     async () => {

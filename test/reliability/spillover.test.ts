@@ -83,7 +83,7 @@ afterAll(async () => {
 describe('spillover ingress', () => {
   it(
     'takes 5,000 requests (10% duplicates) at c=50 while Temporal is down for 60 s: no 503, each event accepted once and delivered once after it returns',
-    { timeout: 720_000 },
+    { timeout: 960_000 },
     async () => {
       const source = await createCourierSource(stack!);
       await subscribe(stack!, sink.url, source.id);
@@ -121,7 +121,7 @@ describe('spillover ingress', () => {
       });
       const drainedIn = Date.now() - upAt;
       await waitFor(async () => eventIds.every((id) => sink.byMessage(id).length > 0), {
-        timeoutMs: 360_000,
+        timeoutMs: 600_000,
         intervalMs: 1_000,
         what: 'every spilled event at the subscriber',
       });
