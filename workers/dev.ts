@@ -26,11 +26,15 @@ async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 6
   throw new Error(`${url}/readyz did not answer 200 within ${timeoutMs / 1000} s`);
 }
 
+// What has been started, so a failed start can stop it again: nothing of ours is left running.
+let infra: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
+const children: ChildProcess[] = [];
+
 try {
   const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
   const paths = devDataPaths(config);
   say('starting infrastructure…');
-  const infra = await startInfrastructure(config, {
+  infra = await startInfrastructure(config, {
     temporalPort: 7233,
     temporalUiPort: 8233,
     temporalDbFile: paths.temporalDbFile,
@@ -47,14 +51,15 @@ try {
     ALLOW_PRIVATE_TARGETS: String(config.ALLOW_PRIVATE_TARGETS),
     PORT: String(config.PORT),
   };
-  const children = [spawnEntry(entry('worker'), env), spawnEntry(entry('api'), env)];
+  children.push(spawnEntry(entry('worker'), env), spawnEntry(entry('api'), env));
+  const started = infra;
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping…');
     await Promise.all(children.map((child) => stopChild(child)));
-    await infra.stop();
+    await started.stop();
     say('stopped.');
     process.exit(code);
   };
@@ -79,5 +84,7 @@ try {
   say('        npm run cli -- send demo --scheme hmac-sha256 --secret demo-secret-123');
   say('Ctrl-C stops everything.');
 } catch (error) {
+  await Promise.all(children.map((child) => stopChild(child, 5_000)));
+  await infra?.stop();
   exitWithStartupError(error);
 }

@@ -1,14 +1,22 @@
 import type { Logger } from '../logging.js';
 
-/** Runs `stop` once on the first SIGTERM/SIGINT; a second signal exits at once. */
+/**
+ * Runs `stop` once on the first SIGTERM/SIGINT; the same signal again exits at once. A different
+ * signal while draining is the supervisor's stop following the terminal's Ctrl-C (which reaches the
+ * whole process group): it is not a second request, so the drain goes on.
+ */
 export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
+  let stopping: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stopping === signal) {
       logger.warn({ signal }, 'second signal: exiting without draining');
       process.exit(1);
     }
-    stopping = true;
+    if (stopping) {
+      logger.info({ signal, first: stopping }, 'already draining');
+      return;
+    }
+    stopping = signal;
     logger.info({ event: 'shutdown_started', signal }, 'shutting down');
     stop().then(
       () => {
