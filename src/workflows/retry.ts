@@ -25,7 +25,7 @@ export const bookkeepingOptions = {
  */
 export function activityOptions(policies: WorkflowPolicies) {
   return {
-    /** recordEvent, processEvent: the processing policy (PROCESSING_RETRY_*). */
+    /** processEvent: the processing policy (PROCESSING_RETRY_*); recordEvent uses `bookkeeping` (it must land). */
     processing: {
       startToCloseTimeout: policies.deliveryTimeoutMs + 30_000,
       retry: toRetryPolicy(policies.processingRetry, [processingFailureTypes.rejected]),
