@@ -10,7 +10,7 @@ import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../domain/work
 import type { ActivityDependencies } from './deps.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
-import { isDatabaseUnavailable, rootMessage } from '../db/availability.js';
+import { isDatabaseUnavailable, rootMessage, withinDeadline } from '../db/availability.js';
 
 export const USER_AGENT = 'Hookflow/0.1.0';
 const EXCERPT_BYTES = 1024;
@@ -43,28 +43,29 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       return { kind: 'dependency_unavailable', reason, temporalAttempt: Context.current().info.attempt };
     };
     // One round trip for everything the attempt needs (a delivery whose event was purged has no row left).
-    const loaded = await db
-      .select({
-        delivery: {
-          status: deliveries.status,
-          attempts: deliveries.attempts,
-          lastStatusCode: deliveries.lastStatusCode,
-        },
-        subscription: subscriptions,
-        event: {
-          id: events.id,
-          eventType: events.eventType,
-          sourceId: events.sourceId,
-          receivedAt: events.receivedAt,
-          payload: events.payload,
-          processedPayload: events.processedPayload,
-        },
-      })
-      .from(deliveries)
-      .innerJoin(events, eq(events.id, deliveries.eventId))
-      .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
-      .where(eq(deliveries.id, input.deliveryId))
-      .then((rows) => ({ row: rows[0] }), ourOutage);
+    const loaded = await withinDeadline(
+      db
+        .select({
+          delivery: {
+            status: deliveries.status,
+            attempts: deliveries.attempts,
+            lastStatusCode: deliveries.lastStatusCode,
+          },
+          subscription: subscriptions,
+          event: {
+            id: events.id,
+            eventType: events.eventType,
+            sourceId: events.sourceId,
+            receivedAt: events.receivedAt,
+            payload: events.payload,
+            processedPayload: events.processedPayload,
+          },
+        })
+        .from(deliveries)
+        .innerJoin(events, eq(events.id, deliveries.eventId))
+        .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
+        .where(eq(deliveries.id, input.deliveryId)),
+    ).then((rows) => ({ row: rows[0] }), ourOutage);
     if (!('row' in loaded)) return loaded;
     const { delivery, subscription, event } = loaded.row ?? {
       delivery: undefined,
@@ -90,11 +91,8 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
     }
 
     if (subscription.rateLimitPerSecond) {
-      const slot = await reserveSendSlot(
-        db,
-        subscription.id,
-        subscription.rateLimitPerSecond,
-        IN_ACTIVITY_WAIT_MS,
+      const slot = await withinDeadline(
+        reserveSendSlot(db, subscription.id, subscription.rateLimitPerSecond, IN_ACTIVITY_WAIT_MS),
       ).catch(ourOutage);
       if ('kind' in slot) return slot;
       if ('throttledForMs' in slot)

@@ -14,6 +14,25 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
 ]);
+/** How long a read before the POST may wait for PostgreSQL (a stopped server can hold a query for the connect timeout). */
+export const PRE_SEND_DEADLINE_MS = 5_000;
+
+/**
+ * Rejects with a connect-timeout error (classified as unavailable) when the query has not answered in
+ * time: the delivery activity must end well inside its start-to-close timeout, or Temporal counts the
+ * timeout as one of the endpoint's attempts.
+ */
+export function withinDeadline<T>(query: PromiseLike<T>, ms = PRE_SEND_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`no answer from PostgreSQL within ${ms} ms`), { code: 'CONNECT_TIMEOUT' })),
+      ms,
+    );
+  });
+  return Promise.race([Promise.resolve(query), deadline]).finally(() => clearTimeout(timer));
+}
+
 const UNAVAILABLE_SQLSTATES = new Set([
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown

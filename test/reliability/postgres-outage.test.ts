@@ -8,6 +8,7 @@ import { closeDatabase, openDatabase } from '../../src/db/client.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/dev/embedded-postgres.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { deadLetters, deliveries, deliveryAttempts } from '../../src/db/schema.js';
+import { stateQuery } from '../../src/domain/signals.js';
 import { startCustomStack } from '../helpers/custom-stack.js';
 import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery-fixtures.js';
 import { sendCourierEvent, startIngest, type IngestResult } from '../helpers/ingest-driver.js';
@@ -245,7 +246,7 @@ afterEach(() => {
 
 describe('PostgreSQL stopped during deliveries and started again', () => {
   it(
-    "spends none of the endpoint's retries on our outage: 50 deliveries due during 60 s without PostgreSQL, maximumAttempts 3 at 1 s, all delivered with 0 dead letters",
+    "spends none of the endpoint's retries on our outage: 50 deliveries due during 60 s without PostgreSQL, maximumAttempts 3 at 5 s, all delivered with 0 dead letters",
     { timeout: 300_000 },
     async () => {
       // Every message is refused once (so its retry falls inside the outage), then accepted.
@@ -253,11 +254,12 @@ describe('PostgreSQL stopped during deliveries and started again', () => {
       sinks.push(sink);
       const source = await createCourierSource(stack!);
       const subscription = await subscribe(stack!, sink.url, source.id, {
-        retryPolicy: { initialInterval: '1s', backoffCoefficient: 1, maximumAttempts: 3 },
+        retryPolicy: { initialInterval: '5s', backoffCoefficient: 1, maximumAttempts: 3 },
       });
-      const accepted: string[] = [];
-      for (let i = 0; i < 50; i++) accepted.push((await source.send()).eventId);
-      // The first attempts have been answered and recorded: their retries are due in about a second.
+      // Sent together, so every first attempt lands within about a second and every retry (5 s
+      // later) falls inside the outage rather than straddling its start.
+      const accepted = (await Promise.all(Array.from({ length: 50 }, () => source.send()))).map((r) => r.eventId);
+      // The first attempts have been answered and recorded: their retries are due within seconds.
       await waitFor(
         async () => {
           const [row] = await stack!.db
@@ -270,7 +272,38 @@ describe('PostgreSQL stopped during deliveries and started again', () => {
         { timeoutMs: 60_000, what: 'the 50 first attempts to be recorded' },
       );
       const timings = await outage(60_000);
-      await settle(accepted, [{ id: subscription.id, sink }]);
+      // The lanes wait out our outage with a backoff of their own (at most a minute between tries).
+      await waitFor(async () => sink.received.length >= 100, {
+        timeoutMs: 150_000,
+        intervalMs: 500,
+        what: 'every message to be sent again and accepted',
+      });
+      await settle(accepted, [{ id: subscription.id, sink }]).catch(async (error: Error) => {
+        const rows = await stack!.db
+          .select({ status: deliveries.status, attempts: deliveries.attempts, lastError: deliveries.lastError })
+          .from(deliveries)
+          .where(eq(deliveries.subscriptionId, subscription.id));
+        const requests = sink.received.map(
+          (r) => `${String(r.headers['webhook-id']).slice(-6)}@${r.at - timings.upAt}`,
+        );
+        throw new Error(
+          `${error.message}\n${JSON.stringify(rows.filter((row) => row.status !== 'delivered').slice(0, 5))}\n${requests.slice(50, 60).join(' ')}`,
+        );
+      });
+      // Every event workflow completes (its one lane delivered); a stuck one is shown with its state.
+      await waitFor(
+        async () =>
+          (await stack!.temporal.workflow.count(`HookflowSource = "${source.id}" AND ExecutionStatus = "Running"`))
+            .count === 0,
+        { timeoutMs: 60_000, what: 'every event workflow to complete' },
+      ).catch(async (error: Error) => {
+        const running = [];
+        for await (const run of stack!.temporal.workflow.list({
+          query: `HookflowSource = "${source.id}" AND ExecutionStatus = "Running"`,
+        }))
+          running.push(JSON.stringify(await stack!.temporal.workflow.getHandle(run.workflowId).query(stateQuery)));
+        throw new Error(`${error.message}: ${running.slice(0, 3).join('\n')}`);
+      });
       const found = await audit(source.id, accepted, [{ id: subscription.id, sink }]);
       const attempts = await stack!.db
         .select({ n: count() })
