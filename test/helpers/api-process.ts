@@ -17,6 +17,7 @@ export async function spawnApiProcess(
   const child = spawn(process.execPath, ['--import', 'tsx', apiEntry], {
     env: {
       ...process.env,
+      INGRESS_SPILLOVER_AFTER: '10s',
       ...env,
       NODE_ENV: 'test',
       LOG_LEVEL: env.LOG_LEVEL ?? 'info',

@@ -52,6 +52,9 @@ export async function startTestStack(
     ALLOW_PRIVATE_TARGETS: 'true',
     DATABASE_POOL_SIZE: '5',
     SOURCE_CACHE_TTL: '200ms',
+    // Tests of the direct path answer repeats deterministically (200): spill only when Temporal is
+    // unavailable, not when a start is slow on a loaded machine (spillover.test.ts tests the threshold).
+    INGRESS_SPILLOVER_AFTER: '10s',
     ...env,
     DATABASE_URL: options.databaseUrl ?? inject('databaseUrl'),
     TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),

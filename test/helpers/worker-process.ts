@@ -9,6 +9,7 @@ export async function spawnWorkerProcess(config: Config, env: Record<string, str
   const child = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
     env: {
       ...process.env,
+      INGRESS_SPILLOVER_AFTER: '10s',
       ...env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',

@@ -152,189 +152,211 @@ describe('retry policy per subscription', () => {
 });
 
 describe('FIFO ordering', () => {
-  it('delivers 200 events sent concurrently through two API processes strictly in acceptance order, one at a time', async () => {
-    const { spawnApiProcess } = await import('../helpers/api-process.js');
-    const second = await spawnApiProcess(stack.config, stack.managementKey, fastRetries);
-    try {
-      const source = await createCourierSource(stack);
-      const { sink, seen } = await orderedSink();
-      await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
-      await sendEvents(source, 200, [stack.url, second.url]);
+  it(
+    'delivers 200 events sent concurrently through two API processes strictly in acceptance order, one at a time',
+    { timeout: 240_000 },
+    async () => {
+      const { spawnApiProcess } = await import('../helpers/api-process.js');
+      const second = await spawnApiProcess(stack.config, stack.managementKey, fastRetries);
+      try {
+        const source = await createCourierSource(stack);
+        const { sink, seen } = await orderedSink();
+        await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
+        await sendEvents(source, 200, [stack.url, second.url]);
 
-      await waitFor(async () => firstArrivals(sink.received).length >= 200, {
-        timeoutMs: 120_000,
-        what: '200 FIFO deliveries',
-      });
-      const accepted = (await acceptanceOrder(source.id, 200)).map((e) => e.seq);
-      const arrived = firstArrivals(sink.received).map((r) => bodyOf(r).seq);
-      expect(arrived).toEqual(accepted);
-      expect(seen.maxConcurrent).toBe(1);
-      expect(sink.received).toHaveLength(200);
-    } finally {
-      second.child.kill('SIGTERM');
-    }
-  });
-
-  it('keeps each ordering key in order while different keys overlap, and a dead letter holds only its own key', async () => {
-    const source = await createCourierSource(stack);
-    // Key k0's third event fails once; with one attempt it dead-letters and blocks k0 only.
-    const { sink, seen } = await orderedSink({ delayMs: 60, fail: (data) => data.key === 'k0' && data.seq === 8 });
-    const subscription = await subscribe(stack, sink.url, source.id, {
-      ordering: 'fifo',
-      orderingKey: { pointer: '/payload/orderId' },
-      retryPolicy: { maximumAttempts: 1 },
-    });
-    await sendEvents(source, 40, [stack.url], ['k0', 'k1', 'k2', 'k3'], 8);
-    const accepted = await acceptanceOrder(source.id, 40);
-    const perKey = (key: string, list: { key: string; seq: number }[]) =>
-      list.filter((e) => e.key === key).map((e) => e.seq);
-
-    // k1–k3 finish; k0 stops at its failed event.
-    await waitFor(async () => firstArrivals(sink.received).length >= 30 + perKey('k0', accepted).indexOf(8) + 1, {
-      timeoutMs: 60_000,
-      what: 'every key but k0 delivered',
-    });
-    const deadEvent = accepted.find((e) => e.seq === 8)!;
-    const deadLetter = await waitForDeadLetter(stack, subscription.id, deadEvent.id);
-    const arrivedBefore = firstArrivals(sink.received).map((r) => bodyOf(r));
-    for (const key of ['k1', 'k2', 'k3']) expect(perKey(key, arrivedBefore)).toEqual(perKey(key, accepted));
-    const k0 = perKey('k0', accepted);
-    expect(perKey('k0', arrivedBefore)).toEqual(k0.slice(0, k0.indexOf(8) + 1));
-    expect(seen.maxConcurrent).toBeGreaterThan(1);
-
-    const discarded = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/discard`);
-    expect(discarded.status, discarded.text).toBe(200);
-    await waitFor(async () => firstArrivals(sink.received).length >= 40, { timeoutMs: 60_000, what: 'k0 to go on' });
-    expect(
-      perKey(
-        'k0',
-        firstArrivals(sink.received).map((r) => bodyOf(r)),
-      ),
-    ).toEqual(k0);
-  });
-
-  for (const onDeadLetter of ['block', 'skip'] as const) {
-    it(`onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 200 ${onDeadLetter === 'block' ? 'holds 51–200 until the replay' : 'sets 50 aside and delivers 51–200'}`, async () => {
-      const source = await createCourierSource(stack);
-      const { sink } = await orderedSink({ fail: (data) => data.seq === 49 });
-      // The operator's endpoint for Hookflow's own events (they come from the reserved `hookflow` source).
-      const operator = await sinks.start();
-      await manage(stack, 'POST', '/v1/subscriptions', {
-        url: operator.url,
-        eventTypes: ['hookflow.subscription.blocked'],
-      });
-      const subscription = await subscribe(stack, sink.url, source.id, {
-        ordering: 'fifo',
-        onDeadLetter,
-        retryPolicy: { maximumAttempts: 1 },
-      });
-      await sendEvents(source, 200, [stack.url]);
-      const accepted = await acceptanceOrder(source.id, 200);
-      const position = accepted.findIndex((e) => e.seq === 49);
-      const deadLetter = await waitForDeadLetter(stack, subscription.id, accepted[position]!.id, 'open', 90_000);
-      const dispatcher = stack.temporal.workflow.getHandle(workflowIds.dispatcher(subscription.id));
-
-      if (onDeadLetter === 'block') {
-        const blocked = await waitFor(
-          async () => {
-            const state = await dispatcher.query(dispatcherStateQuery);
-            const held = state.admitted.some((holder) => holder.blocked);
-            return held && state.waiting.length === accepted.length - position - 1 ? state : undefined;
-          },
-          { what: 'the dispatcher to hold the other 150 behind the dead letter' },
-        );
-        expect(blocked.admitted).toHaveLength(1);
-        const described = await dispatcher.describe();
-        expect(described.typedSearchAttributes.get(searchAttributes.status)).toBe('blocked');
-        const notice = await waitFor(
-          async () =>
-            operator.received
-              .map((r) => JSON.parse(r.body) as { type: string; data: { subscriptionId: string; deliveryId: string } })
-              .find((body) => body.data.subscriptionId === subscription.id),
-          { what: 'the hookflow.subscription.blocked notice' },
-        );
-        expect(notice).toMatchObject({
-          type: 'hookflow.subscription.blocked',
-          data: { deliveryId: deadLetter.deliveryId },
-        });
-        expect(firstArrivals(sink.received)).toHaveLength(position + 1);
-        const replayed = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
-        expect(replayed.status, replayed.text).toBe(202);
-        await waitFor(async () => firstArrivals(sink.received).length >= 200 && sink.received.length >= 201, {
-          timeoutMs: 120_000,
-          what: 'the rest after the replay',
-        });
-        // The failed event again (its replay), then the held ones, all in order.
-        expect(sink.received.map((r) => bodyOf(r).seq)).toEqual([
-          ...accepted.slice(0, position + 1).map((e) => e.seq),
-          ...accepted.slice(position).map((e) => e.seq),
-        ]);
-      } else {
         await waitFor(async () => firstArrivals(sink.received).length >= 200, {
           timeoutMs: 120_000,
-          what: 'the rest past the skipped one',
+          what: '200 FIFO deliveries',
         });
-        expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual(accepted.map((e) => e.seq));
-        const still = await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`);
-        expect(still.body.status).toBe('open');
+        const accepted = (await acceptanceOrder(source.id, 200)).map((e) => e.seq);
+        const arrived = firstArrivals(sink.received).map((r) => bodyOf(r).seq);
+        expect(arrived).toEqual(accepted);
+        expect(seen.maxConcurrent).toBe(1);
+        expect(sink.received).toHaveLength(200);
+      } finally {
+        second.child.kill('SIGTERM');
       }
-    });
+    },
+  );
+
+  it(
+    'keeps each ordering key in order while different keys overlap, and a dead letter holds only its own key',
+    { timeout: 240_000 },
+    async () => {
+      const source = await createCourierSource(stack);
+      // Key k0's third event fails once; with one attempt it dead-letters and blocks k0 only.
+      const { sink, seen } = await orderedSink({ delayMs: 60, fail: (data) => data.key === 'k0' && data.seq === 8 });
+      const subscription = await subscribe(stack, sink.url, source.id, {
+        ordering: 'fifo',
+        orderingKey: { pointer: '/payload/orderId' },
+        retryPolicy: { maximumAttempts: 1 },
+      });
+      await sendEvents(source, 40, [stack.url], ['k0', 'k1', 'k2', 'k3'], 8);
+      const accepted = await acceptanceOrder(source.id, 40);
+      const perKey = (key: string, list: { key: string; seq: number }[]) =>
+        list.filter((e) => e.key === key).map((e) => e.seq);
+
+      // k1–k3 finish; k0 stops at its failed event.
+      await waitFor(async () => firstArrivals(sink.received).length >= 30 + perKey('k0', accepted).indexOf(8) + 1, {
+        timeoutMs: 60_000,
+        what: 'every key but k0 delivered',
+      });
+      const deadEvent = accepted.find((e) => e.seq === 8)!;
+      const deadLetter = await waitForDeadLetter(stack, subscription.id, deadEvent.id);
+      const arrivedBefore = firstArrivals(sink.received).map((r) => bodyOf(r));
+      for (const key of ['k1', 'k2', 'k3']) expect(perKey(key, arrivedBefore)).toEqual(perKey(key, accepted));
+      const k0 = perKey('k0', accepted);
+      expect(perKey('k0', arrivedBefore)).toEqual(k0.slice(0, k0.indexOf(8) + 1));
+      expect(seen.maxConcurrent).toBeGreaterThan(1);
+
+      const discarded = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/discard`);
+      expect(discarded.status, discarded.text).toBe(200);
+      await waitFor(async () => firstArrivals(sink.received).length >= 40, { timeoutMs: 60_000, what: 'k0 to go on' });
+      expect(
+        perKey(
+          'k0',
+          firstArrivals(sink.received).map((r) => bodyOf(r)),
+        ),
+      ).toEqual(k0);
+    },
+  );
+
+  for (const onDeadLetter of ['block', 'skip'] as const) {
+    it(
+      `onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 200 ${onDeadLetter === 'block' ? 'holds 51–200 until the replay' : 'sets 50 aside and delivers 51–200'}`,
+      { timeout: 240_000 },
+      async () => {
+        const source = await createCourierSource(stack);
+        const { sink } = await orderedSink({ fail: (data) => data.seq === 49 });
+        // The operator's endpoint for Hookflow's own events (they come from the reserved `hookflow` source).
+        const operator = await sinks.start();
+        await manage(stack, 'POST', '/v1/subscriptions', {
+          url: operator.url,
+          eventTypes: ['hookflow.subscription.blocked'],
+        });
+        const subscription = await subscribe(stack, sink.url, source.id, {
+          ordering: 'fifo',
+          onDeadLetter,
+          retryPolicy: { maximumAttempts: 1 },
+        });
+        await sendEvents(source, 200, [stack.url]);
+        const accepted = await acceptanceOrder(source.id, 200);
+        const position = accepted.findIndex((e) => e.seq === 49);
+        const deadLetter = await waitForDeadLetter(stack, subscription.id, accepted[position]!.id, 'open', 90_000);
+        const dispatcher = stack.temporal.workflow.getHandle(workflowIds.dispatcher(subscription.id));
+
+        if (onDeadLetter === 'block') {
+          const blocked = await waitFor(
+            async () => {
+              const state = await dispatcher.query(dispatcherStateQuery);
+              const held = state.admitted.some((holder) => holder.blocked);
+              return held && state.waiting.length === accepted.length - position - 1 ? state : undefined;
+            },
+            { what: 'the dispatcher to hold the other 150 behind the dead letter' },
+          );
+          expect(blocked.admitted).toHaveLength(1);
+          const described = await dispatcher.describe();
+          expect(described.typedSearchAttributes.get(searchAttributes.status)).toBe('blocked');
+          const notice = await waitFor(
+            async () =>
+              operator.received
+                .map(
+                  (r) => JSON.parse(r.body) as { type: string; data: { subscriptionId: string; deliveryId: string } },
+                )
+                .find((body) => body.data.subscriptionId === subscription.id),
+            { what: 'the hookflow.subscription.blocked notice' },
+          );
+          expect(notice).toMatchObject({
+            type: 'hookflow.subscription.blocked',
+            data: { deliveryId: deadLetter.deliveryId },
+          });
+          expect(firstArrivals(sink.received)).toHaveLength(position + 1);
+          const replayed = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
+          expect(replayed.status, replayed.text).toBe(202);
+          await waitFor(async () => firstArrivals(sink.received).length >= 200 && sink.received.length >= 201, {
+            timeoutMs: 120_000,
+            what: 'the rest after the replay',
+          });
+          // The failed event again (its replay), then the held ones, all in order.
+          expect(sink.received.map((r) => bodyOf(r).seq)).toEqual([
+            ...accepted.slice(0, position + 1).map((e) => e.seq),
+            ...accepted.slice(position).map((e) => e.seq),
+          ]);
+        } else {
+          await waitFor(async () => firstArrivals(sink.received).length >= 200, {
+            timeoutMs: 120_000,
+            what: 'the rest past the skipped one',
+          });
+          expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual(accepted.map((e) => e.seq));
+          const still = await manage(stack, 'GET', `/v1/dead-letters/${deadLetter.id}`);
+          expect(still.body.status).toBe('open');
+        }
+      },
+    );
   }
 });
 
 describe('maxInFlight', () => {
-  it('never sends more than 3 requests at once across two workers, and delivers every event once', async () => {
-    const { spawnWorkerProcess, killProcess } = await import('../helpers/worker-process.js');
-    const second = await spawnWorkerProcess(stack.config, fastRetries);
-    try {
-      const source = await createCourierSource(stack);
-      const { sink, seen } = await orderedSink({ delayMs: 250 });
-      await subscribe(stack, sink.url, source.id, { maxInFlight: 3 });
-      await sendEvents(source, 30, [stack.url]);
-      await waitFor(async () => firstArrivals(sink.received).length >= 30, {
-        timeoutMs: 60_000,
-        what: '30 capped deliveries',
-      });
-      expect(seen.maxConcurrent).toBeLessThanOrEqual(3);
-      expect(seen.maxConcurrent).toBe(3);
-      expect(sink.received).toHaveLength(30);
-    } finally {
-      await killProcess(second, 'SIGTERM');
-    }
-  });
+  it(
+    'never sends more than 3 requests at once across two workers, and delivers every event once',
+    { timeout: 240_000 },
+    async () => {
+      const { spawnWorkerProcess, killProcess } = await import('../helpers/worker-process.js');
+      const second = await spawnWorkerProcess(stack.config, fastRetries);
+      try {
+        const source = await createCourierSource(stack);
+        const { sink, seen } = await orderedSink({ delayMs: 250 });
+        await subscribe(stack, sink.url, source.id, { maxInFlight: 3 });
+        await sendEvents(source, 30, [stack.url]);
+        await waitFor(async () => firstArrivals(sink.received).length >= 30, {
+          timeoutMs: 60_000,
+          what: '30 capped deliveries',
+        });
+        expect(seen.maxConcurrent).toBeLessThanOrEqual(3);
+        expect(seen.maxConcurrent).toBe(3);
+        expect(sink.received).toHaveLength(30);
+      } finally {
+        await killProcess(second, 'SIGTERM');
+      }
+    },
+  );
 });
 
 describe('the dispatcher survives', () => {
-  it('a worker SIGKILL mid-queue and continue-as-new with lanes waiting: every event once, in order', async () => {
-    const { spawnWorkerProcess, killProcess } = await import('../helpers/worker-process.js');
-    const second = await spawnWorkerProcess(stack.config, { ...fastRetries, DISPATCHER_ADMISSIONS_PER_RUN: '25' });
-    const source = await createCourierSource(stack);
-    const { sink } = await orderedSink({ delayMs: 40 });
-    const subscription = await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
-    await sendEvents(source, 80, [stack.url]);
-    await waitFor(async () => firstArrivals(sink.received).length >= 20, {
-      timeoutMs: 60_000,
-      what: '20 deliveries before the kill',
-    });
-    await killProcess(second, 'SIGKILL');
+  it(
+    'a worker SIGKILL mid-queue and continue-as-new with lanes waiting: every event once, in order',
+    { timeout: 240_000 },
+    async () => {
+      const { spawnWorkerProcess, killProcess } = await import('../helpers/worker-process.js');
+      const second = await spawnWorkerProcess(stack.config, { ...fastRetries, DISPATCHER_ADMISSIONS_PER_RUN: '25' });
+      const source = await createCourierSource(stack);
+      const { sink } = await orderedSink({ delayMs: 40 });
+      const subscription = await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
+      await sendEvents(source, 80, [stack.url]);
+      await waitFor(async () => firstArrivals(sink.received).length >= 20, {
+        timeoutMs: 60_000,
+        what: '20 deliveries before the kill',
+      });
+      await killProcess(second, 'SIGKILL');
 
-    await waitFor(async () => firstArrivals(sink.received).length >= 80, {
-      timeoutMs: 120_000,
-      what: 'all 80 after the kill',
-    });
-    const accepted = (await acceptanceOrder(source.id, 80)).map((e) => e.seq);
-    expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual(accepted);
-    const repeats = sink.received.length - 80;
-    console.log(
-      `[delivery-policy] FIFO across a worker SIGKILL: 80 delivered in order, ${repeats} repeated attempt(s)`,
-    );
-    // A request in flight on the killed worker may be sent again (at-least-once); nothing else is.
-    expect(repeats).toBeLessThanOrEqual(1);
-    const runs = [];
-    for await (const run of stack.temporal.workflow.list({
-      query: `WorkflowId = "${workflowIds.dispatcher(subscription.id)}"`,
-    }))
-      runs.push(run);
-    expect(runs.length).toBeGreaterThanOrEqual(3);
-  });
+      await waitFor(async () => firstArrivals(sink.received).length >= 80, {
+        timeoutMs: 120_000,
+        what: 'all 80 after the kill',
+      });
+      const accepted = (await acceptanceOrder(source.id, 80)).map((e) => e.seq);
+      expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual(accepted);
+      const repeats = sink.received.length - 80;
+      console.log(
+        `[delivery-policy] FIFO across a worker SIGKILL: 80 delivered in order, ${repeats} repeated attempt(s)`,
+      );
+      // A request in flight on the killed worker may be sent again (at-least-once); nothing else is.
+      expect(repeats).toBeLessThanOrEqual(1);
+      const runs = [];
+      for await (const run of stack.temporal.workflow.list({
+        query: `WorkflowId = "${workflowIds.dispatcher(subscription.id)}"`,
+      }))
+        runs.push(run);
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+    },
+  );
 });

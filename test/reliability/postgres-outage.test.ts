@@ -317,9 +317,12 @@ describe('PostgreSQL stopped during deliveries and started again', () => {
       expect(found.deadLetters).toEqual([]);
       expect(found.lost).toEqual([]);
       expect(found.delivered).toBe(50);
-      // Attempt rows only for real HTTP attempts: the refused one and the delivered one, per message.
-      expect(sink.received).toHaveLength(100);
-      expect(attempts[0]!.n).toBe(100);
+      // Attempt rows only for real HTTP attempts (one per request): the refused one and the delivered
+      // one per message, plus at most one sent as the stop began whose answer could not be recorded.
+      expect(sink.received.length).toBeGreaterThanOrEqual(100);
+      expect(sink.received.length).toBeLessThanOrEqual(101);
+      expect(attempts[0]!.n).toBeGreaterThanOrEqual(100);
+      expect(attempts[0]!.n).toBeLessThanOrEqual(sink.received.length);
     },
   );
 

@@ -21,6 +21,8 @@ const OUTAGE_MS = 60_000;
 const env = {
   ...fastRetries,
   DATABASE_POOL_SIZE: '10',
+  // The product's default (the test helpers raise it for direct-path tests).
+  INGRESS_SPILLOVER_AFTER: '250ms',
   DELIVERY_TIMEOUT_MS: '2000',
   DELIVERY_RETRY_MAX_ATTEMPTS: '20',
   DELIVERY_RETRY_MAX_INTERVAL: '2s',
