@@ -26,6 +26,8 @@ export interface InfrastructureOptions {
   postgresDir: string;
   database: string;
   log: (line: string) => void;
+  /** Told when the Temporal dev server started here exits on its own. */
+  onTemporalExit?: (reason: string) => void;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         ...(options.temporalUiPort ? { uiPort: options.temporalUiPort } : {}),
         ...(options.temporalDbFile ? { dbFilename: resolve(options.temporalDbFile) } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
+        onUnexpectedExit: (reason) => (options.onTemporalExit ?? options.log)(`Temporal dev server ${reason}`),
       });
       stops.push(() => server.stop());
       temporalAddress = server.address;

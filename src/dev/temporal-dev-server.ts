@@ -18,6 +18,8 @@ export interface DevServerOptions {
   namespace?: string;
   logFile?: string;
   startTimeoutMs?: number;
+  /** Called when the server exits without being asked to (code or signal, and the tail of its stderr). */
+  onUnexpectedExit?: (reason: string) => void;
 }
 
 export interface DevServer {
@@ -86,11 +88,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    return stopChild(child, 5_000);
+  };
+  child.once('exit', (code, signal) => {
+    if (!stopping) options.onUnexpectedExit?.(`exited with ${signal ?? `code ${code}`}\n${stderr}`);
+  });
   try {
     await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child);
   } catch (error) {
-    await stopChild(child, 5_000);
+    await stop();
     throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
-  return { address, uiUrl, pid: child.pid, stop: () => stopChild(child, 5_000) };
+  return { address, uiUrl, pid: child.pid, stop };
 }
