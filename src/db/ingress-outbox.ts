@@ -1,4 +1,4 @@
-import { asc, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventWorkflowInput } from '../domain/workflow-io.js';
 import type { Database } from './client.js';
 import { events, ingressOutbox } from './schema.js';
@@ -8,6 +8,12 @@ export const OUTBOX_CHANNEL = 'hookflow_ingress_outbox';
 
 export type OutboxRow = typeof ingressOutbox.$inferSelect;
 
+/** The Temporal namespace and task queue a spilled webhook's workflow starts on. */
+export interface OutboxTarget {
+  namespace: string;
+  taskQueue: string;
+}
+
 /**
  * Writes a verified webhook to the outbox, in one statement that also notifies the relays.
  * `inserted: false` means the (source, key) is known already (in the outbox or the ledger): a duplicate.
@@ -15,13 +21,15 @@ export type OutboxRow = typeof ingressOutbox.$inferSelect;
 export async function spillToOutbox(
   db: Database,
   input: Omit<EventWorkflowInput, 'policies'>,
+  target: OutboxTarget,
 ): Promise<{ inserted: boolean }> {
   // drizzle has no expression for INSERT … SELECT … WHERE NOT EXISTS with a notify beside it: SQL on the schema's names.
   const rows = await db.execute<{ inserted: number }>(sql`
     with inserted as (
-      insert into ${ingressOutbox} (source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at)
+      insert into ${ingressOutbox} (source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at, temporal_namespace, task_queue)
       select ${input.sourceId}, ${input.idempotencyKey}, ${input.eventId}, ${input.eventType}, ${JSON.stringify(input.payload)}::jsonb,
-        ${input.payloadSha256}, ${JSON.stringify(input.headers)}::jsonb, ${input.traceId}, ${input.receivedAt}::timestamptz
+        ${input.payloadSha256}, ${JSON.stringify(input.headers)}::jsonb, ${input.traceId}, ${input.receivedAt}::timestamptz,
+        ${target.namespace}, ${target.taskQueue}
       where not exists (
         select 1 from ${events} where ${events.sourceId} = ${input.sourceId} and ${events.idempotencyKey} = ${input.idempotencyKey}
       )
@@ -36,17 +44,21 @@ export async function spillToOutbox(
 export const CLAIM_LEASE_MS = 30_000;
 
 /**
- * Claims up to `limit` rows, oldest first, for `CLAIM_LEASE_MS`: rows another relay holds are
+ * Claims up to `limit` rows for this relay's namespace and task queue, oldest first, for `CLAIM_LEASE_MS`: rows another relay holds are
  * skipped (FOR UPDATE SKIP LOCKED), and no transaction stays open while their workflows start.
  */
-export async function claimOutboxRows(db: Database, limit: number): Promise<OutboxRow[]> {
+export async function claimOutboxRows(db: Database, target: OutboxTarget, limit: number): Promise<OutboxRow[]> {
   const claimable = db
     .select({ id: ingressOutbox.id })
     .from(ingressOutbox)
     .where(
-      or(
-        isNull(ingressOutbox.claimedAt),
-        lt(ingressOutbox.claimedAt, sql`now() - (${CLAIM_LEASE_MS} * interval '1 millisecond')`),
+      and(
+        eq(ingressOutbox.temporalNamespace, target.namespace),
+        eq(ingressOutbox.taskQueue, target.taskQueue),
+        or(
+          isNull(ingressOutbox.claimedAt),
+          lt(ingressOutbox.claimedAt, sql`now() - (${CLAIM_LEASE_MS} * interval '1 millisecond')`),
+        ),
       ),
     )
     .orderBy(asc(ingressOutbox.receivedAt), asc(ingressOutbox.id))

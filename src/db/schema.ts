@@ -215,10 +215,15 @@ export const ingressOutbox = pgTable(
     traceId: text('trace_id').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    // Where the workflow starts: a relay claims only rows for its own namespace and task queue, so
+    // deployments (or test runs) sharing one database never start each other's webhooks.
+    temporalNamespace: text('temporal_namespace').notNull().default('default'),
+    taskQueue: text('task_queue').notNull().default('hookflow'),
   },
   (t) => [
     // The ledger's dedup key: a duplicate of a spilled event is recognised before it is started.
     uniqueIndex('ingress_outbox_source_key_uq').on(t.sourceId, t.idempotencyKey),
     index('ingress_outbox_received_idx').on(t.receivedAt, t.id),
+    index('ingress_outbox_target_received_idx').on(t.temporalNamespace, t.taskQueue, t.receivedAt, t.id),
   ],
 );

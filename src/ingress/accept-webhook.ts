@@ -44,7 +44,11 @@ export function ingressDependencies(
     rateLimiter: deps.rateLimiter,
     policies: buildPolicies(deps.config),
     startEvent: (input) => startEvent(deps.temporal, input, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE }),
-    spill: (input) => spillToOutbox(deps.db, input),
+    spill: (input) =>
+      spillToOutbox(deps.db, input, {
+        namespace: deps.config.TEMPORAL_NAMESPACE,
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      }),
     spillAfterMs: deps.config.INGRESS_SPILLOVER_AFTER,
   };
 }

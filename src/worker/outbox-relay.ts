@@ -72,7 +72,11 @@ export async function startOutboxRelay(deps: {
     while (running) {
       let idle = false;
       try {
-        const rows = await claimOutboxRows(db, BATCH);
+        const rows = await claimOutboxRows(
+          db,
+          { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
+          BATCH,
+        );
         const started = rows.length ? await startRows(rows) : [];
         await settleOutboxRows(
           db,
