@@ -1,4 +1,5 @@
 import type { HookflowActivities } from '../domain/activities.js';
+import { acceptanceFloorActivity } from './acceptance-floor.js';
 import { admissionActivity } from './admission.js';
 import { deadLetterActivities } from './dead-letters.js';
 import { deliverWebhookActivity } from './deliver-webhook.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDependencies): HookflowActivities
     processEvent: processEventActivity(deps),
     deliverWebhook: deliverWebhookActivity(deps),
     requestAdmission: admissionActivity(deps),
+    acceptanceFloorOf: acceptanceFloorActivity(deps),
     ...deadLetterActivities(deps),
     emitOperationalEventActivity: operationalEventActivity(deps),
     ...maintenanceActivities(deps),

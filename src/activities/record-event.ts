@@ -23,7 +23,8 @@ export function recordEventActivity({ db }: ActivityDependencies) {
         payloadSha256: input.payloadSha256,
         headers: input.headers,
         receivedAt: new Date(input.receivedAt),
-        status: 'processing',
+        // In the ledger, not routed yet: FIFO dispatchers wait for such events accepted before their head.
+        status: 'received',
         workflowId: workflowExecution.workflowId,
         workflowRunId: workflowExecution.runId,
         traceId: input.traceId,

@@ -39,7 +39,7 @@ export function retryPlanFor(policy: SubscriptionRetryPolicy | null, defaults: R
 }
 
 /** The ordering key's value for an event, hashed into a workflow-id-safe token ('' when the event lacks it). */
-export function orderingKeyHash(source: OrderingKeySource, event: RoutedEvent): string {
+export function orderingKeyHash(source: OrderingKeySource, event: Pick<RoutedEvent, 'payload' | 'headers'>): string {
   const raw =
     'pointer' in source ? readJsonPointer(event.payload, source.pointer) : event.headers[source.header.toLowerCase()];
   const value =
@@ -73,6 +73,9 @@ export function lanePolicyFor(
             fifo,
             onDeadLetter: subscription.onDeadLetter,
             receivedAt: event.receivedAt.toISOString(),
+            ...(fifo && subscription.orderingKey
+              ? { orderingKeyHash: orderingKeyHash(subscription.orderingKey, event) }
+              : {}),
           },
         }
       : {}),

@@ -34,6 +34,8 @@ export interface LaneAdmission {
   onDeadLetter: OnDeadLetterMode;
   /** When the event was accepted at ingress: the dispatcher admits in this order (then by event id). */
   receivedAt: string;
+  /** The ordering key's hash, for a FIFO subscription ordered per key. */
+  orderingKeyHash?: string;
 }
 
 /** What routing fixed for one lane; a PATCH of the subscription applies to deliveries routed afterwards. */

@@ -189,6 +189,10 @@ export interface AdmissionRequest {
 export interface AdmissionInput {
   dispatcherId: string;
   subscriptionId: string;
+  /** FIFO: admit strictly in acceptance order (else only the cap applies). */
+  fifo: boolean;
+  /** The ordering key's hash, for a FIFO subscription ordered per key. */
+  orderingKeyHash?: string | undefined;
   reorderWindowMs: number;
   admissionsPerRun: number;
   request: AdmissionRequest;
@@ -198,12 +202,22 @@ export interface AdmissionInput {
 export interface DispatcherInput {
   subscriptionId: string;
   maxInFlight: number;
+  /** FIFO: admit strictly in acceptance order, after every earlier event of the queue is routed. */
+  fifo?: boolean;
+  orderingKeyHash?: string | undefined;
   reorderWindowMs: number;
   /** Admissions before the run continues as new. */
   admissionsPerRun: number;
   /** Lanes waiting, and lanes holding a slot (with whether a dead letter holds it), handed on by continue-as-new. */
   waiting?: AdmissionRequest[];
   admitted?: (AdmissionRequest & { blocked: boolean })[];
+}
+
+/** What a FIFO dispatcher asks before admitting: which queue, and how long ingress may take to reach the ledger. */
+export interface AcceptanceFloorInput {
+  subscriptionId: string;
+  orderingKeyHash?: string | undefined;
+  reorderWindowMs: number;
 }
 
 /** The dispatcher's `state` query. */

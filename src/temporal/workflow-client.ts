@@ -156,6 +156,8 @@ export async function requestAdmission(client: Client, taskQueue: string, input:
       {
         subscriptionId: input.subscriptionId,
         maxInFlight: input.request.maxInFlight,
+        fifo: input.fifo,
+        ...(input.orderingKeyHash !== undefined ? { orderingKeyHash: input.orderingKeyHash } : {}),
         reorderWindowMs: input.reorderWindowMs,
         admissionsPerRun: input.admissionsPerRun,
       },

@@ -33,6 +33,8 @@ export class Admissions {
     await this.requestAdmission({
       dispatcherId: admission.dispatcherId,
       subscriptionId: route.subscriptionId,
+      fifo: admission.fifo,
+      orderingKeyHash: admission.orderingKeyHash,
       // Only FIFO needs the reorder window: a plain cap admits in any order, at once.
       reorderWindowMs: admission.fifo ? this.policies.orderingReorderWindowMs : 0,
       admissionsPerRun: this.policies.dispatcherAdmissionsPerRun,

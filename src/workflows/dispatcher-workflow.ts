@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { compareAcceptance, type AcceptanceMark } from '../domain/acceptance-order.js';
 import type { HookflowActivities } from '../domain/activities.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import {
@@ -26,17 +27,10 @@ const IDLE_CLOSE_MS = 60_000;
 
 type Holder = AdmissionRequest & { blocked: boolean };
 
-/** Acceptance order at ingress: `received_at`, then event id. */
-const byAcceptance = (a: AdmissionRequest, b: AdmissionRequest) =>
-  a.receivedAt < b.receivedAt
-    ? -1
-    : a.receivedAt > b.receivedAt
-      ? 1
-      : a.eventId < b.eventId
-        ? -1
-        : a.eventId > b.eventId
-          ? 1
-          : 0;
+/** How often a FIFO dispatcher asks again whether the events accepted before its head are routed. */
+const FLOOR_RECHECK_MS = 250;
+
+const byAcceptance = compareAcceptance;
 
 /**
  * `dispatcher:<subscriptionId>[:<keyHash>]` (SPEC §5.5): admits at most `maxInFlight` lanes of one
@@ -51,7 +45,10 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
   let maxInFlight = input.maxInFlight;
   let admissions = 0;
   let changes = 0;
-  const { emitOperationalEventActivity } = proxyActivities<HookflowActivities>(bookkeepingOptions);
+  const { emitOperationalEventActivity, acceptanceFloorOf } = proxyActivities<HookflowActivities>(bookkeepingOptions);
+  // Deliveries accepted before the floor may go: every earlier event of this queue is routed.
+  let floor: AcceptanceMark | undefined;
+  let floorAt = -Infinity;
   const resend = (holder: AdmissionRequest) =>
     getExternalWorkflowHandle(holder.workflowId).signal(admitSignal, { deliveryId: holder.deliveryId });
 
@@ -110,13 +107,36 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
     waiting.sort(byAcceptance);
     const head = waiting[0];
     if (head && admitted.size < maxInFlight) {
-      // Hold each arrival for the reorder window after its acceptance, so an event accepted a little
-      // earlier by another API replica (and routed a little later) still goes first.
-      const wait = Date.parse(head.receivedAt) + input.reorderWindowMs - Date.now();
-      if (wait > 0) {
-        const seen = changes;
-        await condition(() => changes !== seen, wait);
-        continue;
+      if (input.fifo) {
+        if (!floor || byAcceptance(head, floor) >= 0) {
+          // Hold each arrival for the reorder window after its acceptance (the time ingress may take to
+          // reach the ledger), then until every event of this queue accepted before it is routed, so an
+          // event accepted a little earlier by another API replica, or routed later, still goes first.
+          const wait = Math.max(
+            Date.parse(head.receivedAt) + input.reorderWindowMs - Date.now(),
+            floorAt + FLOOR_RECHECK_MS - Date.now(),
+          );
+          if (wait > 0) {
+            const seen = changes;
+            await condition(() => changes !== seen, wait);
+            continue;
+          }
+          floor = await acceptanceFloorOf({
+            subscriptionId: input.subscriptionId,
+            orderingKeyHash: input.orderingKeyHash,
+            reorderWindowMs: input.reorderWindowMs,
+          });
+          floorAt = Date.now();
+          continue;
+        }
+      } else {
+        // Plain caps (window 0), and FIFO runs started before dispatchers took `fifo`: the window alone.
+        const wait = Date.parse(head.receivedAt) + input.reorderWindowMs - Date.now();
+        if (wait > 0) {
+          const seen = changes;
+          await condition(() => changes !== seen, wait);
+          continue;
+        }
       }
       waiting.shift();
       admitted.set(head.deliveryId, { ...head, blocked: false });

@@ -179,6 +179,39 @@ describe('FIFO ordering', () => {
     },
   );
 
+  it('holds later events while an earlier one is still being routed, however long its processing takes', async () => {
+    // The first event's processor fetches from a resolver that answers after 3 s, six reorder windows:
+    // the four events accepted after it are routed long before it and must still wait for it.
+    const resolver = await sinks.start(async (request) => {
+      const seq = Number(request.path.split('/').pop());
+      if (seq === 0) await new Promise((done) => setTimeout(done, 3_000));
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payload: { seq, key: 'k' } }),
+      };
+    });
+    const source = await createCourierSource(stack, {
+      processor: { name: 'fetch', url: `${resolver.url}/docs/{/payload/seq}` },
+    });
+    const { sink, seen } = await orderedSink();
+    await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
+    await sendEvents(source, 1, [stack.url]);
+    let next = 1;
+    while (next < 5) {
+      const response = await postHmacWebhook(
+        stack.url,
+        source.id,
+        source.secret,
+        courierEnvelope({ payload: { seq: next++, key: 'k' } }),
+      );
+      expect(response.status).toBe(202);
+    }
+    await waitFor(async () => firstArrivals(sink.received).length >= 5, { timeoutMs: 60_000, what: '5 deliveries' });
+    expect(firstArrivals(sink.received).map((r) => bodyOf(r).seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.maxConcurrent).toBe(1);
+  });
+
   it(
     'keeps each ordering key in order while different keys overlap, and a dead letter holds only its own key',
     { timeout: 240_000 },

@@ -130,6 +130,7 @@ const activities: HookflowActivities = {
     scriptFor(String(event.data.eventId)).operationalEvents.push(event);
   },
   requestAdmission: unused('requestAdmission'),
+  acceptanceFloorOf: unused('acceptanceFloorOf'),
   recordEvent: unused('recordEvent'),
   processEvent: unused('processEvent'),
   autoDisableFailingSubscriptions: unused('autoDisableFailingSubscriptions'),

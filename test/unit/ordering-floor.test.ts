@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { orderingKeyHash } from '../../src/delivery/lane-policy.js';
+import { acceptanceFloor, type UnroutedEvent } from '../../src/delivery/ordering-floor.js';
+
+const at = (second: number) => new Date(Date.UTC(2026, 11, 2, 8, 0, second)).toISOString();
+const unrouted = (second: number, extra: Partial<UnroutedEvent> = {}): UnroutedEvent => ({
+  receivedAt: at(second),
+  eventId: `evt_${second}`,
+  sourceId: 'dhl',
+  eventType: 'shipment.delivered',
+  payload: { orderId: 'o1' },
+  headers: {},
+  ...extra,
+});
+const subscription = { id: 'sub_1', eventTypes: ['shipment.*'], sourceIds: ['dhl'], orderingKey: null };
+
+describe('acceptanceFloor', () => {
+  it('is the settled point when nothing unrouted would join the queue', () => {
+    const floor = acceptanceFloor({ subscription, settledBefore: at(30) }, [{ events: [], complete: true }]);
+    expect(floor.receivedAt).toBe(at(30));
+    // Every event accepted at that instant is below it.
+    expect(floor.eventId > 'evt_zzzzzzzz').toBe(true);
+  });
+
+  it('stops at the first unrouted event the subscription would receive, skipping the ones it would not', () => {
+    const floor = acceptanceFloor({ subscription, settledBefore: at(30) }, [
+      {
+        events: [
+          unrouted(1, { eventType: 'invoice.paid' }),
+          unrouted(2, { sourceId: 'fedex' }),
+          unrouted(3),
+          unrouted(4),
+        ],
+        complete: true,
+      },
+    ]);
+    expect(floor).toEqual({ receivedAt: at(3), eventId: 'evt_3' });
+  });
+
+  it('takes the earliest over the ledger and the outbox', () => {
+    const floor = acceptanceFloor({ subscription, settledBefore: at(30) }, [
+      { events: [unrouted(9)], complete: true },
+      { events: [unrouted(5)], complete: true },
+    ]);
+    expect(floor.eventId).toBe('evt_5');
+  });
+
+  it('for a per-key queue, only events with the same ordering key hold it', () => {
+    const orderingKey = { pointer: '/orderId' };
+    const keyHash = orderingKeyHash(orderingKey, { payload: { orderId: 'o2' }, headers: {} });
+    const floor = acceptanceFloor({ subscription: { ...subscription, orderingKey }, keyHash, settledBefore: at(30) }, [
+      { events: [unrouted(1), unrouted(2, { payload: { orderId: 'o2' } })], complete: true },
+    ]);
+    expect(floor.eventId).toBe('evt_2');
+  });
+
+  it('a batch cut at its limit caps the floor at its last event, since nothing after it was read', () => {
+    const floor = acceptanceFloor({ subscription, settledBefore: at(30) }, [
+      {
+        events: [unrouted(1, { eventType: 'invoice.paid' }), unrouted(2, { eventType: 'invoice.paid' })],
+        complete: false,
+      },
+    ]);
+    expect(floor.eventId).toBe('evt_2');
+  });
+});
