@@ -77,3 +77,52 @@ export function cpuSecondsOfCommandSince(command: string, before: Map<number, nu
   for (const [pid, seconds] of cpuSecondsByPid(command)) total += Math.max(0, seconds - (before.get(pid) ?? 0));
   return total;
 }
+
+/** One reading of a process's memory from /proc/<pid>/status, in MB (one decimal), or undefined once it has exited. */
+export interface MemoryReading {
+  /** VmRSS: resident set size. */
+  rssMb: number;
+  /** RssAnon: the anonymous part of it (heaps, native allocations), as opposed to mapped files. */
+  anonMb: number;
+}
+
+export function readMemory(pid: number | undefined): MemoryReading | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? NaN);
+    const mb = (value: number) => Math.round(value / 102.4) / 10;
+    const rss = kb('VmRSS');
+    return Number.isNaN(rss) ? undefined : { rssMb: mb(rss), anonMb: mb(kb('RssAnon')) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A point of a time series: `t` in minutes since some origin, `y` the value. */
+export interface SeriesPoint {
+  t: number;
+  y: number;
+}
+
+/**
+ * The least-squares slope of `y` per minute over the points with `from ≤ t ≤ to` (minutes), with how many
+ * points it used; undefined with fewer than 3 points.
+ */
+export function slopePerMinute(
+  points: SeriesPoint[],
+  from = -Infinity,
+  to = Infinity,
+): { slope: number; points: number } | undefined {
+  const window = points.filter((p) => p.t >= from && p.t <= to && Number.isFinite(p.y));
+  if (window.length < 3) return undefined;
+  const meanT = window.reduce((s, p) => s + p.t, 0) / window.length;
+  const meanY = window.reduce((s, p) => s + p.y, 0) / window.length;
+  let num = 0;
+  let den = 0;
+  for (const p of window) {
+    num += (p.t - meanT) * (p.y - meanY);
+    den += (p.t - meanT) ** 2;
+  }
+  return den === 0 ? undefined : { slope: num / den, points: window.length };
+}

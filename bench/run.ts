@@ -1,5 +1,5 @@
-// `npm run bench [-- --quick] [--only ordered]`: ingest, end-to-end and ordered-delivery benchmarks on a
-// stack of their own (loopback only).
+// `npm run bench [-- --quick] [--only ordered|spillover]`: ingest (direct and spillover), end-to-end and
+// ordered-delivery benchmarks on a stack of their own (loopback only).
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -15,6 +15,7 @@ import { runDeliveryBaselines } from './baselines/suite.js';
 import { runHttpLoad, type LoadRequest } from './http-load.js';
 import { runOpenLoopLoad } from './open-loop.js';
 import { describeOrdered, runOrderedPhase, type OrderedPhaseResult } from './ordered-phase.js';
+import { describeSpillover, runSpilloverPhase, type SpilloverPhaseResult } from './spillover-phase.js';
 import { cpuSeconds, cpuSecondsOfCommand, sampleRss } from './rss.js';
 import { spawnTs } from './spawn-ts.js';
 import { startSubscriber, type Subscriber } from './subscriber.js';
@@ -33,12 +34,17 @@ const sizes = {
   orderedEvents: option('ordered-events') ?? (quick ? 200 : 1_000),
   orderedConcurrency: option('ordered-concurrency') ?? 20,
 };
-// `--only ordered` runs the ordered-delivery phase alone and writes bench/results/ordered-latest.json.
+// `--only ordered` runs the ordered-delivery phase alone and writes bench/results/ordered-latest.json;
+// `--only spillover` the spillover phase and the bare-start baseline its ratio needs (spillover-latest.json).
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'ordered') {
-  process.stderr.write(`--only takes "ordered" (got ${only})\n`);
+if (only !== undefined && only !== 'ordered' && only !== 'spillover') {
+  process.stderr.write(`--only takes "ordered" or "spillover" (got ${only})\n`);
   process.exit(2);
 }
+// `--spillover-logs DIR` keeps the spillover phase's worker and API logs there.
+const spilloverLogDir = process.argv.includes('--spillover-logs')
+  ? process.argv[process.argv.indexOf('--spillover-logs') + 1]
+  : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
@@ -95,6 +101,43 @@ async function api<T>(baseUrl: string, key: string, path: string, body: unknown)
   return (await response.json()) as T;
 }
 
+/**
+ * `count` bare `client.workflow.start` calls of `eventWorkflow` at `concurrency` to `taskQueue` (no
+ * worker polls it): the physical limit of an ingress start on this server. Returns starts/s and the
+ * Temporal server's CPU meanwhile.
+ */
+async function bareStarts(
+  client: Client,
+  options: {
+    count: number;
+    concurrency: number;
+    taskQueue: string;
+    bodies: string[];
+    temporalPid?: number | undefined;
+  },
+): Promise<{ perSec: number; temporalServerCpuPct: number }> {
+  let nextStart = 0;
+  const temporalCpu = cpuSeconds(options.temporalPid);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (nextStart < options.count) {
+        const i = nextStart++;
+        await client.workflow.start('eventWorkflow', {
+          taskQueue: options.taskQueue,
+          workflowId: `baseline:${options.taskQueue}:${i}`,
+          args: [{ payload: options.bodies[i % options.bodies.length]! }],
+        });
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    perSec: options.count / seconds,
+    temporalServerCpuPct: Math.round(((cpuSeconds(options.temporalPid) - temporalCpu) / seconds) * 100),
+  };
+}
+
 const machine = () => ({
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -111,7 +154,9 @@ async function main(): Promise<void> {
   say(
     only === 'ordered'
       ? `${quick ? 'quick' : 'full'} run, ordered phase only: ${sizes.orderedEvents} events, concurrency ${sizes.orderedConcurrency}`
-      : `${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests, e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}; ordered ${sizes.orderedEvents} events, concurrency ${sizes.orderedConcurrency}`,
+      : only === 'spillover'
+        ? `${quick ? 'quick' : 'full'} run, spillover phase only (+ bare-start baseline): ${sizes.ingress} requests, concurrency ${sizes.concurrency}`
+        : `${quick ? 'quick' : 'full'} run: ingress ${sizes.ingress} requests (direct, then spillover), e2e ${sizes.e2e} events, concurrency ${sizes.concurrency}; ordered ${sizes.orderedEvents} events, concurrency ${sizes.orderedConcurrency}`,
   );
   const infra = await startInfrastructure(
     { ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL },
@@ -185,6 +230,61 @@ async function main(): Promise<void> {
       say(`written to bench/results/ordered-latest.json (${results.durationSeconds} s)`);
       return;
     }
+    if (only === 'spillover') {
+      // The ratio's baseline, measured here as the full run measures it: bare starts to an unpolled
+      // queue, same count and concurrency (after a few hundred to warm the fresh server, as the full
+      // run's direct phase has by then).
+      const connection = await Connection.connect({ address: infra.temporalAddress });
+      const client = new Client({ connection });
+      const bodies = signedRequests(
+        'bench-baseline',
+        `whsec_${randomBytes(24).toString('base64')}`,
+        300,
+        'baseline',
+      ).requests.map((r) => r.body);
+      await bareStarts(client, {
+        count: 300,
+        concurrency: sizes.concurrency,
+        taskQueue: `bench-warm-${Date.now().toString(36)}`,
+        bodies,
+      });
+      say('spillover: bare Temporal starts (baseline)…');
+      const baseline = await bareStarts(client, {
+        count: sizes.ingress,
+        concurrency: sizes.concurrency,
+        taskQueue: `bench-baseline-${Date.now().toString(36)}`,
+        bodies,
+        temporalPid: infra.temporalPid,
+      });
+      say(`spillover: bare Temporal starts ${Math.round(baseline.perSec)}/s`);
+      const spillover = await runSpilloverPhase({
+        env,
+        managementKey: key,
+        databaseUrl: infra.databaseUrl,
+        client,
+        requests: sizes.ingress,
+        concurrency: sizes.concurrency,
+        baselineTemporalStartsPerSec: baseline.perSec,
+        temporalPid: infra.temporalPid,
+        logDir: spilloverLogDir,
+        track: (child) => children.push(child),
+        log: say,
+      });
+      await connection.close();
+      const results = {
+        date: new Date().toISOString(),
+        mode: quick ? 'quick' : 'full',
+        only,
+        machine: machine(),
+        spillover: { ...spillover, baselineTemporalServerCpuPct: baseline.temporalServerCpuPct },
+        durationSeconds: Math.round((Date.now() - started) / 1000),
+      };
+      mkdirSync(`${root}bench/results`, { recursive: true });
+      writeFileSync(`${root}bench/results/spillover-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+      say(describeSpillover(spillover));
+      say(`written to bench/results/spillover-latest.json (${results.durationSeconds} s)`);
+      return;
+    }
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,
     // exactly like the bare-start baseline, so both runs pay for the same Temporal work.
     const ingressApi = await spawnTs(
@@ -223,27 +323,15 @@ async function main(): Promise<void> {
     say('ingress: bare Temporal starts…');
     const connection = await Connection.connect({ address: infra.temporalAddress });
     const client = new Client({ connection });
-    const baselineQueue = `bench-baseline-${Date.now().toString(36)}`;
-    let nextStart = 0;
-    const baselineTemporalCpu = cpuSeconds(infra.temporalPid);
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: sizes.concurrency }, async () => {
-        while (nextStart < sizes.ingress) {
-          const i = nextStart++;
-          await client.workflow.start('eventWorkflow', {
-            taskQueue: baselineQueue,
-            workflowId: `baseline:${baselineQueue}:${i}`,
-            args: [{ payload: ingressSet.requests[i % ingressSet.requests.length]!.body }],
-          });
-        }
-      }),
-    );
-    const baselineSeconds = (performance.now() - t0) / 1000;
-    const baselineTemporalServerCpuPct = Math.round(
-      ((cpuSeconds(infra.temporalPid) - baselineTemporalCpu) / baselineSeconds) * 100,
-    );
-    const baselineTemporalStartsPerSec = sizes.ingress / baselineSeconds;
+    const baseline = await bareStarts(client, {
+      count: sizes.ingress,
+      concurrency: sizes.concurrency,
+      taskQueue: `bench-baseline-${Date.now().toString(36)}`,
+      bodies: ingressSet.requests.map((r) => r.body),
+      temporalPid: infra.temporalPid,
+    });
+    const baselineTemporalServerCpuPct = baseline.temporalServerCpuPct;
+    const baselineTemporalStartsPerSec = baseline.perSec;
 
     // Open loop: a fixed arrival rate at half the bare-start capacity, latency from each scheduled send.
     const openLoopRate = baselineTemporalStartsPerSec / 2;
@@ -271,6 +359,28 @@ async function main(): Promise<void> {
     ingressApi.kill('SIGTERM');
     await new Promise((resolve) => ingressApi.once('exit', resolve));
     ingressApiRss.stop();
+
+    // --- Spillover ----------------------------------------------------------------------------
+    // A second API that answers every webhook from the outbox, its own worker's relay starting them.
+    const spillover: SpilloverPhaseResult = await runSpilloverPhase({
+      env,
+      managementKey: key,
+      databaseUrl: infra.databaseUrl,
+      client,
+      requests: sizes.ingress,
+      concurrency: sizes.concurrency,
+      baselineTemporalStartsPerSec,
+      direct: {
+        acceptedPerSec: Math.round(ingress.perSecond),
+        p95Ms: ingress.p95Ms,
+        apiCpuMsPerRequest: round2((ingressCpu.apiPct * 10) / ingress.perSecond),
+      },
+      temporalPid: infra.temporalPid,
+      logDir: spilloverLogDir,
+      track: (child) => children.push(child),
+      log: say,
+    });
+
     // Bare Temporal delivery shapes first: as many deliveries as Hookflow's e2e makes (its duplicates deliver nothing).
     say(`e2e baselines: bare Temporal deliveries, ${uniqueOf(sizes.e2e)} events × 2 subscribers…`);
     const baselines = await runDeliveryBaselines({
@@ -375,6 +485,8 @@ async function main(): Promise<void> {
         maxMs: ingress.maxMs,
         statuses: ingress.statuses,
         duplicatesAnswered,
+        // Answered from the outbox because the start took longer than INGRESS_SPILLOVER_AFTER (250 ms default).
+        spilled: ingress.answers.filter((a) => a.status === 202 && a.body.includes('"spilled":true')).length,
         errors: ingress.errors,
         baselineTemporalStartsPerSec: Math.round(baselineTemporalStartsPerSec),
         baselineHttpPerSec: Math.round(noopLoad.perSecond),
@@ -431,6 +543,7 @@ async function main(): Promise<void> {
         workerPeakRssMb,
         cpuPercentOfOneCore: e2eCpu,
       },
+      spillover: { ...spillover, baselineTemporalServerCpuPct },
       ordered: { ...ordered, reorderWindowMs: config.ORDERING_REORDER_WINDOW },
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
@@ -442,6 +555,7 @@ async function main(): Promise<void> {
     say(
       `ingress open loop: ${openLoop.sent} requests at ${openLoop.ratePerSec}/s for ${openLoop.seconds} s, p50 ${openLoop.p50Ms} ms, p95 ${openLoop.p95Ms} ms, p99 ${openLoop.p99Ms} ms, max ${openLoop.maxMs} ms; statuses ${JSON.stringify(openLoop.statuses)}, errors ${openLoop.errors}`,
     );
+    say(describeSpillover(spillover));
     say(
       `e2e: ${results.e2e.delivered}/${expected} deliveries in ${results.e2e.seconds} s = ${results.e2e.deliveriesPerSec}/s; lost ${results.e2e.lost}, processed twice ${results.e2e.processedTwice}, duplicate deliveries ${results.e2e.duplicateDeliveries}; peak RSS api ${results.e2e.apiPeakRssMb} MB, worker ${results.e2e.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(e2eCpu)}`,
     );
