@@ -10,6 +10,9 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 
 const target = 'http://127.0.0.1:9/hooks';
+// The suite's tests share one database: a subscription to every source would receive (and retry
+// forever against `target`) every other test's events. Each one here takes a source nobody sends from.
+const scope = `src_cli_subscriptions_${process.pid}`;
 /** Where nothing listens: a command that reached the API would exit 3 (unreachable), not 2. */
 const nowhere = { url: 'http://127.0.0.1:1', managementKey: 'x' };
 
@@ -24,6 +27,8 @@ const createFifo = () =>
     'subscriptions',
     'create',
     target,
+    '--sources',
+    scope,
     '--retry-schedule',
     '1s,2s',
     '--jitter',
@@ -100,7 +105,7 @@ describe('hookflow subscriptions with delivery policies', () => {
     });
     expect((await json(['subscriptions', 'show', created.id])).retryPolicy).toBeNull();
 
-    const unordered = await json(['subscriptions', 'create', target, '--max-in-flight', '2']);
+    const unordered = await json(['subscriptions', 'create', target, '--sources', scope, '--max-in-flight', '2']);
     expect(
       await json(['subscriptions', 'update', unordered.id, '--max-in-flight', '3', '--ordering', 'none']),
     ).toMatchObject({ maxInFlight: 3, ordering: 'none', orderingKey: null, retryPolicy: null });
