@@ -180,11 +180,12 @@ describe('FIFO ordering', () => {
   );
 
   it('holds later events while an earlier one is still being routed, however long its processing takes', async () => {
-    // The first event's processor fetches from a resolver that answers after 3 s, six reorder windows:
+    // The first event's processor fetches from a resolver that answers after 2 s, four reorder windows
+    // (and within the 3 s fetch timeout):
     // the four events accepted after it are routed long before it and must still wait for it.
     const resolver = await sinks.start(async (request) => {
       const seq = Number(request.path.split('/').pop());
-      if (seq === 0) await new Promise((done) => setTimeout(done, 3_000));
+      if (seq === 0) await new Promise((done) => setTimeout(done, 2_000));
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
