@@ -51,6 +51,9 @@ export const configSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
     TEMPORAL_CLI_PATH: optionalText,
+    // Ports of the Temporal dev server `npm start` runs when TEMPORAL_ADDRESS is unset, and of its Web UI.
+    DEV_TEMPORAL_PORT: int(7233, 1),
+    DEV_TEMPORAL_UI_PORT: int(8233, 1),
     // Real clusters and Temporal Cloud: mTLS client pair, a private CA, an SNI override, or an API key (implies TLS).
     TEMPORAL_TLS_CERT_PATH: optionalText,
     TEMPORAL_TLS_KEY_PATH: optionalText,

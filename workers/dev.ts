@@ -3,6 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { devDataPaths, startInfrastructure } from '../src/dev/dev-stack.js';
+import { portInUse } from '../src/dev/free-port.js';
+import { describeStartupFailure } from '../src/dev/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
@@ -14,12 +16,14 @@ const entry = (name: string) =>
 async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null))
-      throw new Error('a Hookflow process exited during startup (see its output above)');
-    const ok = await fetch(`${url}/readyz`).then(
+    // Bounded: whatever holds the port without answering (not our API) must not stall the start.
+    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       (r) => r.ok,
       () => false,
     );
+    // Checked after the fetch, so a child that died meanwhile is not taken for ready.
+    if (children.some((c) => c.exitCode !== null || c.signalCode !== null))
+      throw new Error('a Hookflow process exited during startup (see its output above)');
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -29,14 +33,27 @@ async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 6
 // What has been started, so a failed start can stop it again: nothing of ours is left running.
 let infra: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
 const children: ChildProcess[] = [];
+let ready = false;
+let stopping: Promise<void> | undefined;
+/** Stops the children, then the infrastructure; once, however many paths (signal, child exit, failed start) ask. */
+const stopStarted = (graceMs?: number) =>
+  (stopping ??= (async () => {
+    await Promise.all(children.map((child) => stopChild(child, graceMs)));
+    await infra?.stop();
+  })());
 
 try {
   const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
   const paths = devDataPaths(config);
+  // Checked before anything starts (the API binds 0.0.0.0): a taken port costs no Temporal start and stop.
+  if (config.PORT !== 0 && (await portInUse(config.PORT, '0.0.0.0')))
+    throw new Error(
+      `API port ${config.PORT} is already in use: stop whatever listens there (another \`npm start\`?) or set PORT.`,
+    );
   say('starting infrastructure…');
   infra = await startInfrastructure(config, {
-    temporalPort: 7233,
-    temporalUiPort: 8233,
+    temporalPort: config.DEV_TEMPORAL_PORT,
+    temporalUiPort: config.DEV_TEMPORAL_UI_PORT,
     temporalDbFile: paths.temporalDbFile,
     postgresDir: paths.postgresDir,
     database: 'hookflow',
@@ -52,27 +69,26 @@ try {
     PORT: String(config.PORT),
   };
   children.push(spawnEntry(entry('worker'), env), spawnEntry(entry('api'), env));
-  const started = infra;
-  let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
-    stopping = true;
     say('stopping…');
-    await Promise.all(children.map((child) => stopChild(child)));
-    await started.stop();
+    await stopStarted();
     say('stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // Before ready, waitForReady reports a child's exit as the failed start.
   for (const child of children)
     child.on(
       'exit',
-      (code) => !stopping && (say(`a child process exited (code ${code}); stopping the stack`), void shutdown(1)),
+      (code) =>
+        ready && !stopping && (say(`a child process exited (code ${code}); stopping the stack`), void shutdown(1)),
     );
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
   await waitForReady(apiUrl, children);
+  ready = true;
   say('ready.');
   say(`  API          ${apiUrl}   (health: ${apiUrl}/readyz)`);
   say(`  Temporal UI  ${infra.temporalUiUrl ?? '(external Temporal at ' + infra.temporalAddress + ')'}`);
@@ -84,7 +100,14 @@ try {
   say('        npm run cli -- send demo --scheme hmac-sha256 --secret demo-secret-123');
   say('Ctrl-C stops everything.');
 } catch (error) {
-  await Promise.all(children.map((child) => stopChild(child, 5_000)));
-  await infra?.stop();
-  exitWithStartupError(error);
+  // A signal during startup is a stop, not a failure: its shutdown reports and exits.
+  const signalled = stopping !== undefined;
+  await stopStarted(5_000);
+  if (!signalled) {
+    // A config error lists every bad variable, as each Hookflow process prints it.
+    if (error instanceof Error && error.name === 'ConfigError') exitWithStartupError(error);
+    // The cause in one line: what was started has been stopped, and a stack trace would bury the reason.
+    process.stderr.write(`[hookflow] start failed: ${describeStartupFailure(error)}\n`);
+    process.exit(1);
+  }
 }

@@ -48,7 +48,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
       for (const port of [options.temporalPort, options.temporalUiPort].filter((p): p is number => !!p)) {
         if (await portInUse(port))
           throw new Error(
-            `Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server.`,
+            `Port ${port} is already in use: stop whatever listens there (another \`npm start\`?) or set TEMPORAL_ADDRESS to use that server (DEV_TEMPORAL_PORT / DEV_TEMPORAL_UI_PORT to run one elsewhere).`,
           );
       }
       const cli = await provisionTemporalCli({
@@ -71,19 +71,29 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         onUnexpectedExit: (reason) => (options.onTemporalExit ?? options.log)(`Temporal dev server ${reason}`),
       });
       stops.push(() => server.stop());
+      options.log(
+        `Temporal dev server listening on ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}`,
+      );
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
       temporalPid = server.pid;
     }
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const pg: EmbeddedDatabase = await startEmbeddedPostgres(options.postgresDir, options.database);
+      const pg: EmbeddedDatabase = await startEmbeddedPostgres(options.postgresDir, options.database).catch(
+        (error: unknown) => {
+          throw new Error(`Embedded PostgreSQL in ${resolve(options.postgresDir)} did not start`, { cause: error });
+        },
+      );
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
     }
     const db = openDatabase(databaseUrl, 1);
     try {
       await migrateDatabase(db);
+    } catch (error) {
+      // The host only: the URL may carry a password.
+      throw new Error(`PostgreSQL at ${new URL(databaseUrl).host} could not be migrated`, { cause: error });
     } finally {
       await closeDatabase(db);
     }

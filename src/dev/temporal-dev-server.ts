@@ -100,7 +100,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
+    // The CLI's last line names the reason (`bind: address already in use`); the rest follows for context.
+    const reason = stderr.trim().split('\n').at(-1);
+    throw new Error(`${(error as Error).message}${reason ? ` (${reason})` : ''}\n${stderr}`, { cause: error });
   }
   return { address, uiUrl, pid: child.pid, stop };
 }
