@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { devDataPaths, startInfrastructure } from '../src/dev/dev-stack.js';
 import { portInUse } from '../src/dev/free-port.js';
-import { describeStartupFailure } from '../src/dev/startup-failure.js';
+import { describeStartupFailure } from '../src/process/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';

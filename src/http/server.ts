@@ -50,8 +50,15 @@ export async function startApi(
     },
     draining,
   );
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname }, () => resolve(s));
+    s.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`API port ${config.PORT} is already in use: stop whatever listens there or set PORT.`)
+          : error,
+      ),
+    );
   });
   answerClientErrorsWithProblems(server as import('node:http').Server);
   const { port } = server.address() as AddressInfo;

@@ -1,4 +1,5 @@
 import type { Logger } from '../logging.js';
+import { describeStartupFailure } from './startup-failure.js';
 
 /**
  * Runs `stop` once on the first SIGTERM/SIGINT; the same signal again exits at once. A different
@@ -35,12 +36,9 @@ export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): voi
 
 /** Prints a configuration or startup error plainly (no stack for expected failures) and exits. */
 export function exitWithStartupError(error: unknown): never {
+  // A config error lists every bad variable; anything else is one line naming the cause (no stack).
   const message =
-    error instanceof Error
-      ? error.name === 'ConfigError'
-        ? error.message
-        : (error.stack ?? error.message)
-      : String(error);
+    error instanceof Error && error.name === 'ConfigError' ? error.message : describeStartupFailure(error);
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }
