@@ -45,6 +45,10 @@ if (only !== undefined && only !== 'ordered' && only !== 'spillover') {
 const spilloverLogDir = process.argv.includes('--spillover-logs')
   ? process.argv[process.argv.indexOf('--spillover-logs') + 1]
   : undefined;
+// `--profile-api DIR` writes a V8 CPU profile of the spillover phase's API there.
+const profileApiDir = process.argv.includes('--profile-api')
+  ? process.argv[process.argv.indexOf('--profile-api') + 1]
+  : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
@@ -267,6 +271,7 @@ async function main(): Promise<void> {
         baselineTemporalStartsPerSec: baseline.perSec,
         temporalPid: infra.temporalPid,
         logDir: spilloverLogDir,
+        profileApiDir,
         track: (child) => children.push(child),
         log: say,
       });

@@ -40,6 +40,8 @@ export interface SpilloverPhaseOptions {
   temporalPid?: number | undefined;
   /** When set, the worker's and the spillover API's stdout (their JSON logs) are written to files in this directory. */
   logDir?: string | undefined;
+  /** Writes a V8 CPU profile of the spilling API there (`--profile-api DIR`). */
+  profileApiDir?: string | undefined;
   /** Registers a spawned process so the bench kills it if the run fails. */
   track: (child: ChildProcess) => void;
   log: (line: string) => void;
@@ -177,7 +179,7 @@ async function probeOutboxInserts(
 ): Promise<number> {
   const sql = postgres(databaseUrl, { max: options.connections, onnotice: () => {} });
   try {
-    await sql`create table if not exists bench_outbox_probe (like ingress_outbox including indexes)`;
+    await sql`create table if not exists bench_outbox_probe (like ingress_outbox including defaults including indexes)`;
     const payload = JSON.stringify({ type: 'order.paid', data: { orderId: 'ord_1', note: 'x'.repeat(200) } });
     const headers = JSON.stringify({
       'webhook-id': 'msg_x',
@@ -250,6 +252,7 @@ export async function runSpilloverPhase(options: SpilloverPhaseOptions): Promise
     'dist/workers/api.js',
     { ...options.env, LOG_LEVEL: 'info', PORT: String(port), INGRESS_SPILLOVER_AFTER: '0' },
     '"api_listening"',
+    options.profileApiDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileApiDir}`] : [],
   );
   options.track(apiProcess);
   if (options.logDir) {
