@@ -231,8 +231,10 @@ describe('npm start that fails to start', () => {
 
       expect(run.code).toBe(1);
       expect(blocker).toBeDefined();
-      expect(`${run.stdout}${run.stderr}`).toContain('EADDRINUSE');
-      // The API prints its own error (stderr is shared); the dev stack adds one line of its own.
+      // The API names the taken port in one line of its own (stderr is shared), with no stack trace;
+      // the dev stack adds one line of its own.
+      expect(run.stderr).toContain(`API port ${ports.api} is already in use`);
+      expect(`${run.stdout}\n${run.stderr}`).not.toMatch(/^\s+at /m);
       const own = run.stderr.split('\n').filter((line) => line.startsWith('[hookflow]'));
       expect(own).toEqual(['[hookflow] start failed: a Hookflow process exited during startup (see its output above)']);
       await expectNothingLeft(run, ports);
