@@ -212,6 +212,21 @@ async function main(): Promise<void> {
       log: say,
     });
   try {
+    /** An `--only` run's result: written to bench/results/<phase>-latest.json, summarised on the console. */
+    const writeOnlyResult = (phase: 'ordered' | 'spillover', result: object, summary: string) => {
+      const results = {
+        date: new Date().toISOString(),
+        mode: quick ? 'quick' : 'full',
+        only,
+        machine: machine(),
+        [phase]: result,
+        durationSeconds: Math.round((Date.now() - started) / 1000),
+      };
+      mkdirSync(`${root}bench/results`, { recursive: true });
+      writeFileSync(`${root}bench/results/${phase}-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+      say(summary);
+      say(`written to bench/results/${phase}-latest.json (${results.durationSeconds} s)`);
+    };
     if (only === 'ordered') {
       const worker = await spawnTs('dist/workers/worker.js', { ...env, LOG_LEVEL: 'info' }, '"worker_started"');
       children.push(worker);
@@ -220,18 +235,11 @@ async function main(): Promise<void> {
       const connection = await Connection.connect({ address: infra.temporalAddress });
       const ordered = await orderedPhase(new Client({ connection }), { worker: worker.pid, api: apiProcess.pid });
       await connection.close();
-      const results = {
-        date: new Date().toISOString(),
-        mode: quick ? 'quick' : 'full',
-        only,
-        machine: machine(),
-        ordered: { ...ordered, reorderWindowMs: config.ORDERING_REORDER_WINDOW },
-        durationSeconds: Math.round((Date.now() - started) / 1000),
-      };
-      mkdirSync(`${root}bench/results`, { recursive: true });
-      writeFileSync(`${root}bench/results/ordered-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-      say(describeOrdered(ordered));
-      say(`written to bench/results/ordered-latest.json (${results.durationSeconds} s)`);
+      writeOnlyResult(
+        'ordered',
+        { ...ordered, reorderWindowMs: config.ORDERING_REORDER_WINDOW },
+        describeOrdered(ordered),
+      );
       return;
     }
     if (only === 'spillover') {
@@ -276,18 +284,11 @@ async function main(): Promise<void> {
         log: say,
       });
       await connection.close();
-      const results = {
-        date: new Date().toISOString(),
-        mode: quick ? 'quick' : 'full',
-        only,
-        machine: machine(),
-        spillover: { ...spillover, baselineTemporalServerCpuPct: baseline.temporalServerCpuPct },
-        durationSeconds: Math.round((Date.now() - started) / 1000),
-      };
-      mkdirSync(`${root}bench/results`, { recursive: true });
-      writeFileSync(`${root}bench/results/spillover-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-      say(describeSpillover(spillover));
-      say(`written to bench/results/spillover-latest.json (${results.durationSeconds} s)`);
+      writeOnlyResult(
+        'spillover',
+        { ...spillover, baselineTemporalServerCpuPct: baseline.temporalServerCpuPct },
+        describeSpillover(spillover),
+      );
       return;
     }
     // Phase 1 measures the ingress path alone: its workflows go to a task queue no worker polls,

@@ -189,25 +189,17 @@ async function probeOutboxInserts(
     const insert = (i: number) => {
       const key = `${options.tag}_${options.notify ? 'n' : 'p'}_${i}`;
       const id = (options.notify ? 1 : 2) * 10_000_000 + i;
-      return options.notify
-        ? sql`
-          with inserted as (
-            insert into bench_outbox_probe (id, source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at)
-            select ${id}, 'probe', ${key}, ${`evt_${key}`}, 'order.paid', ${payload}::jsonb, 'sha', ${headers}::jsonb, 'trace', now()
-            where not exists (select 1 from events where source_id = 'probe' and idempotency_key = ${key})
-            on conflict (source_id, idempotency_key) do nothing
-            returning 1
-          )
-          select (select count(*) from inserted)::int as inserted, pg_notify('bench_outbox_probe', '')`
-        : sql`
-          with inserted as (
-            insert into bench_outbox_probe (id, source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at)
-            select ${id}, 'probe', ${key}, ${`evt_${key}`}, 'order.paid', ${payload}::jsonb, 'sha', ${headers}::jsonb, 'trace', now()
-            where not exists (select 1 from events where source_id = 'probe' and idempotency_key = ${key})
-            on conflict (source_id, idempotency_key) do nothing
-            returning 1
-          )
-          select (select count(*) from inserted)::int as inserted`;
+      // The API's statement, with or without its notify (a nested fragment).
+      const notify = options.notify ? sql`, pg_notify('bench_outbox_probe', '')` : sql``;
+      return sql`
+        with inserted as (
+          insert into bench_outbox_probe (id, source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at)
+          select ${id}, 'probe', ${key}, ${`evt_${key}`}, 'order.paid', ${payload}::jsonb, 'sha', ${headers}::jsonb, 'trace', now()
+          where not exists (select 1 from events where source_id = 'probe' and idempotency_key = ${key})
+          on conflict (source_id, idempotency_key) do nothing
+          returning 1
+        )
+        select (select count(*) from inserted)::int as inserted ${notify}`;
     };
     for (let i = 0; i < 50; i++) await insert(-1 - i); // warm the connections and the plan
     let next = 0;
