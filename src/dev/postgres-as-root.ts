@@ -151,11 +151,8 @@ export function stagedCluster(
         const child = spawn(
           join(bin, 'postgres'),
           ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-h', '127.0.0.1'],
-          {
-            ...user,
-            env,
-            stdio: ['ignore', 'ignore', 'pipe'],
-          },
+          // Its own process group: a terminal's Ctrl-C must not stop it under workers still draining.
+          { ...user, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
         );
         server = child;
         child.stderr!.on('data', (chunk: Buffer) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
+import { processesWithEnv } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const devEntry = fileURLToPath(new URL('../../workers/dev.ts', import.meta.url));
@@ -34,6 +35,8 @@ interface FailedStart {
   /** Milliseconds from the "Temporal dev server listening" line to exit, when that line came. */
   afterTemporalMs: number | undefined;
   pid: number;
+  /** The run's own DATA_DIR: every process it started carries it in its environment. */
+  dataDir: string;
 }
 
 async function distinctFreePorts(): Promise<Ports> {
@@ -117,6 +120,7 @@ async function startDevStack(
     elapsedMs: exitedAt - started,
     afterTemporalMs: temporalUpAt === undefined ? undefined : exitedAt - temporalUpAt,
     pid: child.pid!,
+    dataDir,
   };
 }
 
@@ -161,6 +165,11 @@ function expectOneErrorLine(run: FailedStart): string {
 async function expectNothingLeft(run: FailedStart, ports: Ports): Promise<void> {
   // tsx's esbuild service is in the group too and leaves when its parent's pipe closes, a moment after.
   await waitFor(async () => !groupAlive(run.pid), { timeoutMs: 10_000, what: 'every process of the group to exit' });
+  // The servers and children it started run in process groups of their own: found by their DATA_DIR.
+  await waitFor(async () => processesWithEnv('DATA_DIR', run.dataDir).length === 0, {
+    timeoutMs: 10_000,
+    what: 'every process the dev stack started to exit',
+  });
   expect(await accepts(ports.temporal)).toBe(false);
   expect(await accepts(ports.ui)).toBe(false);
   expect(await accepts(ports.api)).toBe(false);
