@@ -7,7 +7,12 @@ import { portInUse } from '../src/dev/free-port.js';
 import { describeStartupFailure } from '../src/process/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
+import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
+
+// Everything below runs in a process group of its own: a terminal's Ctrl-C reaches only the launcher,
+// which asks once, so what this starts (Temporal, PostgreSQL, API, worker) is stopped in order.
+await runInOwnProcessGroup();
 
 const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 const entry = (name: string) =>

@@ -1,12 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/**
- * Spawns a TypeScript entry point with tsx, inheriting stdio, in a process group of its own: a
- * terminal's Ctrl-C reaches only the dev stack, which then stops its children once, in order.
- */
+/** Spawns a TypeScript entry point with tsx, inheriting stdio. */
 export function spawnEntry(file: string, env: NodeJS.ProcessEnv): ChildProcess {
   const args = file.endsWith('.ts') ? ['--import', 'tsx', file] : [file];
-  return spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  return spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 /** Sends SIGTERM and waits for exit; SIGKILL after `graceMs`. */

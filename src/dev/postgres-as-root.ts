@@ -151,8 +151,11 @@ export function stagedCluster(
         const child = spawn(
           join(bin, 'postgres'),
           ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-h', '127.0.0.1'],
-          // Its own process group: a terminal's Ctrl-C must not stop it under workers still draining.
-          { ...user, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+          {
+            ...user,
+            env,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
         );
         server = child;
         child.stderr!.on('data', (chunk: Buffer) => {

@@ -83,9 +83,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
     ...args,
   ];
-  // A process group of its own: a terminal's Ctrl-C (SIGINT to the foreground group) must not stop
-  // Temporal under workers that are still draining; whoever started it stops it after them.
-  const child = spawn(options.cli.path, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(options.cli.path, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);

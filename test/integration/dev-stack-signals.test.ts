@@ -1,6 +1,7 @@
 // Ctrl-C in a terminal: SIGINT reaches the whole foreground process group. With everything `npm start`
 // runs — its own Temporal dev server and embedded PostgreSQL, the API and the worker — that must
-// drain: the in-flight delivery completes and is recorded before the servers under it stop.
+// drain: the in-flight delivery completes and is recorded before the servers under it stop. (The
+// dev stack runs in a process group of its own, so only its launcher gets the terminal's signal.)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
