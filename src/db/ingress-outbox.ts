@@ -14,30 +14,58 @@ export interface OutboxTarget {
   taskQueue: string;
 }
 
+/** The payload a spill notifies with: only the relays of that namespace and task queue wake for it. */
+export const outboxNotice = (target: OutboxTarget) => JSON.stringify([target.namespace, target.taskQueue]);
+
+/** A spilled webhook as the outbox statement reads it (one element of its JSON parameter). */
+export type OutboxRowInput = Omit<EventWorkflowInput, 'policies'>;
+
+/** The JSON of one row for `spillToOutbox`, serialised once per webhook (its length sizes batches). */
+export function outboxRowJson(input: OutboxRowInput): string {
+  return JSON.stringify({
+    source_id: input.sourceId,
+    idempotency_key: input.idempotencyKey,
+    event_id: input.eventId,
+    event_type: input.eventType,
+    payload: input.payload,
+    payload_sha256: input.payloadSha256,
+    headers: input.headers,
+    trace_id: input.traceId,
+    received_at: input.receivedAt,
+  });
+}
+
+/** The key the outbox and the ledger share, as one string. */
+export const outboxKey = (sourceId: string, idempotencyKey: string) => `${sourceId}\u0000${idempotencyKey}`;
+
 /**
- * Writes a verified webhook to the outbox, in one statement that also notifies the relays.
- * `inserted: false` means the (source, key) is known already (in the outbox or the ledger): a duplicate.
+ * Writes verified webhooks (each `outboxRowJson`, distinct keys) to the outbox in ONE statement that
+ * also notifies the relays once: one round trip and one commit for the whole batch. Returns the
+ * keys (`outboxKey`) it inserted; a key left out was known already (in the outbox or the ledger): a duplicate.
  */
-export async function spillToOutbox(
-  db: Database,
-  input: Omit<EventWorkflowInput, 'policies'>,
-  target: OutboxTarget,
-): Promise<{ inserted: boolean }> {
-  // drizzle has no expression for INSERT … SELECT … WHERE NOT EXISTS with a notify beside it: SQL on the schema's names.
-  const rows = await db.execute<{ inserted: number }>(sql`
-    with inserted as (
+export async function spillToOutbox(db: Database, rowsJson: string[], target: OutboxTarget): Promise<Set<string>> {
+  // drizzle has no expression for INSERT … SELECT FROM jsonb_to_recordset … WHERE NOT EXISTS with a
+  // notify beside it: SQL on the schema's names.
+  const [result] = await db.execute<{ keys: [string, string][] }>(sql`
+    with input as (
+      select * from jsonb_to_recordset(${`[${rowsJson.join(',')}]`}::jsonb) as r(
+        source_id text, idempotency_key text, event_id text, event_type text, payload jsonb,
+        payload_sha256 text, headers jsonb, trace_id text, received_at timestamptz)
+    ), inserted as (
       insert into ${ingressOutbox} (source_id, idempotency_key, event_id, event_type, payload, payload_sha256, headers, trace_id, received_at, temporal_namespace, task_queue)
-      select ${input.sourceId}, ${input.idempotencyKey}, ${input.eventId}, ${input.eventType}, ${JSON.stringify(input.payload)}::jsonb,
-        ${input.payloadSha256}, ${JSON.stringify(input.headers)}::jsonb, ${input.traceId}, ${input.receivedAt}::timestamptz,
-        ${target.namespace}, ${target.taskQueue}
+      select i.source_id, i.idempotency_key, i.event_id, i.event_type, i.payload, i.payload_sha256, i.headers,
+        i.trace_id, i.received_at, ${target.namespace}, ${target.taskQueue}
+      from input i
       where not exists (
-        select 1 from ${events} where ${events.sourceId} = ${input.sourceId} and ${events.idempotencyKey} = ${input.idempotencyKey}
+        select 1 from ${events} where ${events.sourceId} = i.source_id and ${events.idempotencyKey} = i.idempotency_key
       )
       on conflict (source_id, idempotency_key) do nothing
-      returning 1
+      returning source_id, idempotency_key
     )
-    select (select count(*) from inserted)::int as inserted, pg_notify(${OUTBOX_CHANNEL}, '')`);
-  return { inserted: (rows[0]?.inserted ?? 0) > 0 };
+    select coalesce(json_agg(json_build_array(source_id, idempotency_key)), '[]'::json) as keys,
+      pg_notify(${OUTBOX_CHANNEL}, ${outboxNotice(target)})
+    from inserted`);
+  return new Set((result?.keys ?? []).map(([sourceId, key]) => outboxKey(sourceId, key)));
 }
 
 /** A claimed row not deleted within this is claimed again (its relay died mid-batch). */

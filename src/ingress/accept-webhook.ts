@@ -8,7 +8,7 @@ import { schemes, type SignedRequest } from '../schemes/index.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { spillToOutbox } from '../db/ingress-outbox.js';
+import { createOutboxSpiller } from '../db/outbox-spiller.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import { buildPolicies } from '../temporal/policies.js';
 import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
@@ -39,16 +39,16 @@ export interface IngressDependencies {
 export function ingressDependencies(
   deps: { config: Config; temporal: Client; db: Database } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
 ): IngressDependencies {
+  const outbox = createOutboxSpiller(deps.db, {
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+  });
   return {
     sources: deps.sources,
     rateLimiter: deps.rateLimiter,
     policies: buildPolicies(deps.config),
     startEvent: (input) => startEvent(deps.temporal, input, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE }),
-    spill: (input) =>
-      spillToOutbox(deps.db, input, {
-        namespace: deps.config.TEMPORAL_NAMESPACE,
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-      }),
+    spill: (input) => outbox.spill(input),
     spillAfterMs: deps.config.INGRESS_SPILLOVER_AFTER,
   };
 }

@@ -1,7 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
-import { claimOutboxRows, OUTBOX_CHANNEL, settleOutboxRows, type OutboxRow } from '../db/ingress-outbox.js';
+import {
+  claimOutboxRows,
+  OUTBOX_CHANNEL,
+  outboxNotice,
+  settleOutboxRows,
+  type OutboxRow,
+} from '../db/ingress-outbox.js';
 import type { Logger } from '../logging.js';
 import { buildPolicies } from '../temporal/policies.js';
 import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
@@ -33,8 +39,17 @@ export async function startOutboxRelay(deps: {
   let running = true;
   let interrupt: (() => void) | undefined;
   let backingOff = false;
-  // A notify ends an idle wait at once; a backoff (Temporal down) is waited out, unless we stop.
-  const listening = await db.$client.listen(OUTBOX_CHANNEL, () => backingOff || interrupt?.());
+  // Set by a notify that came while no wait was running (mid-claim): the next wait is skipped.
+  let notified = false;
+  const target = { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  const notice = outboxNotice(target);
+  // A notify for our namespace and task queue ends an idle wait at once; a backoff (Temporal down)
+  // is waited out, unless we stop. Spills for other deployments sharing the database do not wake us.
+  const listening = await db.$client.listen(OUTBOX_CHANNEL, (payload) => {
+    if (payload !== notice || backingOff) return;
+    notified = true;
+    interrupt?.();
+  });
 
   const startRows = async (rows: OutboxRow[]): Promise<number[]> => {
     const outcomes = await Promise.all(
@@ -71,12 +86,9 @@ export async function startOutboxRelay(deps: {
     let backoff = 0;
     while (running) {
       let idle = false;
+      notified = false;
       try {
-        const rows = await claimOutboxRows(
-          db,
-          { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-          BATCH,
-        );
+        const rows = await claimOutboxRows(db, target, BATCH);
         const started = rows.length ? await startRows(rows) : [];
         await settleOutboxRows(
           db,
@@ -94,7 +106,7 @@ export async function startOutboxRelay(deps: {
         log.warn({ err: error }, 'outbox relay could not read the outbox');
         backoff = Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2));
       }
-      if (!running || (!idle && backoff === 0)) continue;
+      if (!running || (backoff === 0 && (!idle || notified))) continue;
       backingOff = backoff > 0;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, backoff || POLL_MS);
