@@ -11,7 +11,7 @@ export interface SpillBatching {
   maxStatements: number;
   /** Webhooks per statement at most. */
   maxRows: number;
-  /** JSON bytes per statement at most (a webhook larger than this still goes, alone). */
+  /** JSON characters per statement at most (a webhook larger than this still goes, alone). */
   maxBytes: number;
 }
 
