@@ -263,7 +263,11 @@ export async function runSpilloverPhase(options: SpilloverPhaseOptions): Promise
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
-  const depth = async () => (await sql<{ n: number }[]>`select count(*)::int as n from ingress_outbox`)[0]!.n;
+  // This phase's rows only: the direct phase's slow starts spilled too, naming its unpolled task
+  // queue, and no relay takes those (a relay claims only its own namespace and task queue).
+  const taskQueue = options.env.TEMPORAL_TASK_QUEUE ?? 'hookflow';
+  const depth = async () =>
+    (await sql<{ n: number }[]>`select count(*)::int as n from ingress_outbox where task_queue = ${taskQueue}`)[0]!.n;
   /** Polls the depth until it is 0 or has not gone down for DRAIN_STALL_MS; resolves with when it emptied. */
   const untilEmpty = async (): Promise<{ at: number; emptied: boolean }> => {
     let lowest = Infinity;
@@ -289,8 +293,8 @@ export async function runSpilloverPhase(options: SpilloverPhaseOptions): Promise
     const settings = await sql<{ fsync: string; synchronous_commit: string }[]>`
       select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`;
 
-    // Warm the API and the relay on a source of their own; this also empties whatever an earlier
-    // phase left in the outbox, so the measured depth is this phase's alone.
+    // Warm the API and the relay on a source of their own (the relay drains the warm-up's rows, so
+    // the measured depth is the load's alone).
     const warmSource = `bench-spill-warm-${tag}`;
     await api('/v1/sources', { id: warmSource, scheme: 'standard-webhooks', secret });
     await runHttpLoad(
