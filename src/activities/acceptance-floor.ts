@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { events, ingressOutbox, subscriptions } from '../db/schema.js';
+import { outboxTargetOf, rowsFor } from '../db/ingress-outbox.js';
 import { afterAllAt, type AcceptanceMark } from '../domain/acceptance-order.js';
 import type { AcceptanceFloorInput } from '../domain/workflow-io.js';
 import { acceptanceFloor, type UnroutedBatch } from '../delivery/ordering-floor.js';
@@ -63,8 +64,7 @@ export function acceptanceFloorActivity({ db, config }: ActivityDependencies) {
       .from(ingressOutbox)
       .where(
         and(
-          eq(ingressOutbox.temporalNamespace, config.TEMPORAL_NAMESPACE),
-          eq(ingressOutbox.taskQueue, config.TEMPORAL_TASK_QUEUE),
+          rowsFor(outboxTargetOf(config)),
           gt(ingressOutbox.receivedAt, since),
           lt(ingressOutbox.receivedAt, settledBefore),
           fromSources(ingressOutbox.sourceId),

@@ -14,6 +14,16 @@ export interface OutboxTarget {
   taskQueue: string;
 }
 
+/** The outbox target a process's configuration names. */
+export const outboxTargetOf = (config: { TEMPORAL_NAMESPACE: string; TEMPORAL_TASK_QUEUE: string }): OutboxTarget => ({
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+});
+
+/** Outbox rows that start on `target` (a relay's, or a dispatcher's queue). */
+export const rowsFor = (target: OutboxTarget) =>
+  and(eq(ingressOutbox.temporalNamespace, target.namespace), eq(ingressOutbox.taskQueue, target.taskQueue));
+
 /** The payload a spill notifies with: only the relays of that namespace and task queue wake for it. */
 export const outboxNotice = (target: OutboxTarget) => JSON.stringify([target.namespace, target.taskQueue]);
 
@@ -81,8 +91,7 @@ export async function claimOutboxRows(db: Database, target: OutboxTarget, limit:
     .from(ingressOutbox)
     .where(
       and(
-        eq(ingressOutbox.temporalNamespace, target.namespace),
-        eq(ingressOutbox.taskQueue, target.taskQueue),
+        rowsFor(target),
         or(
           isNull(ingressOutbox.claimedAt),
           lt(ingressOutbox.claimedAt, sql`now() - (${CLAIM_LEASE_MS} * interval '1 millisecond')`),

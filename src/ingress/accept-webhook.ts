@@ -8,6 +8,7 @@ import { schemes, type SignedRequest } from '../schemes/index.js';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { outboxTargetOf } from '../db/ingress-outbox.js';
 import { createOutboxSpiller } from '../db/outbox-spiller.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import { buildPolicies } from '../temporal/policies.js';
@@ -39,10 +40,7 @@ export interface IngressDependencies {
 export function ingressDependencies(
   deps: { config: Config; temporal: Client; db: Database } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
 ): IngressDependencies {
-  const outbox = createOutboxSpiller(deps.db, {
-    namespace: deps.config.TEMPORAL_NAMESPACE,
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-  });
+  const outbox = createOutboxSpiller(deps.db, outboxTargetOf(deps.config));
   return {
     sources: deps.sources,
     rateLimiter: deps.rateLimiter,

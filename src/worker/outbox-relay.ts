@@ -5,6 +5,7 @@ import {
   claimOutboxRows,
   OUTBOX_CHANNEL,
   outboxNotice,
+  outboxTargetOf,
   settleOutboxRows,
   type OutboxRow,
 } from '../db/ingress-outbox.js';
@@ -41,7 +42,7 @@ export async function startOutboxRelay(deps: {
   let backingOff = false;
   // Set by a notify that came while no wait was running (mid-claim): the next wait is skipped.
   let notified = false;
-  const target = { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  const target = outboxTargetOf(config);
   const notice = outboxNotice(target);
   // A notify for our namespace and task queue ends an idle wait at once; a backoff (Temporal down)
   // is waited out, unless we stop. Spills for other deployments sharing the database do not wake us.
