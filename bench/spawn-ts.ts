@@ -24,12 +24,16 @@ export function spawnTs(
       child.kill('SIGKILL');
       reject(new Error(`${file} not ready in 90 s`));
     }, 90_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(readyLine)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
+    const watchForReady = (chunk: Buffer) => {
+      if (!chunk.toString().includes(readyLine)) return;
+      clearTimeout(timer);
+      // From here the output flows unread (or into a log file a caller pipes it to): the bench
+      // must not spend the product's CPU scanning every line it logs for the rest of the run.
+      child.stdout!.off('data', watchForReady);
+      child.stdout!.resume();
+      resolve(child);
+    };
+    child.stdout!.on('data', watchForReady);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${file} exited with ${code}`));

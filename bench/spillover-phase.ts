@@ -266,8 +266,13 @@ export async function runSpilloverPhase(options: SpilloverPhaseOptions): Promise
   // This phase's rows only: the direct phase's slow starts spilled too, naming its unpolled task
   // queue, and no relay takes those (a relay claims only its own namespace and task queue).
   const taskQueue = options.env.TEMPORAL_TASK_QUEUE ?? 'hookflow';
+  // Rows the relay has not started yet (a started row stays until its workflow has recorded the event).
   const depth = async () =>
-    (await sql<{ n: number }[]>`select count(*)::int as n from ingress_outbox where task_queue = ${taskQueue}`)[0]!.n;
+    (
+      await sql<
+        { n: number }[]
+      >`select count(*)::int as n from ingress_outbox where task_queue = ${taskQueue} and started_at is null`
+    )[0]!.n;
   /** Polls the depth until it is 0 or has not gone down for DRAIN_STALL_MS; resolves with when it emptied. */
   const untilEmpty = async (): Promise<{ at: number; emptied: boolean }> => {
     let lowest = Infinity;

@@ -1,17 +1,24 @@
-// Applied by `npm install`/`npm ci` (postinstall): carries the fix for postgres.js throwing an
-// uncatchable TypeError from `nextWrite` when a write is flushed after its connection closed
-// (porsager/postgres#1154, #1208; fix proposed in #1209, unreleased as of 3.4.9). Without it a
-// database blip can kill the API or worker process. Idempotent; refuses versions it was not written for.
+// Applied by `npm install`/`npm ci` (postinstall): two fixes for postgres.js crashing the process on
+// a database blip, neither released as of 3.4.9. Idempotent; refuses versions it was not written for.
+// 1. `nextWrite` throws an uncatchable TypeError when a write is flushed after its connection closed
+//    (porsager/postgres#1154, #1208; fix proposed in #1209).
+// 2. `ReadyForQuery` drops the promise of `fetchArrayTypes()`, the catalog query every new connection
+//    runs first: when that query fails (its connection is killed or terminated during start-up, or
+//    it is cancelled) the rejection is unhandled and Node exits (porsager/postgres#1192, #1205, #1223).
+//    The connection's own error handling already fails or retries the caller's query, so the guard
+//    only stops the dropped promise from killing the process.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const PATCHED_VERSION = '3.4.9';
-const MARKER = '/* hookflow: closed-socket guard */';
-const ORIGINAL = `  function nextWrite(fn) {
-    const x = socket.write(chunk, fn)`;
-const GUARDED = `  function nextWrite(fn) {
-    ${MARKER}
+const PATCHES = [
+  {
+    marker: '/* hookflow: closed-socket guard */',
+    original: `  function nextWrite(fn) {
+    const x = socket.write(chunk, fn)`,
+    guarded: (marker) => `  function nextWrite(fn) {
+    ${marker}
     if (!socket) {
       // The connection closed with a write pending: fail its queries with a catchable error.
       nextWriteTimer !== null && clearImmediate(nextWriteTimer)
@@ -19,7 +26,18 @@ const GUARDED = `  function nextWrite(fn) {
       error(Errors.connection('CONNECTION_CLOSED', options))
       return false
     }
-    const x = socket.write(chunk, fn)`;
+    const x = socket.write(chunk, fn)`,
+  },
+  {
+    marker: '/* hookflow: array-types rejection guard */',
+    original: `        initial.reserve && (initial = null)
+        return fetchArrayTypes()`,
+    // The failure already reached the connection (errored/closed): nothing is left to do with it here.
+    guarded: (marker) => `        initial.reserve && (initial = null)
+        ${marker}
+        return fetchArrayTypes().catch(() => {})`,
+  },
+];
 
 // postgres' `exports` hides its package.json from require.resolve: find the main entry, then its root.
 let root;
@@ -32,19 +50,22 @@ try {
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 if (version !== PATCHED_VERSION) {
   console.error(
-    `scripts/patch-postgres-js.mjs: postgres ${version} installed, the patch is for ${PATCHED_VERSION}; check whether the upstream fix (porsager/postgres#1209) is in this release and update or drop the patch.`,
+    `scripts/patch-postgres-js.mjs: postgres ${version} installed, the patch is for ${PATCHED_VERSION}; check whether the upstream fix (porsager/postgres#1209) and #1192 are in this release and update or drop the patch.`,
   );
   process.exit(1);
 }
 for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
   const path = join(root, file);
   if (!existsSync(path)) continue;
-  const source = readFileSync(path, 'utf8');
-  if (source.includes(MARKER)) continue;
-  if (!source.includes(ORIGINAL)) {
-    console.error(`scripts/patch-postgres-js.mjs: ${path} does not contain the code the patch expects`);
-    process.exit(1);
+  let source = readFileSync(path, 'utf8');
+  for (const { marker, original, guarded } of PATCHES) {
+    if (source.includes(marker)) continue;
+    if (!source.includes(original)) {
+      console.error(`scripts/patch-postgres-js.mjs: ${path} does not contain the code the patch "${marker}" expects`);
+      process.exit(1);
+    }
+    source = source.replace(original, guarded(marker));
+    console.log(`patched ${path} (${marker.slice(13, -3)})`);
   }
-  writeFileSync(path, source.replace(ORIGINAL, GUARDED));
-  console.log(`patched ${path} (closed-socket guard)`);
+  writeFileSync(path, source);
 }

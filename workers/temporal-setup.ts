@@ -1,14 +1,11 @@
 // `npm run temporal:setup`: registers Hookflow's search attributes on TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE
 // (TLS and API key from config, so it works against a real cluster or Temporal Cloud).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
-import {
-  describeTemporalConnection,
-  temporalConnectionOptions,
-  type TemporalConnectionOptions,
-} from '../src/temporal/connection-options.js';
+import { clientConnectionOptions } from '../src/temporal/client-connection.js';
+import { describeTemporalConnection, temporalConnectionOptions } from '../src/temporal/connection-options.js';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes.js';
 
 // Run as a one-shot job beside a fresh cluster (compose, Helm), the frontend or the just-created
@@ -16,7 +13,7 @@ import { registerSearchAttributes } from '../src/temporal/register-search-attrib
 const RETRY_FOR_MS = 60_000;
 const RETRY_EVERY_MS = 2_000;
 
-async function register(options: TemporalConnectionOptions, namespace: string): Promise<string[]> {
+async function register(options: ConnectionOptions, namespace: string): Promise<string[]> {
   const deadline = Date.now() + RETRY_FOR_MS;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -36,9 +33,8 @@ async function register(options: TemporalConnectionOptions, namespace: string): 
 
 try {
   const config = loadConfig();
-  const options = temporalConnectionOptions(config);
-  const added = await register(options, config.TEMPORAL_NAMESPACE);
-  const where = `${describeTemporalConnection(options)}, namespace ${config.TEMPORAL_NAMESPACE}`;
+  const added = await register(clientConnectionOptions(config), config.TEMPORAL_NAMESPACE);
+  const where = `${describeTemporalConnection(temporalConnectionOptions(config))}, namespace ${config.TEMPORAL_NAMESPACE}`;
   console.log(
     added.length ? `Registered on ${where}: ${added.join(', ')}` : `All search attributes already present on ${where}.`,
   );

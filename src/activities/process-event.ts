@@ -80,18 +80,23 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
     const split = matched.length > input.fanoutInlineMax;
     const laneWorkflow = (index: number) =>
       split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId;
+    const policies = matched.map((s) => lanePolicyFor(s, event, defaultRetry));
     // A retried activity finds the rows its first try created: the no-op update makes RETURNING
     // answer for existing rows too, so one statement serves both.
     const rows = matched.length
       ? await db
           .insert(deliveries)
           .values(
-            matched.map((s, index) => ({
-              id: newId('dlv'),
-              eventId: event.id,
-              subscriptionId: s.id,
-              workflowId: laneWorkflow(index),
-            })),
+            matched.map((s, index) => {
+              const admission = policies[index]!.admission;
+              return {
+                id: newId('dlv'),
+                eventId: event.id,
+                subscriptionId: s.id,
+                workflowId: laneWorkflow(index),
+                orderingQueue: admission?.fifo ? admission.dispatcherId : null,
+              };
+            }),
           )
           .onConflictDoUpdate({
             target: [deliveries.eventId, deliveries.subscriptionId],
@@ -110,7 +115,7 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
         subscriptionId: s.id,
         url: s.url,
         workflowId: laneWorkflow(index),
-        policy: lanePolicyFor(s, event, defaultRetry),
+        policy: policies[index]!,
       })),
     };
   };

@@ -1,5 +1,6 @@
 import { currentWorkflowExecution } from './current-workflow.js';
 import { eq } from 'drizzle-orm';
+import { removeRecordedOutboxRow } from '../db/ingress-outbox.js';
 import { events } from '../db/schema.js';
 import type { EventWorkflowInput, RecordEventResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
@@ -11,6 +12,13 @@ import type { ActivityDependencies } from './deps.js';
  */
 export function recordEventActivity({ db }: ActivityDependencies) {
   return async function recordEvent(input: EventWorkflowInput): Promise<RecordEventResult> {
+    const result = await recordInLedger(input);
+    // A relayed webhook's outbox row kept it visible (to FIFO dispatchers, to duplicates) until now.
+    if (input.spilled) await removeRecordedOutboxRow(db, input.sourceId, input.idempotencyKey);
+    return result;
+  };
+
+  async function recordInLedger(input: EventWorkflowInput): Promise<RecordEventResult> {
     const workflowExecution = currentWorkflowExecution();
     const inserted = await db
       .insert(events)
@@ -46,5 +54,5 @@ export function recordEventActivity({ db }: ActivityDependencies) {
       return { recorded: true };
     }
     return { recorded: false };
-  };
+  }
 }

@@ -4,9 +4,27 @@ import * as schema from './schema.js';
 
 export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
+/** The longest a pooled connection waits before reconnecting after a failure, in seconds. */
+export const RECONNECT_BACKOFF_MAX_S = 1;
+
+/**
+ * Seconds before a connection that closed on an error reconnects. postgres.js counts failures
+ * across the whole pool and waits up to 20 s by default, so a single crash of PostgreSQL (every
+ * connection failing at once) left queries waiting 20 s after it was back. Here: 50 ms doubling,
+ * at most a second, jittered so the pool does not reconnect in lockstep.
+ */
+export function reconnectBackoff(failures: number, random = Math.random): number {
+  return Math.min(0.05 * 2 ** failures, RECONNECT_BACKOFF_MAX_S) * (0.5 + random() / 2);
+}
+
 /** Opens a postgres.js pool wrapped by drizzle; close it with `closeDatabase`. */
 export function openDatabase(url: string, poolSize = 10): Database {
-  const sql = postgres(url, { max: poolSize, onnotice: () => {}, connect_timeout: 10 });
+  const sql = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connect_timeout: 10,
+    backoff: (failures) => reconnectBackoff(failures),
+  });
   return drizzle(sql, { schema }) as Database;
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { EventWorkflowInput } from '../domain/workflow-io.js';
 import type { Database } from './client.js';
 import { events, ingressOutbox } from './schema.js';
@@ -78,7 +78,7 @@ export async function spillToOutbox(db: Database, rowsJson: string[], target: Ou
   return new Set((result?.keys ?? []).map(([sourceId, key]) => outboxKey(sourceId, key)));
 }
 
-/** A claimed row not deleted within this is claimed again (its relay died mid-batch). */
+/** A claimed row not marked started within this is claimed again (its relay died mid-batch). */
 export const CLAIM_LEASE_MS = 30_000;
 
 /**
@@ -92,6 +92,7 @@ export async function claimOutboxRows(db: Database, target: OutboxTarget, limit:
     .where(
       and(
         rowsFor(target),
+        isNull(ingressOutbox.startedAt),
         or(
           isNull(ingressOutbox.claimedAt),
           lt(ingressOutbox.claimedAt, sql`now() - (${CLAIM_LEASE_MS} * interval '1 millisecond')`),
@@ -109,16 +110,73 @@ export async function claimOutboxRows(db: Database, target: OutboxTarget, limit:
   return rows.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.id - b.id);
 }
 
-/** Deletes rows whose workflows have started; the rest are released for the next claim. */
+/**
+ * Marks rows whose workflows have started (each stays until its workflow has written the ledger row:
+ * `removeRecordedOutboxRow`); the rest are released for the next claim.
+ */
 export async function settleOutboxRows(db: Database, started: number[], released: number[]): Promise<void> {
-  if (started.length) await db.delete(ingressOutbox).where(inArray(ingressOutbox.id, started));
+  if (started.length)
+    await db
+      .update(ingressOutbox)
+      .set({ startedAt: sql`now()` })
+      .where(inArray(ingressOutbox.id, started));
   if (released.length)
     await db.update(ingressOutbox).set({ claimedAt: null }).where(inArray(ingressOutbox.id, released));
 }
 
-/** How many rows wait and how old the oldest is (for /metrics). */
-export async function outboxBacklog(db: Database): Promise<{ depth: number; oldestAgeSeconds: number }> {
-  const [row] = await db.execute<{ depth: number; oldest: number | null }>(sql`
-    select count(*)::int as depth, extract(epoch from now() - min(${ingressOutbox.receivedAt}))::float8 as oldest from ${ingressOutbox}`);
-  return { depth: Number(row?.depth ?? 0), oldestAgeSeconds: Number(row?.oldest ?? 0) };
+/** An outbox row whose key the `events` ledger already has: its workflow has recorded the event. */
+export const recordedInLedger = sql`exists (select 1 from ${events} where ${events.sourceId} = ${ingressOutbox.sourceId} and ${events.idempotencyKey} = ${ingressOutbox.idempotencyKey})`;
+
+/** Called by recordEvent once the ledger row of a relayed webhook exists: its outbox row has done its job. */
+export async function removeRecordedOutboxRow(db: Database, sourceId: string, idempotencyKey: string): Promise<void> {
+  await db
+    .delete(ingressOutbox)
+    .where(and(eq(ingressOutbox.sourceId, sourceId), eq(ingressOutbox.idempotencyKey, idempotencyKey)));
+}
+
+/**
+ * A started row older than this is removed even if its workflow never wrote the ledger row (it was
+ * terminated first): by then a FIFO dispatcher no longer waits for it either (the floor's give-up).
+ */
+export const STARTED_ROW_TTL_MS = 10 * 60_000;
+
+/**
+ * Removes started rows that nothing will remove: a key whose workflow had already recorded it when
+ * this row was started (a duplicate spilled beside a direct start), or one past `STARTED_ROW_TTL_MS`.
+ * Returns how many it removed.
+ */
+export async function sweepStartedOutboxRows(db: Database, target: OutboxTarget): Promise<number> {
+  const removed = await db
+    .delete(ingressOutbox)
+    .where(
+      and(
+        rowsFor(target),
+        isNotNull(ingressOutbox.startedAt),
+        or(
+          lt(ingressOutbox.startedAt, sql`now() - (${STARTED_ROW_TTL_MS} * interval '1 millisecond')`),
+          recordedInLedger,
+        ),
+      ),
+    )
+    .returning({ id: ingressOutbox.id });
+  return removed.length;
+}
+
+/**
+ * How many rows wait for their workflow start and how old the oldest is, and how many have started
+ * but their workflow has not yet written the ledger row (for /metrics).
+ */
+export async function outboxBacklog(
+  db: Database,
+): Promise<{ depth: number; oldestAgeSeconds: number; startedNotRecorded: number }> {
+  const [row] = await db.execute<{ depth: number; oldest: number | null; started: number }>(sql`
+    select count(*) filter (where ${ingressOutbox.startedAt} is null)::int as depth,
+      extract(epoch from now() - min(${ingressOutbox.receivedAt}) filter (where ${ingressOutbox.startedAt} is null))::float8 as oldest,
+      count(*) filter (where ${ingressOutbox.startedAt} is not null)::int as started
+    from ${ingressOutbox}`);
+  return {
+    depth: Number(row?.depth ?? 0),
+    oldestAgeSeconds: Number(row?.oldest ?? 0),
+    startedNotRecorded: Number(row?.started ?? 0),
+  };
 }

@@ -130,10 +130,17 @@ export const deliveries = pgTable(
     workflowId: text('workflow_id').notNull(),
     // Replays and resends of this delivery (each keeps the same row and webhook-id).
     replayCount: integer('replay_count').notNull().default(0),
+    // FIFO only: the dispatcher whose queue the lane joins, and when its admission request reached
+    // it. Until then the dispatcher holds the deliveries accepted after this one (acceptance floor).
+    orderingQueue: text('ordering_queue'),
+    queuedAt: timestamp('queued_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('deliveries_event_subscription_uq').on(t.eventId, t.subscriptionId),
+    index('deliveries_not_yet_queued_idx')
+      .on(t.orderingQueue)
+      .where(sql`${t.orderingQueue} is not null and ${t.queuedAt} is null`),
     index('deliveries_subscription_id_idx').on(t.subscriptionId, t.id),
     index('deliveries_event_idx').on(t.eventId),
     index('deliveries_status_idx').on(t.status),
@@ -215,6 +222,9 @@ export const ingressOutbox = pgTable(
     traceId: text('trace_id').notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    // When a relay started its workflow. The row stays until that workflow has written the ledger
+    // row (recordEvent deletes it), so a FIFO dispatcher's acceptance floor sees the event throughout.
+    startedAt: timestamp('started_at', { withTimezone: true }),
     // Where the workflow starts: a relay claims only rows for its own namespace and task queue, so
     // deployments (or test runs) sharing one database never start each other's webhooks.
     temporalNamespace: text('temporal_namespace').notNull().default('default'),
@@ -225,5 +235,8 @@ export const ingressOutbox = pgTable(
     uniqueIndex('ingress_outbox_source_key_uq').on(t.sourceId, t.idempotencyKey),
     index('ingress_outbox_received_idx').on(t.receivedAt, t.id),
     index('ingress_outbox_target_received_idx').on(t.temporalNamespace, t.taskQueue, t.receivedAt, t.id),
+    index('ingress_outbox_started_idx')
+      .on(t.startedAt)
+      .where(sql`${t.startedAt} is not null`),
   ],
 );

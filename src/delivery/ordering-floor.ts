@@ -26,10 +26,11 @@ export interface FloorSubject {
 }
 
 /**
- * The acceptance floor of a FIFO queue: every event of the queue accepted before it has been routed,
- * so a waiting delivery accepted before the floor may go. It is the first unrouted event that would
- * join this queue (same subscription, same ordering key), else the point before which nothing is
- * still on its way; a batch cut at its limit caps it at its last event, as nothing past it was seen.
+ * The unrouted floor of a FIFO queue: every event of the queue accepted before it has been routed.
+ * It is the first unrouted event that would join this queue (same subscription, same ordering key),
+ * else the point before which nothing is still on its way; a batch cut at its limit caps it at its
+ * last event, as nothing past it was seen. (The dispatcher then also stops at routed deliveries that
+ * have not reached it yet: `floorFor`.)
  */
 export function acceptanceFloor(subject: FloorSubject, batches: UnroutedBatch[]): AcceptanceMark {
   const candidates: AcceptanceMark[] = [afterAllAt(subject.settledBefore)];

@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { stopChild } from './child-processes.js';
 import { searchAttributeCliArgs } from '../temporal/register-search-attributes.js';
+import { clientInterceptors } from '../temporal/client-connection.js';
 import type { TemporalCli } from './temporal-cli.js';
 
 export interface DevServerOptions {
@@ -35,10 +36,17 @@ async function waitUntilReachable(address: string, timeoutMs: number, child?: Ch
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      await connection.workflowService.getSystemInfo({});
-      await connection.close();
-      return;
+      const connection = await Connection.connect({
+        address,
+        connectTimeout: 1_000,
+        interceptors: clientInterceptors(),
+      });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
     } catch (error) {
       lastError = error;
       await new Promise((r) => setTimeout(r, 250));

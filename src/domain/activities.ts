@@ -1,7 +1,7 @@
 // The activities' contract: workflows proxy it, `createActivities` implements it. Type-only, so the
 // workflow bundle never reaches activity code, and activities never import workflows.
 import type { AutoDisableInput, RetentionInput, RetentionResult } from './maintenance.js';
-import type { AcceptanceMark } from './acceptance-order.js';
+import type { AcceptanceFloorAnswer } from './acceptance-order.js';
 import type {
   AcceptanceFloorInput,
   AdmissionInput,
@@ -33,7 +33,7 @@ export interface HookflowActivities {
   /** Asks a subscription's dispatcher for a slot (signal-with-start); the dispatcher signals `admit` back. */
   requestAdmission(input: AdmissionInput): Promise<void>;
   /** A FIFO queue's acceptance floor: waiting deliveries accepted before it may be admitted. */
-  acceptanceFloorOf(input: AcceptanceFloorInput): Promise<AcceptanceMark>;
+  acceptanceFloorOf(input: AcceptanceFloorInput): Promise<AcceptanceFloorAnswer>;
   /** Emits one of Hookflow's operational events. */
   emitOperationalEventActivity(event: OperationalEvent): Promise<void>;
   /** Disables subscriptions that failed for too long; returns their ids. */

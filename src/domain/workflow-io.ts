@@ -23,6 +23,8 @@ export interface EventWorkflowInput {
   policies: WorkflowPolicies;
   /** Set when an operator replays a processing dead letter after the workflow closed. */
   replay?: boolean;
+  /** Started by the outbox relay: the event's outbox row waits for recordEvent to remove it. */
+  spilled?: boolean;
 }
 
 export interface RecordEventResult {

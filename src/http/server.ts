@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { closeDatabase, openDatabase } from '../db/client.js';
 import { RateLimiter } from '../ingress/rate-limiter.js';
 import { SourceCache } from '../ingress/source-cache.js';
-import { temporalConnectionOptions } from '../temporal/connection-options.js';
+import { clientConnectionOptions } from '../temporal/client-connection.js';
 import type { Logger } from '../logging.js';
 import { buildApp } from './app.js';
 import { createApiMetrics } from '../metrics/api-metrics.js';
@@ -29,7 +29,7 @@ export async function startApi(
 ): Promise<RunningApi> {
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
   // Lazy: the API starts (and answers 503 at ingress, readyz says why) while Temporal is still down.
-  const connection = Connection.lazy(temporalConnectionOptions(config));
+  const connection = Connection.lazy(clientConnectionOptions(config));
   const tracing = startTracing(config, 'hookflow-api');
   const temporal = new Client({
     connection,

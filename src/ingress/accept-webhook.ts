@@ -17,7 +17,7 @@ import { extractValue } from './extract.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { BodyTooLarge, readBodyWithLimit } from './read-body.js';
 import { activeSecrets, isJsonContentType, selectStoredHeaders, unstorableJsonProblem } from './request-checks.js';
-import type { SourceRecord } from './source-cache.js';
+import type { IngressSource } from './source-cache.js';
 
 // How long a sender should wait before retrying when a dependency is down.
 const TEMPORAL_RETRY_AFTER_SECONDS = 5;
@@ -25,7 +25,7 @@ const POSTGRES_RETRY_AFTER_SECONDS = 5;
 
 /** What ingress needs: the cached source lookup, the rate limiter, and a way to start the event workflow. */
 export interface IngressDependencies {
-  sources: { get(id: string): Promise<SourceRecord | undefined> };
+  sources: { get(id: string): Promise<IngressSource | undefined> };
   rateLimiter: RateLimiter;
   policies: WorkflowPolicies;
   /** Starts (or finds) the event workflow; throws TemporalUnavailable when Temporal cannot take it. */
@@ -110,7 +110,7 @@ export async function acceptWebhook(
   sourceId: string,
   inbound: InboundWebhook,
 ): Promise<Accepted | Refusal> {
-  let source: SourceRecord | undefined;
+  let source: IngressSource | undefined;
   try {
     source = await deps.sources.get(sourceId);
   } catch (error) {
@@ -192,7 +192,11 @@ export async function acceptWebhook(
     workflowId: workflowIds.event(source.id, idempotencyKey),
     receivedAt: input.receivedAt,
   });
-  return handOver(deps, input, inbound.log, accepted);
+  // A FIFO dispatcher sees an event in the outbox from its 202 on, and a started one until it is
+  // recorded; a direct start is invisible to it until a worker runs it. So a source that feeds a
+  // FIFO subscription spills every webhook (unless spilling is off): order holds however late workers are.
+  const spillAfterMs = source.feedsFifoSubscription && deps.spillAfterMs !== null ? 0 : deps.spillAfterMs;
+  return handOver({ ...deps, spillAfterMs }, input, inbound.log, accepted);
 }
 
 type StartOutcome =

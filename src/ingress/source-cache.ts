@@ -1,12 +1,18 @@
-import { eq } from 'drizzle-orm';
+import { and, arrayContains, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { sources } from '../db/schema.js';
+import { sources, subscriptions } from '../db/schema.js';
 
 export type SourceRecord = typeof sources.$inferSelect;
 
+/** A source as ingress sees it. */
+export type IngressSource = SourceRecord & {
+  /** An enabled FIFO subscription takes this source's events: they all go through the outbox. */
+  feedsFifoSubscription?: boolean;
+};
+
 interface Entry {
   expiresAt: number;
-  value: Promise<SourceRecord | undefined>;
+  value: Promise<IngressSource | undefined>;
 }
 
 /**
@@ -16,7 +22,7 @@ interface Entry {
 export class SourceCache {
   private readonly entries = new Map<string, Entry>();
   /** The last answer PostgreSQL gave per source, served while it is unreachable (stale-if-error). */
-  private readonly lastKnown = new Map<string, SourceRecord | undefined>();
+  private readonly lastKnown = new Map<string, IngressSource | undefined>();
 
   constructor(
     private readonly db: Database,
@@ -24,12 +30,28 @@ export class SourceCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(id: string): Promise<SourceRecord | undefined> {
+  get(id: string): Promise<IngressSource | undefined> {
     const cached = this.entries.get(id);
     if (cached && cached.expiresAt > this.now()) return cached.value;
-    // drizzle queries are lazy thenables that run again on every await: adopt each one into a real promise.
-    const load = (): Promise<SourceRecord | undefined> =>
-      Promise.resolve(this.db.query.sources.findFirst({ where: eq(sources.id, id) }));
+    // One round trip: the source, and whether an enabled FIFO subscription takes its events.
+    const fifoSubscription = this.db
+      .select({ one: sql`1` })
+      .from(subscriptions)
+      .where(
+        and(
+          eq(subscriptions.enabled, true),
+          eq(subscriptions.ordering, 'fifo'),
+          or(sql`cardinality(${subscriptions.sourceIds}) = 0`, arrayContains(subscriptions.sourceIds, [id])),
+        ),
+      );
+    const load = async (): Promise<IngressSource | undefined> => {
+      const [source] = await this.db
+        .select({ ...getTableColumns(sources), feedsFifoSubscription: sql<boolean>`exists (${fifoSubscription})` })
+        .from(sources)
+        .where(eq(sources.id, id))
+        .limit(1);
+      return source;
+    };
     const value = load()
       // A pooled connection the server terminated (failover, restart) fails once; the retry reconnects.
       .catch(() => load())

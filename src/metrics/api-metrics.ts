@@ -11,6 +11,9 @@ export const MILLISECOND_BUCKETS = [1, 2.5, 5, 10, 20, 40, 80, 160, 320, 640, 1_
 export function createApiMetrics(db: Database) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hookflow_api_' });
+  // The outbox gauges are collected together (prom-client awaits every collect at once): one query serves them.
+  let backlogQuery: ReturnType<typeof outboxBacklog> | undefined;
+  const backlog = () => (backlogQuery ??= outboxBacklog(db).finally(() => (backlogQuery = undefined)));
   return {
     registry,
     ingressRequests: new Counter({
@@ -47,7 +50,7 @@ export function createApiMetrics(db: Database) {
       help: 'Spilled webhooks waiting in the outbox for their workflow start',
       registers: [registry],
       async collect() {
-        this.set((await outboxBacklog(db)).depth);
+        this.set((await backlog()).depth);
       },
     }),
     outboxOldestAge: new Gauge({
@@ -55,7 +58,15 @@ export function createApiMetrics(db: Database) {
       help: 'Age of the oldest spilled webhook not yet started (0 when the outbox is empty)',
       registers: [registry],
       async collect() {
-        this.set((await outboxBacklog(db)).oldestAgeSeconds);
+        this.set((await backlog()).oldestAgeSeconds);
+      },
+    }),
+    outboxStarted: new Gauge({
+      name: 'hookflow_ingress_outbox_started',
+      help: 'Spilled webhooks whose workflow has started but not yet recorded the event (their rows hold FIFO queues)',
+      registers: [registry],
+      async collect() {
+        this.set((await backlog()).startedNotRecorded);
       },
     }),
     deliveriesByStatus: new Gauge({

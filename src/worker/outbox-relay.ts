@@ -7,6 +7,7 @@ import {
   outboxNotice,
   outboxTargetOf,
   settleOutboxRows,
+  sweepStartedOutboxRows,
   type OutboxRow,
 } from '../db/ingress-outbox.js';
 import type { Logger } from '../logging.js';
@@ -16,6 +17,8 @@ import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js'
 const BATCH = 100;
 const POLL_MS = 1_000;
 const MAX_BACKOFF_MS = 10_000;
+/** How often the relay removes started rows that no workflow will remove (see `sweepStartedOutboxRows`). */
+const SWEEP_MS = 5_000;
 
 export interface OutboxRelay {
   stop(): Promise<void>;
@@ -25,8 +28,9 @@ export interface OutboxRelay {
  * Starts the workflows of spilled webhooks (SPEC §4.1): claims outbox rows oldest first (a lease,
  * so a relay that dies mid-batch leaves them to the next claim), starts
  * `event:<source>:<key>` with the same input the direct path would have (an existing workflow is
- * success: the direct start got there first), deletes them. Woken by NOTIFY, polling as a
- * fallback; backs off while Temporal is down. Any number of workers may run one.
+ * success: the direct start got there first), and marks them started: the workflow's recordEvent
+ * deletes its row once the ledger has it. Woken by NOTIFY, polling as a fallback; backs off while
+ * Temporal is down. Any number of workers may run one.
  */
 export async function startOutboxRelay(deps: {
   db: Database;
@@ -69,6 +73,7 @@ export async function startOutboxRelay(deps: {
               receivedAt: row.receivedAt.toISOString(),
               traceId: row.traceId,
               policies,
+              spilled: true,
             },
             { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: 5_000 },
           );
@@ -83,12 +88,17 @@ export async function startOutboxRelay(deps: {
     return outcomes.filter((id): id is number => id !== undefined);
   };
 
+  let sweptAt = 0;
   const loop = (async () => {
     let backoff = 0;
     while (running) {
       let idle = false;
       notified = false;
       try {
+        if (Date.now() - sweptAt >= SWEEP_MS) {
+          sweptAt = Date.now();
+          await sweepStartedOutboxRows(db, target);
+        }
         const rows = await claimOutboxRows(db, target, BATCH);
         const started = rows.length ? await startRows(rows) : [];
         await settleOutboxRows(

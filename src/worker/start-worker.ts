@@ -5,6 +5,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from '../config.js';
 import { closeDatabase, openDatabase } from '../db/client.js';
 import type { Logger } from '../logging.js';
+import { clientConnectionOptions } from '../temporal/client-connection.js';
 import { temporalConnectionOptions } from '../temporal/connection-options.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
@@ -35,7 +36,7 @@ export async function startWorker(
   const db = openDatabase(config.DATABASE_URL!, config.DATABASE_POOL_SIZE);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // A client too: activities start operational-event workflows, and the schedules are created here.
-  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const clientConnection = await Connection.connect(clientConnectionOptions(config));
   const temporal = new Client({
     connection: clientConnection,
     namespace: config.TEMPORAL_NAMESPACE,

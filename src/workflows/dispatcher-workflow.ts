@@ -8,7 +8,12 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { compareAcceptance, type AcceptanceMark } from '../domain/acceptance-order.js';
+import {
+  compareAcceptance,
+  floorFor,
+  type AcceptanceFloorAnswer,
+  type AcceptanceMark,
+} from '../domain/acceptance-order.js';
 import type { HookflowActivities } from '../domain/activities.js';
 import { searchAttributes } from '../domain/search-attributes.js';
 import {
@@ -121,11 +126,14 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
             await condition(() => changes !== seen, wait);
             continue;
           }
-          floor = await acceptanceFloorOf({
+          // Runs started before the answer carried `notYetQueued` recorded a bare mark: replay keeps it.
+          const answer: AcceptanceFloorAnswer | AcceptanceMark = await acceptanceFloorOf({
             subscriptionId: input.subscriptionId,
             orderingKeyHash: input.orderingKeyHash,
             reorderWindowMs: input.reorderWindowMs,
           });
+          const holds = new Set([...waiting.map((w) => w.deliveryId), ...admitted.keys()]);
+          floor = 'unrouted' in answer ? floorFor(answer, (deliveryId) => holds.has(deliveryId)) : answer;
           floorAt = Date.now();
           continue;
         }

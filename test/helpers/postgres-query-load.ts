@@ -24,6 +24,8 @@ export interface QueryLoadReport {
   rejectedBy: Record<string, number>;
   /** Queries still pending when the loops were asked to stop and the settle deadline passed. */
   unsettled?: number;
+  /** What those queries were (plain query or transaction) and how long they had been pending, in ms. */
+  unsettledQueries?: { kind: 'query' | 'transaction'; pendingMs: number }[];
   /** The longest any query took to settle, in ms. */
   slowestMs: number;
   /** Whether a query after the last disruption succeeded (the pool reconnected). */
@@ -47,7 +49,8 @@ const report: QueryLoadReport = {
   rejectedBy: {},
   slowestMs: 0,
 };
-let pending = 0;
+/** The start time and kind of each query in flight, by loop. */
+const inFlight = new Map<number, { kind: 'query' | 'transaction'; startedAt: number }>();
 let stopping = false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,8 +87,8 @@ async function runQuery(i: number): Promise<void> {
 
 async function loop(id: number): Promise<void> {
   for (let i = id; !stopping; i++) {
-    pending++;
     const startedAt = Date.now();
+    inFlight.set(id, { kind: i % 3 === 2 ? 'transaction' : 'query', startedAt });
     try {
       await runQuery(i);
       report.succeeded++;
@@ -97,7 +100,7 @@ async function loop(id: number): Promise<void> {
       // While PostgreSQL is down every query is refused at once: pace the retries.
       await sleep(20);
     } finally {
-      pending--;
+      inFlight.delete(id);
       report.slowestMs = Math.max(report.slowestMs, Date.now() - startedAt);
     }
   }
@@ -125,7 +128,11 @@ const settled = await settlesWithin(SETTLE_MS, Promise.all(loops));
 clearInterval(progress);
 report.event = 'query_load_finished';
 if (!settled) {
-  report.unsettled = pending;
+  report.unsettled = inFlight.size;
+  report.unsettledQueries = [...inFlight.values()].map(({ kind, startedAt }) => ({
+    kind,
+    pendingMs: Date.now() - startedAt,
+  }));
   print();
   process.exit(2);
 }

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { closeDatabase, openDatabase, type Database } from '../../src/db/client.js';
 import { startApi, type RunningApi } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging.js';
+import { clientConnectionOptions } from '../../src/temporal/client-connection.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
 
 export interface TestStack {
@@ -71,7 +72,7 @@ export async function startTestStack(
   const api = await startApi(config, logger.child({ process: 'api' }), managementKey, '127.0.0.1');
   const db = openDatabase(config.DATABASE_URL!, 3);
   // Lazy, like the API's: the test's own client survives infrastructure a test stops and restarts.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS! });
+  const connection = Connection.lazy(clientConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const stack: TestStack = {
     config,

@@ -16,3 +16,24 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/**
+ * Polls `measure` until `done` holds for its value, failing only when the value has not changed for
+ * `stallMs`: for long drains whose total time depends on how loaded the machine is, not on the product.
+ */
+export async function waitForProgress(
+  measure: () => Promise<number>,
+  done: (value: number) => boolean,
+  { stallMs = 60_000, intervalMs = 500, what = 'progress' } = {},
+): Promise<void> {
+  let value = await measure();
+  let changedAt = Date.now();
+  while (!done(value)) {
+    if (Date.now() - changedAt > stallMs)
+      throw new Error(`no progress for ${stallMs} ms waiting for ${what} (at ${value})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const next = await measure();
+    if (next !== value) changedAt = Date.now();
+    value = next;
+  }
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { orderingKeyHash } from '../../src/delivery/lane-policy.js';
 import { acceptanceFloor, type UnroutedEvent } from '../../src/delivery/ordering-floor.js';
+import { floorFor } from '../../src/domain/acceptance-order.js';
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 2, 8, 0, second)).toISOString();
 const unrouted = (second: number, extra: Partial<UnroutedEvent> = {}): UnroutedEvent => ({
@@ -62,5 +63,32 @@ describe('acceptanceFloor', () => {
       },
     ]);
     expect(floor.eventId).toBe('evt_2');
+  });
+});
+
+describe('floorFor (the dispatcher, given what is still on its way)', () => {
+  const delivery = (second: number) => ({
+    deliveryId: `dlv_${second}`,
+    receivedAt: at(second),
+    eventId: `evt_${second}`,
+  });
+  const unroutedAt7 = { receivedAt: at(7), eventId: 'evt_7' };
+  const holdsNone = () => false;
+
+  it('stops at the first routed delivery that has not reached the dispatcher, when it came before the unrouted floor', () => {
+    const answer = { unrouted: unroutedAt7, notYetQueued: [delivery(4), delivery(5)], notYetQueuedComplete: true };
+    expect(floorFor(answer, holdsNone)).toEqual({ receivedAt: at(4), eventId: 'evt_4' });
+    expect(floorFor({ ...answer, notYetQueued: [delivery(8)] }, holdsNone)).toEqual(unroutedAt7);
+  });
+
+  it('skips the deliveries the dispatcher already holds (their mark is still being written)', () => {
+    const answer = { unrouted: unroutedAt7, notYetQueued: [delivery(4), delivery(5)], notYetQueuedComplete: true };
+    expect(floorFor(answer, (id) => id === 'dlv_4')).toEqual({ receivedAt: at(5), eventId: 'evt_5' });
+    expect(floorFor(answer, () => true)).toEqual(unroutedAt7);
+  });
+
+  it('a list cut at its limit whose every delivery is held caps the floor at its last, since nothing after it was read', () => {
+    const answer = { unrouted: unroutedAt7, notYetQueued: [delivery(2), delivery(3)], notYetQueuedComplete: false };
+    expect(floorFor(answer, () => true)).toEqual({ receivedAt: at(3), eventId: 'evt_3' });
   });
 });

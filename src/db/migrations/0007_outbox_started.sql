@@ -1,0 +1,2 @@
+ALTER TABLE "ingress_outbox" ADD COLUMN "started_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "ingress_outbox_started_idx" ON "ingress_outbox" USING btree ("started_at") WHERE "ingress_outbox"."started_at" is not null;
