@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
+    // The default output, then the 10 slowest files with their durations.
+    reporters: ['default', './test/reporters/slowest-files.ts'],
     projects: [
       // Pure logic, HTTP through app.request, and workflow logic on a local Temporal test server:
       // none of them needs the shared stack, so they skip its set-up.
