@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { devDataPaths, startInfrastructure } from '../src/dev/dev-stack.js';
+import { devDataPaths, startInfrastructure, type Infrastructure } from '../src/dev/dev-stack.js';
 import { portInUse } from '../src/dev/free-port.js';
 import { describeStartupFailure } from '../src/process/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
@@ -12,9 +12,11 @@ import { exitWithStartupError } from '../src/process/shutdown.js';
 
 // Everything below runs in a process group of its own: a terminal's Ctrl-C reaches only the launcher,
 // which asks once, so what this starts (Temporal, PostgreSQL, API, worker) is stopped in order.
-await runInOwnProcessGroup();
+const launcherGone = await runInOwnProcessGroup();
 
 const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
+/** How long the API and worker get to drain when the launcher is gone (then SIGKILL). */
+const LAUNCHER_GONE_GRACE_MS = 5_000;
 const entry = (name: string) =>
   fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
@@ -36,16 +38,39 @@ async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 6
 }
 
 // What has been started, so a failed start can stop it again: nothing of ours is left running.
-let infra: Awaited<ReturnType<typeof startInfrastructure>> | undefined;
+let infraStart: Promise<Infrastructure> | undefined;
 const children: ChildProcess[] = [];
 let ready = false;
 let stopping: Promise<void> | undefined;
+// A stop asked for while the infrastructure is still starting gives that start up, and nothing starts after it.
+const startAbort = new AbortController();
 /** Stops the children, then the infrastructure; once, however many paths (signal, child exit, failed start) ask. */
 const stopStarted = (graceMs?: number) =>
   (stopping ??= (async () => {
+    startAbort.abort();
     await Promise.all(children.map((child) => stopChild(child, graceMs)));
+    // A start that gave up has stopped what it had started itself, and its error is the start's to report.
+    const infra = await infraStart?.catch(() => undefined);
     await infra?.stop();
   })());
+const shutdown = async (code: number, graceMs?: number) => {
+  if (stopping) return;
+  say('stopping…');
+  await stopStarted(graceMs);
+  say('stopped.');
+  process.exit(code);
+};
+// From the first moment, so a stop during startup stops what has been started so far.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+// A launcher killed outright (SIGKILL of `npm start`'s group, an IDE's stop button) asks nothing: nobody
+// waits for a drain then, and the next `npm start` needs the ports within seconds.
+const onLauncherGone = () => {
+  if (stopping) return;
+  say('the launcher is gone (killed?): stopping the stack');
+  void shutdown(1, LAUNCHER_GONE_GRACE_MS);
+};
+if (launcherGone.aborted) onLauncherGone();
+else launcherGone.addEventListener('abort', onLauncherGone, { once: true });
 
 try {
   const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
@@ -56,14 +81,16 @@ try {
       `API port ${config.PORT} is already in use: stop whatever listens there (another \`npm start\`?) or set PORT.`,
     );
   say('starting infrastructure…');
-  infra = await startInfrastructure(config, {
+  const infra = await (infraStart = startInfrastructure(config, {
     temporalPort: config.DEV_TEMPORAL_PORT,
     temporalUiPort: config.DEV_TEMPORAL_UI_PORT,
     temporalDbFile: paths.temporalDbFile,
     postgresDir: paths.postgresDir,
     database: 'hookflow',
     log: say,
-  });
+    signal: startAbort.signal,
+  }));
+  startAbort.signal.throwIfAborted();
   const { key } = resolveManagementKey(config);
   const env = {
     ...process.env,
@@ -74,15 +101,6 @@ try {
     PORT: String(config.PORT),
   };
   children.push(spawnEntry(entry('worker'), env), spawnEntry(entry('api'), env));
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    say('stopping…');
-    await stopStarted();
-    say('stopped.');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
   // Before ready, waitForReady reports a child's exit as the failed start.
   for (const child of children)
     child.on(

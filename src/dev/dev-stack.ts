@@ -28,6 +28,8 @@ export interface InfrastructureOptions {
   log: (line: string) => void;
   /** Told when the Temporal dev server started here exits on its own. */
   onTemporalExit?: (reason: string) => void;
+  /** Gives the start up: what it had started is stopped and it rejects (between stages, or while Temporal comes up). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -39,7 +41,9 @@ export async function startInfrastructure(config: Config, options: Infrastructur
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   };
+  const checkpoint = () => options.signal?.throwIfAborted();
   try {
+    checkpoint();
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | undefined;
     let temporalCliPath: string | undefined;
@@ -55,7 +59,9 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         dataDir: config.DATA_DIR,
         cliPath: config.TEMPORAL_CLI_PATH,
         log: options.log,
+        signal: options.signal,
       });
+      checkpoint();
       if (cli.kind === 'binary') temporalCliPath = cli.path;
       options.log(
         cli.kind === 'binary'
@@ -69,8 +75,10 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         ...(options.temporalDbFile ? { dbFilename: resolve(options.temporalDbFile) } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         onUnexpectedExit: (reason) => (options.onTemporalExit ?? options.log)(`Temporal dev server ${reason}`),
+        signal: options.signal,
       });
       stops.push(() => server.stop());
+      checkpoint();
       options.log(
         `Temporal dev server listening on ${server.address}${server.uiUrl ? ` (Web UI ${server.uiUrl})` : ''}`,
       );
@@ -86,6 +94,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         },
       );
       stops.push(() => pg.stop());
+      checkpoint();
       databaseUrl = pg.url;
     }
     const db = openDatabase(databaseUrl, 1);

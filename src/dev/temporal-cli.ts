@@ -15,6 +15,8 @@ export interface ProvisionOptions {
   /** Whether the SDK's own download may be tried last (needs internet access). */
   allowSdkDownload?: boolean;
   log?: (line: string) => void;
+  /** Gives up a `go install` under way (the build is killed). */
+  signal?: AbortSignal | undefined;
 }
 
 function isExecutable(path: string): boolean {
@@ -40,7 +42,7 @@ function findGo(): string | undefined {
 }
 
 /** Builds the Temporal CLI with `go install`, reporting progress because the first build takes minutes. */
-async function goInstall(go: string, binDir: string, log: (line: string) => void): Promise<void> {
+async function goInstall(go: string, binDir: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   mkdirSync(binDir, { recursive: true });
   log(
     `Building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${binDir} — the first build takes about 3–8 minutes; later starts reuse it.`,
@@ -55,6 +57,7 @@ async function goInstall(go: string, binDir: string, log: (line: string) => void
       const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
         env: { ...process.env, GOBIN: binDir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
         stdio: ['ignore', 'inherit', 'inherit'],
+        ...(signal ? { signal } : {}),
       });
       child.on('error', fail);
       child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`go install exited with code ${code}`))));
@@ -95,7 +98,7 @@ export async function provisionTemporalCli(options: ProvisionOptions): Promise<T
   const go = findGo();
   if (go) {
     try {
-      await goInstall(go, binDir, log);
+      await goInstall(go, binDir, log, options.signal);
       if (isExecutable(cached)) return { kind: 'binary', path: cached, origin: 'go install' };
       tried.push(`go install finished but ${cached} is missing`);
     } catch (error) {

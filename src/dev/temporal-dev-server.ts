@@ -21,6 +21,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Called when the server exits without being asked to (code or signal, and the tail of its stderr). */
   onUnexpectedExit?: (reason: string) => void;
+  /** Gives the start up while the server is not reachable yet: it is stopped and the start rejects. */
+  signal?: AbortSignal;
 }
 
 export interface DevServer {
@@ -30,10 +32,16 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-async function waitUntilReachable(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+async function waitUntilReachable(
+  address: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (child && child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
     try {
       const connection = await Connection.connect({
@@ -105,7 +113,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (!stopping) options.onUnexpectedExit?.(`exited with ${signal ?? `code ${code}`}\n${stderr}`);
   });
   try {
-    await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child);
+    await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child, options.signal);
   } catch (error) {
     await stop();
     // The CLI's last line names the reason (`bind: address already in use`); the rest follows for context.

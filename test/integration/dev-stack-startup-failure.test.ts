@@ -1,17 +1,21 @@
 // `npm start` that cannot start must not leave half a stack behind: whatever it had started
 // (Temporal dev server, children) is stopped, one line says why, and the exit code is non-zero.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
+import {
+  accepts,
+  distinctFreePorts,
+  groupAlive,
+  spawnDevStack,
+  type DevStackPorts as Ports,
+} from '../helpers/dev-stack.js';
 import { processesWithEnv } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
-const devEntry = fileURLToPath(new URL('../../workers/dev.ts', import.meta.url));
 const dataDirs: string[] = [];
 const groups: number[] = [];
 afterEach(() => {
@@ -19,12 +23,6 @@ afterEach(() => {
   for (const pid of groups.splice(0)) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
   for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-interface Ports {
-  temporal: number;
-  ui: number;
-  api: number;
-}
 
 interface FailedStart {
   code: number | null;
@@ -37,17 +35,6 @@ interface FailedStart {
   pid: number;
   /** The run's own DATA_DIR: every process it started carries it in its environment. */
   dataDir: string;
-}
-
-async function distinctFreePorts(): Promise<Ports> {
-  const taken = new Set<number>();
-  const next = async () => {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
-    taken.add(port);
-    return port;
-  };
-  return { temporal: await next(), ui: await next(), api: await next() };
 }
 
 /** Resolves when `stream` has ended, or after `timeoutMs` (a leftover process may hold it open). */
@@ -74,76 +61,33 @@ async function startDevStack(
   const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-dev-failure-'));
   dataDirs.push(dataDir);
   const started = Date.now();
-  const { TEMPORAL_ADDRESS: _external, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', devEntry], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...inherited,
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      TEMPORAL_CLI_PATH: inject('temporalCliPath'),
-      DEV_TEMPORAL_PORT: String(ports.temporal),
-      DEV_TEMPORAL_UI_PORT: String(ports.ui),
-      PORT: String(ports.api),
-      WORKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-  });
+  const { child, exited, stdout, stderr } = spawnDevStack(ports, dataDir, env);
   groups.push(child.pid!);
-  let stdout = '';
-  let stderr = '';
   let temporalUpAt: number | undefined;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (temporalUpAt === undefined && stdout.includes('Temporal dev server listening')) {
+  child.stdout!.on('data', () => {
+    if (temporalUpAt === undefined && stdout().includes('Temporal dev server listening')) {
       temporalUpAt = Date.now();
       whenTemporalUp?.();
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
   const outcome = await Promise.race([exited, timedOut]);
   if (outcome === 'timeout') {
     process.kill(-child.pid!, 'SIGKILL');
-    throw new Error(`the dev stack did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`);
+    throw new Error(`the dev stack did not exit within ${timeoutMs} ms\n${stdout()}\n${stderr()}`);
   }
   const exitedAt = Date.now();
   // The pipes may still hold the last lines after the exit event.
   await Promise.all([ended(child.stdout!), ended(child.stderr!)]);
   return {
     code: outcome,
-    stdout,
-    stderr,
+    stdout: stdout(),
+    stderr: stderr(),
     elapsedMs: exitedAt - started,
     afterTemporalMs: temporalUpAt === undefined ? undefined : exitedAt - temporalUpAt,
     pid: child.pid!,
     dataDir,
   };
-}
-
-/** Whether a TCP connection to 127.0.0.1:port is accepted. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
 }
 
 function listen(port: number): Promise<Server> {
