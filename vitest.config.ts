@@ -1,5 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+const CACHELESS = [
+  'test/integration/delivery.test.ts',
+  'test/integration/lanes.test.ts',
+  'test/integration/processing.test.ts',
+  'test/integration/replay-window.test.ts',
+  'test/integration/operations.test.ts',
+  'test/integration/fifo-acceptance-floor.test.ts',
+];
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -20,6 +29,18 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      // The workflow-heavy files again with a worker that caches no workflow: every workflow task
+      // replays the whole history, so a command that depends on cache state or on how activations
+      // were batched fails here with the same assertions (own Temporal and PostgreSQL, like above).
+      {
+        extends: true,
+        test: {
+          name: 'cacheless',
+          include: CACHELESS,
+          globalSetup: ['test/global-setup.ts'],
+          env: { TEST_WORKER_MAX_CACHED_WORKFLOWS: '0' },
         },
       },
     ],

@@ -38,14 +38,14 @@ async function onServer(databaseUrl: string, statement: string): Promise<void> {
 export default async function setup(project: TestProject) {
   const started = Date.now();
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: undefined });
-  const database = `hookflow_test_${Date.now().toString(36)}_${process.pid}`;
+  const database = `hookflow_test_${project.name}_${Date.now().toString(36)}_${process.pid}`;
   // With DATABASE_URL the run gets its own database on that server; without, one in the embedded cluster.
   if (config.DATABASE_URL) await onServer(config.DATABASE_URL, `create database "${database}"`);
   const infra = await startInfrastructure(
     { ...config, DATABASE_URL: config.DATABASE_URL && withDatabase(config.DATABASE_URL, database) },
     {
       temporalPort: await freePort(),
-      postgresDir: join(config.DATA_DIR, 'test-postgres'),
+      postgresDir: join(config.DATA_DIR, `test-postgres-${project.name}`),
       database,
       log: (line) => console.log(`[test-setup] ${line}`),
     },
@@ -56,7 +56,7 @@ export default async function setup(project: TestProject) {
     workflowsPath,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
   });
-  const workflowBundlePath = join(bundleDir, `workflow-bundle-${process.pid}.js`);
+  const workflowBundlePath = join(bundleDir, `workflow-bundle-${project.name}-${process.pid}.js`);
   writeFileSync(workflowBundlePath, bundle.code);
 
   project.provide('temporalAddress', infra.temporalAddress);

@@ -56,7 +56,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
       void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
   });
 
-  // Set in the first workflow task rather than at start: the ingress start stays cheap.
+  // Published with routing (or with how the run ended early) rather than at start: the ingress start stays cheap.
   publisher.identify(
     searchAttributesOf.eventWorkflow({ ...event, idempotencyKey: input.idempotencyKey }, state.status),
   );
@@ -116,6 +116,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   publisher.routed(routes.map((route) => route.subscriptionId));
   const own = workflowInfo().workflowId;
   for (const route of routes) if (route.workflowId === own) lanes.start(route);
+  publisher.showLanes(lanes.states);
   await Promise.all([
     lanes.settled(),
     ...groupByWorkflow(routes.filter((route) => route.workflowId !== own)).map(async ([workflowId, group]) => {

@@ -29,8 +29,10 @@ async function runLanes(
       routes.map((route) => route.subscriptionId),
       state.status,
     ),
+    true,
   );
   for (const route of routes) lanes.start(route, how, reason);
+  publisher.showLanes(lanes.states);
   await lanes.settled();
   publisher.refreshFromLanes(lanes.states);
   return state;

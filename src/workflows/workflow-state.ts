@@ -1,4 +1,4 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   fitKeywordList,
   searchAttributes,
@@ -31,30 +31,59 @@ export function statusOfLanes(
 }
 
 /**
- * Keeps a workflow's `state` and its search attributes in step, upserting only values that
- * changed: search attributes follow state changes, never individual attempts.
+ * The patch that made search-attribute upserts follow workflow state only (docs/deployment.md).
+ * Runs started before it coalesced upserts per activation; they replay that way until
+ * `deprecatePatch` once no such run can be open (the dead-letter replay window after the deploy).
+ */
+export const STATE_CHANGE_UPSERTS_PATCH = 'search-attributes-on-state-change';
+
+/**
+ * Keeps a workflow's `state` and its search attributes in step. An upsert is a command, so it may
+ * depend only on the workflow's state, never on how many things resolved in one activation (local
+ * activities resolve in more activations live than on replay). Attributes are upserted when the
+ * workflow is routed or identified, when a status is set, and when its lanes change the event's
+ * status or the dead-lettered set: on the happy path one upsert after routing, one at completion.
  */
 export class StatePublisher {
   private readonly published = new Map<string, string>();
   private readonly pending = new Map<string, SearchAttributeUpdatePair>();
+  /** Runs started before the patch: coalesce per activation, as they did when their history was written. */
+  private readonly perActivation: boolean;
   private flushQueued = false;
 
-  constructor(readonly state: WorkflowState) {}
-
-  /** Sets the workflow's identifying attributes (built by `searchAttributesOf`); in the first workflow task. */
-  identify(pairs: SearchAttributePair[]): void {
-    this.upsertChanged(pairs);
+  constructor(readonly state: WorkflowState) {
+    this.perActivation = !patched(STATE_CHANGE_UPSERTS_PATCH);
   }
 
-  /** Records the subscriptions an event was routed to. */
+  /**
+   * Sets the workflow's identifying attributes (built by `searchAttributesOf`). With `now`, at once;
+   * otherwise with the next status the workflow publishes (routing, or how it ended early).
+   */
+  identify(pairs: SearchAttributePair[], now = false): void {
+    this.stage(pairs);
+    if (now || this.perActivation) this.flush();
+  }
+
+  /** Records the subscriptions an event was routed to: it is delivering from here on. */
   routed(subscriptionIds: string[]): void {
-    this.upsertChanged(searchAttributesOf.routed(subscriptionIds));
+    if (!this.perActivation) this.state.status = 'delivering';
+    this.stage([
+      ...searchAttributesOf.routed(subscriptionIds),
+      ...(this.perActivation ? [] : [{ key: searchAttributes.status, value: this.state.status }]),
+    ]);
+    this.flush();
   }
 
   /** Sets a status that does not come from lanes (processing, dead-lettered processing, duplicate, skipped…). */
   setStatus(status: WorkflowStatus): void {
     this.state.status = status;
-    this.upsertChanged([{ key: searchAttributes.status, value: status }]);
+    this.stage([{ key: searchAttributes.status, value: status }]);
+    this.flush();
+  }
+
+  /** Shows started lanes in the `state` query before any of them changes (a state change only, no upsert). */
+  showLanes(lanes: LaneState[]): void {
+    this.state.lanes = lanes;
   }
 
   /** Recomputes status, attempts and dead-lettered subscriptions from the lanes (and finished children). */
@@ -66,7 +95,7 @@ export class StatePublisher {
       0,
     );
     const deadLettered = lanes.filter((lane) => lane.status === 'dead_lettered').map((lane) => lane.subscriptionId);
-    this.upsertChanged([
+    const pairs: SearchAttributeUpdatePair[] = [
       { key: searchAttributes.status, value: this.state.status },
       { key: searchAttributes.attempts, value: this.state.attempts },
       // An empty list unsets the attribute, so `HookflowDeadLettered = "sub_…"` stops matching.
@@ -74,31 +103,44 @@ export class StatePublisher {
         key: searchAttributes.deadLettered,
         value: deadLettered.length ? fitKeywordList([...new Set(deadLettered)]) : null,
       },
-    ]);
+    ];
+    if (this.perActivation) {
+      this.stage(pairs);
+      this.flush();
+      return;
+    }
+    // Attempts ride along; they alone (a lane settling while others still run) are no reason to upsert.
+    const [status, , deadLetteredPair] = pairs;
+    if (!this.differs(status!) && !this.differs(deadLetteredPair!)) return;
+    this.stage(pairs);
+    this.flush();
   }
 
-  /**
-   * Queues the values that differ from what was last upserted, and upserts them once at the end
-   * of the current activation (a microtask): several lanes settling together cost one history event.
-   */
-  private upsertChanged(pairs: SearchAttributeUpdatePair[]): void {
+  private stage(pairs: SearchAttributeUpdatePair[]): void {
     for (const pair of pairs) this.pending.set(pair.key.name, pair);
+  }
+
+  /** Whether a value differs from what was last upserted (an attribute never set needs no unsetting). */
+  private differs(pair: SearchAttributeUpdatePair): boolean {
+    const last = this.published.get(pair.key.name);
+    return last === undefined ? pair.value !== null : last !== JSON.stringify(pair.value);
+  }
+
+  /** Upserts what changed: now, or (runs before the patch) once at the end of the activation. */
+  private flush(): void {
+    if (!this.perActivation) return this.upsertPending();
     if (this.flushQueued) return;
     this.flushQueued = true;
-    void Promise.resolve().then(() => this.flush());
+    void Promise.resolve().then(() => {
+      this.flushQueued = false;
+      this.upsertPending();
+    });
   }
 
-  private flush(): void {
-    this.flushQueued = false;
-    const changed = [...this.pending.values()].filter((pair) => {
-      const value = JSON.stringify(pair.value);
-      if (this.published.get(pair.key.name) === value) return false;
-      // An attribute that was never set needs no unsetting.
-      if (!this.published.has(pair.key.name) && pair.value === null) return false;
-      this.published.set(pair.key.name, value);
-      return true;
-    });
+  private upsertPending(): void {
+    const changed = [...this.pending.values()].filter((pair) => this.differs(pair));
     this.pending.clear();
+    for (const pair of changed) this.published.set(pair.key.name, JSON.stringify(pair.value));
     if (changed.length > 0) upsertSearchAttributes(changed);
   }
 }

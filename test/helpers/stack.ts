@@ -8,6 +8,7 @@ import { startApi, type RunningApi } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging.js';
 import { clientConnectionOptions } from '../../src/temporal/client-connection.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
+import { assertTaskQueueReplays } from './history-replay.js';
 
 export interface TestStack {
   config: Config;
@@ -57,14 +58,18 @@ export async function startTestStack(
     // unavailable, not when a start is slow on a loaded machine (spillover.test.ts tests the threshold).
     INGRESS_SPILLOVER_AFTER: '10s',
     ...env,
+    // The cache-less project (vitest.config.ts) replays every workflow task from the whole history.
+    ...(process.env.TEST_WORKER_MAX_CACHED_WORKFLOWS
+      ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.TEST_WORKER_MAX_CACHED_WORKFLOWS }
+      : {}),
     DATABASE_URL: options.databaseUrl ?? inject('databaseUrl'),
     TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE ?? uniqueId('hookflow-test'),
     MANAGEMENT_API_KEY: managementKey,
   });
   const logger = createLogger('test', config.LOG_LEVEL);
-  const bundle =
-    options.prebuiltBundle === false ? undefined : { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const bundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
+  const bundle = options.prebuiltBundle === false ? undefined : { code: bundleCode };
   // Tests drive the maintenance workflows directly and share one Temporal: no schedules, no metrics port.
   const launchWorker = () =>
     startWorker(config, logger.child({ process: 'worker' }), bundle, { metricsPort: 0, schedules: false });
@@ -87,7 +92,12 @@ export async function startTestStack(
       return stack.worker;
     },
     async stop() {
-      await Promise.allSettled([api.stop(), stack.worker?.stop(), closeDatabase(db), connection.close()]);
+      try {
+        // Every run of this stack's task queue replays with the current bundle (open runs up to where they are).
+        await assertTaskQueueReplays(temporal, config.TEMPORAL_TASK_QUEUE, bundleCode);
+      } finally {
+        await Promise.allSettled([api.stop(), stack.worker?.stop(), closeDatabase(db), connection.close()]);
+      }
     },
   };
   return stack;
