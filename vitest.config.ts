@@ -2,11 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 const CACHELESS = [
   'test/integration/delivery.test.ts',
-  'test/integration/lanes.test.ts',
   'test/integration/processing.test.ts',
   'test/integration/replay-window.test.ts',
-  'test/integration/operations.test.ts',
   'test/integration/fifo-acceptance-floor.test.ts',
+  'test/integration/closed-run-queries.test.ts',
 ];
 
 export default defineConfig({

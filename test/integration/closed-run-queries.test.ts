@@ -6,7 +6,7 @@ import { dispatcherStateQuery, stateQuery } from '../../src/domain/signals.js';
 import { workflowIds } from '../../src/domain/workflow-ids.js';
 import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery-fixtures.js';
 import { sinkPool } from '../helpers/sink.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { itWithCache, startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 let stack: TestStack;
@@ -77,7 +77,7 @@ describe('the state query on closed runs', () => {
     expect(state.lanes.map((lane) => lane.status)).toEqual(['delivering']);
   });
 
-  it('answers on each run of a FIFO dispatcher that continued as new', { timeout: 120_000 }, async () => {
+  itWithCache('answers on each run of a FIFO dispatcher that continued as new', { timeout: 120_000 }, async () => {
     const source = await createCourierSource(stack);
     const sink = await sinks.start();
     const subscription = await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });

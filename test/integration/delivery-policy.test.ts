@@ -12,10 +12,16 @@ import { manage } from '../helpers/management.js';
 import { courierEnvelope, postHmacWebhook } from '../helpers/send.js';
 import { sinkPool, type ReceivedRequest } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { loadSize } from '../helpers/load.js';
 import { waitFor } from '../helpers/wait.js';
 
 let stack: TestStack;
 const sinks = sinkPool();
+// FIFO queues of 30 events in `npm test` (more than DISPATCHER_ADMISSIONS_PER_RUN, so a queue crosses a
+// continue-as-new), 200 in `npm run test:load`.
+const FIFO_EVENTS = loadSize(30, 200);
+// The event that fails in the onDeadLetter tests: a quarter into the queue (seq 49 of 200, 6 of 30).
+const FAILING_SEQ = Math.floor(FIFO_EVENTS / 4) - 1;
 
 beforeAll(async () => {
   stack = await startTestStack({
@@ -153,7 +159,7 @@ describe('retry policy per subscription', () => {
 
 describe('FIFO ordering', () => {
   it(
-    'delivers 200 events sent concurrently through two API processes strictly in acceptance order, one at a time',
+    `delivers ${FIFO_EVENTS} events sent concurrently through two API processes strictly in acceptance order, one at a time`,
     { timeout: 240_000 },
     async () => {
       const { spawnApiProcess } = await import('../helpers/api-process.js');
@@ -162,17 +168,17 @@ describe('FIFO ordering', () => {
         const source = await createCourierSource(stack);
         const { sink, seen } = await orderedSink();
         await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
-        await sendEvents(source, 200, [stack.url, second.url]);
+        await sendEvents(source, FIFO_EVENTS, [stack.url, second.url]);
 
-        await waitFor(async () => firstArrivals(sink.received).length >= 200, {
+        await waitFor(async () => firstArrivals(sink.received).length >= FIFO_EVENTS, {
           timeoutMs: 120_000,
-          what: '200 FIFO deliveries',
+          what: `${FIFO_EVENTS} FIFO deliveries`,
         });
-        const accepted = (await acceptanceOrder(source.id, 200)).map((e) => e.seq);
+        const accepted = (await acceptanceOrder(source.id, FIFO_EVENTS)).map((e) => e.seq);
         const arrived = firstArrivals(sink.received).map((r) => bodyOf(r).seq);
         expect(arrived).toEqual(accepted);
         expect(seen.maxConcurrent).toBe(1);
-        expect(sink.received).toHaveLength(200);
+        expect(sink.received).toHaveLength(FIFO_EVENTS);
       } finally {
         second.child.kill('SIGTERM');
       }
@@ -257,11 +263,11 @@ describe('FIFO ordering', () => {
 
   for (const onDeadLetter of ['block', 'skip'] as const) {
     it(
-      `onDeadLetter: ${onDeadLetter} — a 503 on event 50 of 200 ${onDeadLetter === 'block' ? 'holds 51–200 until the replay' : 'sets 50 aside and delivers 51–200'}`,
+      `onDeadLetter: ${onDeadLetter} — a 503 on event ${FAILING_SEQ + 1} of ${FIFO_EVENTS} ${onDeadLetter === 'block' ? `holds ${FAILING_SEQ + 2}–${FIFO_EVENTS} until the replay` : `sets ${FAILING_SEQ + 1} aside and delivers ${FAILING_SEQ + 2}–${FIFO_EVENTS}`}`,
       { timeout: 240_000 },
       async () => {
         const source = await createCourierSource(stack);
-        const { sink } = await orderedSink({ fail: (data) => data.seq === 49 });
+        const { sink } = await orderedSink({ fail: (data) => data.seq === FAILING_SEQ });
         // The operator's endpoint for Hookflow's own events (they come from the reserved `hookflow` source).
         const operator = await sinks.start();
         await manage(stack, 'POST', '/v1/subscriptions', {
@@ -273,9 +279,9 @@ describe('FIFO ordering', () => {
           onDeadLetter,
           retryPolicy: { maximumAttempts: 1 },
         });
-        await sendEvents(source, 200, [stack.url]);
-        const accepted = await acceptanceOrder(source.id, 200);
-        const position = accepted.findIndex((e) => e.seq === 49);
+        await sendEvents(source, FIFO_EVENTS, [stack.url]);
+        const accepted = await acceptanceOrder(source.id, FIFO_EVENTS);
+        const position = accepted.findIndex((e) => e.seq === FAILING_SEQ);
         const deadLetter = await waitForDeadLetter(stack, subscription.id, accepted[position]!.id, 'open', 90_000);
         const dispatcher = stack.temporal.workflow.getHandle(workflowIds.dispatcher(subscription.id));
 
@@ -286,7 +292,7 @@ describe('FIFO ordering', () => {
               const held = state.admitted.some((holder) => holder.blocked);
               return held && state.waiting.length === accepted.length - position - 1 ? state : undefined;
             },
-            { what: 'the dispatcher to hold the other 150 behind the dead letter' },
+            { what: `the dispatcher to hold the other ${accepted.length - position - 1} behind the dead letter` },
           );
           expect(blocked.admitted).toHaveLength(1);
           const described = await dispatcher.describe();
@@ -307,17 +313,20 @@ describe('FIFO ordering', () => {
           expect(firstArrivals(sink.received)).toHaveLength(position + 1);
           const replayed = await manage(stack, 'POST', `/v1/dead-letters/${deadLetter.id}/replay`);
           expect(replayed.status, replayed.text).toBe(202);
-          await waitFor(async () => firstArrivals(sink.received).length >= 200 && sink.received.length >= 201, {
-            timeoutMs: 120_000,
-            what: 'the rest after the replay',
-          });
+          await waitFor(
+            async () => firstArrivals(sink.received).length >= FIFO_EVENTS && sink.received.length > FIFO_EVENTS,
+            {
+              timeoutMs: 120_000,
+              what: 'the rest after the replay',
+            },
+          );
           // The failed event again (its replay), then the held ones, all in order.
           expect(sink.received.map((r) => bodyOf(r).seq)).toEqual([
             ...accepted.slice(0, position + 1).map((e) => e.seq),
             ...accepted.slice(position).map((e) => e.seq),
           ]);
         } else {
-          await waitFor(async () => firstArrivals(sink.received).length >= 200, {
+          await waitFor(async () => firstArrivals(sink.received).length >= FIFO_EVENTS, {
             timeoutMs: 120_000,
             what: 'the rest past the skipped one',
           });

@@ -12,7 +12,7 @@ import {
 } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool } from '../helpers/sink.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { itWithCache, startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 let stack: TestStack;
@@ -28,34 +28,37 @@ afterAll(async () => {
 });
 
 describe('fan-out and signed delivery', () => {
-  it('delivers 20 events exactly once each, verifiably signed, and nothing to a non-matching subscriber', async () => {
-    const source = await createCourierSource(stack);
-    const matching = await sink();
-    const other = await sink();
-    const subscription = await subscribe(stack, matching.url, source.id, { eventTypes: ['shipment.*'] });
-    await subscribe(stack, other.url, source.id, { eventTypes: ['invoice.paid'] });
-    const accepted = await Promise.all(Array.from({ length: 20 }, () => source.send()));
-    for (const { eventId } of accepted) await waitForDeliveryStatus(stack, eventId, 'delivered');
+  itWithCache(
+    'delivers 20 events exactly once each, verifiably signed, and nothing to a non-matching subscriber',
+    async () => {
+      const source = await createCourierSource(stack);
+      const matching = await sink();
+      const other = await sink();
+      const subscription = await subscribe(stack, matching.url, source.id, { eventTypes: ['shipment.*'] });
+      await subscribe(stack, other.url, source.id, { eventTypes: ['invoice.paid'] });
+      const accepted = await Promise.all(Array.from({ length: 20 }, () => source.send()));
+      for (const { eventId } of accepted) await waitForDeliveryStatus(stack, eventId, 'delivered');
 
-    expect(matching.received).toHaveLength(20);
-    const verifier = new Webhook(subscription.secret);
-    for (const { eventId } of accepted) {
-      const [request] = matching.byMessage(eventId);
-      expect(matching.byMessage(eventId)).toHaveLength(1);
-      const verified = verifier.verify(request!.body, request!.headers as Record<string, string>) as Record<
-        string,
-        unknown
-      >;
-      expect(verified).toMatchObject({
-        id: eventId,
-        type: 'shipment.delivered',
-        source: source.id,
-        data: { eventType: 'shipment.delivered' },
-      });
-      expect(request!.headers['user-agent']).toMatch(/^Hookflow\//);
-    }
-    expect(other.received).toHaveLength(0);
-  });
+      expect(matching.received).toHaveLength(20);
+      const verifier = new Webhook(subscription.secret);
+      for (const { eventId } of accepted) {
+        const [request] = matching.byMessage(eventId);
+        expect(matching.byMessage(eventId)).toHaveLength(1);
+        const verified = verifier.verify(request!.body, request!.headers as Record<string, string>) as Record<
+          string,
+          unknown
+        >;
+        expect(verified).toMatchObject({
+          id: eventId,
+          type: 'shipment.delivered',
+          source: source.id,
+          data: { eventType: 'shipment.delivered' },
+        });
+        expect(request!.headers['user-agent']).toMatch(/^Hookflow\//);
+      }
+      expect(other.received).toHaveLength(0);
+    },
+  );
 
   it('adds the static headers of a subscription', async () => {
     const source = await createCourierSource(stack);
@@ -184,44 +187,47 @@ describe('secret rotation', () => {
 });
 
 describe('replay', () => {
-  it('replays by API, by `temporal workflow signal`, and in bulk; every message keeps its webhook-id and no delivery row is added', async () => {
-    const source = await createCourierSource(stack);
-    let healthy = false;
-    const target = await sink(() => ({ status: healthy ? 200 : 410 }));
-    const subscription = await subscribe(stack, target.url, source.id);
-    const sent = await Promise.all(Array.from({ length: 5 }, () => source.send()));
-    const dead = await Promise.all(sent.map(({ eventId }) => waitForDeadLetter(stack, subscription.id, eventId)));
-    healthy = true;
+  itWithCache(
+    'replays by API, by `temporal workflow signal`, and in bulk; every message keeps its webhook-id and no delivery row is added',
+    async () => {
+      const source = await createCourierSource(stack);
+      let healthy = false;
+      const target = await sink(() => ({ status: healthy ? 200 : 410 }));
+      const subscription = await subscribe(stack, target.url, source.id);
+      const sent = await Promise.all(Array.from({ length: 5 }, () => source.send()));
+      const dead = await Promise.all(sent.map(({ eventId }) => waitForDeadLetter(stack, subscription.id, eventId)));
+      healthy = true;
 
-    expect(
-      (await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, { reason: 'endpoint fixed' })).status,
-    ).toBe(202);
-    await promisify(execFile)(inject('temporalCliPath'), [
-      'workflow',
-      'signal',
-      '--address',
-      stack.config.TEMPORAL_ADDRESS!,
-      '--workflow-id',
-      dead[1]!.workflowId,
-      '--name',
-      'replay',
-    ]);
-    await waitForDeliveryStatus(stack, dead[1]!.eventId, 'delivered');
-    const bulk = await manage(stack, 'POST', `/v1/dead-letters/replay?subscriptionId=${subscription.id}`);
-    expect(bulk.body).toEqual({ count: 3 });
+      expect(
+        (await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`, { reason: 'endpoint fixed' })).status,
+      ).toBe(202);
+      await promisify(execFile)(inject('temporalCliPath'), [
+        'workflow',
+        'signal',
+        '--address',
+        stack.config.TEMPORAL_ADDRESS!,
+        '--workflow-id',
+        dead[1]!.workflowId,
+        '--name',
+        'replay',
+      ]);
+      await waitForDeliveryStatus(stack, dead[1]!.eventId, 'delivered');
+      const bulk = await manage(stack, 'POST', `/v1/dead-letters/replay?subscriptionId=${subscription.id}`);
+      expect(bulk.body).toEqual({ count: 3 });
 
-    for (const { eventId } of sent) {
-      const detail = await waitForDeliveryStatus(stack, eventId, 'delivered');
-      expect(detail.deliveries).toHaveLength(1);
-      const requests = target.byMessage(eventId);
-      expect(requests).toHaveLength(2);
-      expect(requests.every((r) => r.headers['webhook-id'] === eventId)).toBe(true);
-    }
-    const replayed = await manage(stack, 'GET', `/v1/dead-letters?subscriptionId=${subscription.id}&status=replayed`);
-    expect(replayed.body.data).toHaveLength(5);
-    expect(replayed.body.data.every((d: { replayCount: number }) => d.replayCount === 1)).toBe(true);
-    expect((await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`)).status).toBe(409);
-  });
+      for (const { eventId } of sent) {
+        const detail = await waitForDeliveryStatus(stack, eventId, 'delivered');
+        expect(detail.deliveries).toHaveLength(1);
+        const requests = target.byMessage(eventId);
+        expect(requests).toHaveLength(2);
+        expect(requests.every((r) => r.headers['webhook-id'] === eventId)).toBe(true);
+      }
+      const replayed = await manage(stack, 'GET', `/v1/dead-letters?subscriptionId=${subscription.id}&status=replayed`);
+      expect(replayed.body.data).toHaveLength(5);
+      expect(replayed.body.data.every((d: { replayCount: number }) => d.replayCount === 1)).toBe(true);
+      expect((await manage(stack, 'POST', `/v1/dead-letters/${dead[0]!.id}/replay`)).status).toBe(409);
+    },
+  );
 
   it('discards a dead letter without delivering it', async () => {
     const source = await createCourierSource(stack);

@@ -14,10 +14,14 @@ import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery
 import { sendCourierEvent, type IngestResult } from '../helpers/ingest-driver.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestStack } from '../helpers/stack.js';
+import { loadSize } from '../helpers/load.js';
 import { waitFor, waitForProgress } from '../helpers/wait.js';
 import { killProcess, spawnWorkerProcess } from '../helpers/worker-process.js';
 
 const OUTAGE_MS = 60_000;
+// Requests sent while Temporal is down (every tenth a duplicate): 300 in `npm test`, 5,000 in `npm run test:load`.
+const REQUESTS = loadSize(300, 5_000);
+const UNIQUE = REQUESTS - REQUESTS / 10;
 const env = {
   ...fastRetries,
   DATABASE_POOL_SIZE: '10',
@@ -84,25 +88,30 @@ afterAll(async () => {
 
 describe('spillover ingress', () => {
   it(
-    'takes 5,000 requests (10% duplicates) at c=50 while Temporal is down for 60 s: no 503, each event accepted once and delivered once after it returns',
+    `takes ${REQUESTS.toLocaleString('en')} requests (10% duplicates) at c=50 while Temporal is down for 60 s: no 503, each event accepted once and delivered once after it returns`,
     { timeout: 1_800_000 },
     async () => {
       const source = await createCourierSource(stack!);
       await subscribe(stack!, sink.url, source.id);
-      const unique = Array.from({ length: 4_500 }, (_, i) => `spill-${source.id}-${i}`);
-      // Every tenth request repeats a key (a partner's retry): 500 duplicates among 5,000.
-      const keys = Array.from({ length: 5_000 }, (_, i) =>
+      const unique = Array.from({ length: UNIQUE }, (_, i) => `spill-${source.id}-${i}`);
+      // Every tenth request repeats a key (a partner's retry): 500 duplicates among 5,000 (30 among 300).
+      const keys = Array.from({ length: REQUESTS }, (_, i) =>
         i % 10 === 9 ? unique[Math.floor(i / 10) * 9]! : unique[i - Math.floor(i / 10)]!,
       );
 
+      const stoppingAt = Date.now();
       await server!.stop();
       const downAt = Date.now();
       const results = await sendAll(source, keys, [stack!.url], 50);
       const sentIn = Date.now() - downAt;
       await sleep(Math.max(0, OUTAGE_MS - sentIn));
-      expect(await outboxDepth()).toBe(4_500);
+      expect(await outboxDepth()).toBe(UNIQUE);
+      const startingAt = Date.now();
       server = await startServer();
       const upAt = Date.now();
+      console.log(
+        `[spillover] Temporal stopped in ${downAt - stoppingAt} ms, started again in ${upAt - startingAt} ms`,
+      );
 
       const byStatus = (status: number) => results.filter((r) => r.status === status);
       expect(
@@ -110,10 +119,10 @@ describe('spillover ingress', () => {
         JSON.stringify(results.find((r) => r.status >= 300)),
       ).toEqual([]);
       const accepted = byStatus(202);
-      expect(new Set(accepted.map((r) => r.idempotencyKey)).size).toBe(4_500);
-      expect(accepted).toHaveLength(4_500);
+      expect(new Set(accepted.map((r) => r.idempotencyKey)).size).toBe(UNIQUE);
+      expect(accepted).toHaveLength(UNIQUE);
       expect(byStatus(200).every((r) => r.duplicate === true)).toBe(true);
-      expect(byStatus(200)).toHaveLength(500);
+      expect(byStatus(200)).toHaveLength(REQUESTS - UNIQUE);
 
       const eventIds = accepted.map((r) => r.eventId!);
       // How long the drain takes depends on the machine (the restarted server writes to SQLite): the
@@ -128,11 +137,11 @@ describe('spillover ingress', () => {
       const deliveredIn = Date.now() - upAt;
       const twice = eventIds.filter((id) => sink.byMessage(id).length > 1);
       console.log(
-        `[spillover] 5,000 requests in ${sentIn} ms with Temporal down: ${accepted.length} × 202 (spilled), ${byStatus(200).length} × 200 duplicate, 0 × 503; ` +
+        `[spillover] ${REQUESTS} requests in ${sentIn} ms with Temporal down: ${accepted.length} × 202 (spilled), ${byStatus(200).length} × 200 duplicate, 0 × 503; ` +
           `outbox drained ${drainedIn} ms and every event delivered ${deliveredIn} ms after Temporal was back; delivered twice ${twice.length}`,
       );
       expect(twice).toEqual([]);
-      expect(sink.received).toHaveLength(4_500);
+      expect(sink.received).toHaveLength(UNIQUE);
     },
   );
 
