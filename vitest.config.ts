@@ -28,6 +28,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/helpers/failure-report.ts'],
         },
       },
       // The workflow-heavy files again with a worker that caches no workflow: every workflow task
@@ -39,6 +40,7 @@ export default defineConfig({
           name: 'cacheless',
           include: CACHELESS,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/helpers/failure-report.ts'],
           env: { TEST_WORKER_MAX_CACHED_WORKFLOWS: '0' },
         },
       },

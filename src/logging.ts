@@ -47,7 +47,11 @@ export function serializeError(error: unknown): Record<string, unknown> {
  * lines logged while a write is in flight leave together in the next one (a synchronous write per
  * line was a syscall per line, two per spilled webhook), and pino flushes what is left when the process exits.
  */
-export function createLogger(name: string, level: string): Logger {
+export function createLogger(
+  name: string,
+  level: string,
+  destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false }),
+): Logger {
   return pino(
     {
       name,
@@ -57,6 +61,6 @@ export function createLogger(name: string, level: string): Logger {
       serializers: { err: serializeError, error: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ dest: 1, sync: false }),
+    destination,
   );
 }

@@ -1,6 +1,6 @@
 // Provisions a test-owned Temporal dev server and a throwaway PostgreSQL database, exactly the way
 // the dev stack does, so a running `npm start` never interferes with `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -17,6 +17,8 @@ declare module 'vitest' {
     databaseUrl: string;
     workflowBundlePath: string;
     temporalCliPath: string;
+    /** The suite's Temporal dev server log (failure-report.ts prints its tail). */
+    temporalLogPath: string;
   }
 }
 
@@ -41,10 +43,12 @@ export default async function setup(project: TestProject) {
   const database = `hookflow_test_${project.name}_${Date.now().toString(36)}_${process.pid}`;
   // With DATABASE_URL the run gets its own database on that server; without, one in the embedded cluster.
   if (config.DATABASE_URL) await onServer(config.DATABASE_URL, `create database "${database}"`);
+  const temporalLogPath = resolve(config.DATA_DIR, 'test', `temporal-${project.name}-${process.pid}.log`);
   const infra = await startInfrastructure(
     { ...config, DATABASE_URL: config.DATABASE_URL && withDatabase(config.DATABASE_URL, database) },
     {
       temporalPort: await freePort(),
+      temporalLogFile: temporalLogPath,
       postgresDir: join(config.DATA_DIR, `test-postgres-${project.name}`),
       database,
       log: (line) => console.log(`[test-setup] ${line}`),
@@ -63,6 +67,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', infra.temporalCliPath ?? 'temporal');
+  project.provide('temporalLogPath', temporalLogPath);
   console.log(
     `[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`,
   );
@@ -73,6 +78,8 @@ export default async function setup(project: TestProject) {
       await onServer(infra.databaseUrl, `drop database if exists "${database}" with (force)`);
     } finally {
       await infra.stop();
+      rmSync(temporalLogPath, { force: true });
+      rmSync(workflowBundlePath, { force: true });
     }
   };
 }

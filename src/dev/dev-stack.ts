@@ -23,6 +23,8 @@ export interface InfrastructureOptions {
   temporalUiPort?: number;
   /** SQLite file for Temporal; omit for in-memory. */
   temporalDbFile?: string;
+  /** File the Temporal dev server's log (stderr, `warn` and up) is appended to. */
+  temporalLogFile?: string;
   postgresDir: string;
   database: string;
   log: (line: string) => void;
@@ -73,6 +75,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
         port: options.temporalPort,
         ...(options.temporalUiPort ? { uiPort: options.temporalUiPort } : {}),
         ...(options.temporalDbFile ? { dbFilename: resolve(options.temporalDbFile) } : {}),
+        ...(options.temporalLogFile ? { logFile: resolve(options.temporalLogFile) } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         onUnexpectedExit: (reason) => (options.onTemporalExit ?? options.log)(`Temporal dev server ${reason}`),
         signal: options.signal,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,6 +17,7 @@ export interface DevServerOptions {
   /** SQLite file to persist to; omit for an in-memory server. */
   dbFilename?: string;
   namespace?: string;
+  /** Appends the server's stderr (its log at `warn`) to this file, across restarts. */
   logFile?: string;
   startTimeoutMs?: number;
   /** Called when the server exits without being asked to (code or signal, and the tail of its stderr). */
@@ -99,18 +100,53 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
     ...args,
   ];
-  const child = spawn(options.cli.path, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { ...(await launchCli(options.cli.path, serverArgs, address, options)), uiUrl };
+    } catch (error) {
+      // The CLI picks its HTTP API and metrics ports itself (free when it looked); another process
+      // on a busy machine can take one before it binds. Those are not ports the caller asked for,
+      // so a new launch picks others. A taken `--port`/`--ui-port` is the caller's to resolve.
+      const taken = takenPort(error);
+      const ours = taken === options.port || taken === options.uiPort;
+      if (taken === undefined || ours || attempt >= MAX_LAUNCHES) throw error;
+    }
+  }
+}
+
+const MAX_LAUNCHES = 4;
+
+/** The port a failed launch could not bind, from the CLI's `listen tcp …:PORT: bind: address already in use`. */
+function takenPort(error: unknown): number | undefined {
+  const match = /listen tcp [^\s]*:(\d+): bind: address already in use/.exec(String((error as Error)?.message));
+  return match ? Number(match[1]) : undefined;
+}
+
+async function launchCli(
+  cliPath: string,
+  serverArgs: string[],
+  address: string,
+  options: DevServerOptions,
+): Promise<Omit<DevServer, 'uiUrl'>> {
+  const child = spawn(cliPath, serverArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  if (options.logFile) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    appendFileSync(options.logFile, '');
+  }
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
+    if (options.logFile) appendFileSync(options.logFile, chunk);
   });
   let stopping = false;
+  let reachable = false;
   const stop = () => {
     stopping = true;
     return stopChild(child, 5_000);
   };
+  // An exit before it is reachable is the launch failing (reported by the throw below), not a crash.
   child.once('exit', (code, signal) => {
-    if (!stopping) options.onUnexpectedExit?.(`exited with ${signal ?? `code ${code}`}\n${stderr}`);
+    if (!stopping && reachable) options.onUnexpectedExit?.(`exited with ${signal ?? `code ${code}`}\n${stderr}`);
   });
   try {
     await waitUntilReachable(address, options.startTimeoutMs ?? 60_000, child, options.signal);
@@ -120,5 +156,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const reason = stderr.trim().split('\n').at(-1);
     throw new Error(`${(error as Error).message}${reason ? ` (${reason})` : ''}\n${stderr}`, { cause: error });
   }
-  return { address, uiUrl, pid: child.pid, stop };
+  reachable = true;
+  return { address, pid: child.pid, stop };
 }

@@ -20,8 +20,13 @@ async function* exported(histories: AsyncIterable<HistoryAndWorkflowId>): AsyncI
   for await (const item of histories) {
     if (exportDir) {
       mkdirSync(exportDir, { recursive: true });
-      const name = `${item.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
-      writeFileSync(join(exportDir, name), historyToJson(item.history as Parameters<typeof historyToJson>[0]));
+      // Runs of one workflow id (continue-as-new) each get a file: the id, then the run id's last 8
+      // characters. The workflow id goes into the file too: workflow code reads it (replay needs it).
+      const history = item.history as Parameters<typeof historyToJson>[0];
+      const runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '';
+      const name = `${item.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.${runId.slice(-8)}.json`;
+      const json = { workflowId: item.workflowId, ...(JSON.parse(historyToJson(history)) as object) };
+      writeFileSync(join(exportDir, name), JSON.stringify(json));
     }
     yield item;
   }

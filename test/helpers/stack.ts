@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logging.js';
 import { clientConnectionOptions } from '../../src/temporal/client-connection.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
 import { assertTaskQueueReplays } from './history-replay.js';
+import { LogTail } from './log-tail.js';
 
 export interface TestStack {
   config: Config;
@@ -24,8 +25,13 @@ export interface TestStack {
    * workflow bundle (a deploy of changed workflow code). The stack's histories replay with the last one.
    */
   startWorker(workflowBundleCode?: string): Promise<RunningWorker>;
+  /** The last lines its API and worker logged (`warn` and up; everything at TEST_LOG_LEVEL goes to stdout). */
+  logTail: LogTail;
   stop(): Promise<void>;
 }
+
+/** Stacks started and not yet stopped in this test file: what failure-report.ts describes. */
+export const liveStacks = new Set<TestStack>();
 
 /** Whether this is the cache-less project's run (vitest.config.ts): its worker caches no workflow. */
 export const cacheless = process.env.TEST_WORKER_MAX_CACHED_WORKFLOWS === '0';
@@ -64,7 +70,7 @@ export async function startTestStack(
   const managementKey = `test-key-${randomBytes(12).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     PORT: '0',
     ALLOW_PRIVATE_TARGETS: 'true',
     DATABASE_POOL_SIZE: '5',
@@ -81,7 +87,10 @@ export async function startTestStack(
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE ?? uniqueId('hookflow-test'),
     MANAGEMENT_API_KEY: managementKey,
   });
-  const logger = createLogger('test', config.LOG_LEVEL);
+  const logTail = new LogTail();
+  const logger = process.env.TEST_LOG_LEVEL
+    ? createLogger('test', config.LOG_LEVEL)
+    : createLogger('test', config.LOG_LEVEL, logTail);
   let bundleCode = readFileSync(inject('workflowBundlePath'), 'utf8');
   // Tests drive the maintenance workflows directly and share one Temporal: no schedules, no metrics port.
   const launchWorker = (bundle = options.prebuiltBundle === false ? undefined : { code: bundleCode }) =>
@@ -100,12 +109,14 @@ export async function startTestStack(
     db,
     temporal,
     worker,
+    logTail,
     async startWorker(workflowBundleCode) {
       if (workflowBundleCode !== undefined) bundleCode = workflowBundleCode;
       stack.worker = await launchWorker(workflowBundleCode === undefined ? undefined : { code: workflowBundleCode });
       return stack.worker;
     },
     async stop() {
+      liveStacks.delete(stack);
       try {
         // Every run of this stack's task queue replays with the current bundle (open runs up to where they are).
         await assertTaskQueueReplays(temporal, config.TEMPORAL_TASK_QUEUE, bundleCode);
@@ -114,5 +125,6 @@ export async function startTestStack(
       }
     },
   };
+  liveStacks.add(stack);
   return stack;
 }

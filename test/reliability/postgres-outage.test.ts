@@ -15,8 +15,12 @@ import { sendCourierEvent, startIngest, type IngestResult } from '../helpers/ing
 import { startSink, type Sink } from '../helpers/sink.js';
 import type { TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
+import { loadSize } from '../helpers/load.js';
 
 const OUTAGE_MS = 5_000;
+// The long outage only has to outlast the endpoint's whole retry budget (3 attempts at 5 s: 10 s)
+// with room to spare: 25 s under `npm test`, the full minute under `npm run test:load`.
+const LONG_OUTAGE_MS = loadSize(25_000, 60_000);
 // Retry budgets that outlast the outage (≈ 40 s each): the outage must cost time, not messages.
 const generousRetries = {
   ...fastRetries,
@@ -253,7 +257,7 @@ afterEach(() => {
 
 describe('PostgreSQL stopped during deliveries and started again', () => {
   it(
-    "spends none of the endpoint's retries on our outage: 50 deliveries due during 60 s without PostgreSQL, maximumAttempts 3 at 5 s, all delivered with 0 dead letters",
+    `spends none of the endpoint's retries on our outage: 50 deliveries due during ${LONG_OUTAGE_MS / 1000} s without PostgreSQL, maximumAttempts 3 at 5 s, all delivered with 0 dead letters`,
     { timeout: 300_000 },
     async () => {
       // Every message is refused once (so its retry falls inside the outage), then accepted.
@@ -278,7 +282,7 @@ describe('PostgreSQL stopped during deliveries and started again', () => {
         },
         { timeoutMs: 60_000, what: 'the 50 first attempts to be recorded' },
       );
-      const timings = await outage(60_000);
+      const timings = await outage(LONG_OUTAGE_MS);
       // The lanes wait out our outage with a backoff of their own (at most a minute between tries).
       await waitFor(async () => sink.received.length >= 100, {
         timeoutMs: 150_000,

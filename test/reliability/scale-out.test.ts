@@ -12,11 +12,13 @@ import { startSink, type Sink } from '../helpers/sink.js';
 import { startTestStack, uniqueId, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import { killProcess, spawnWorkerProcess } from '../helpers/worker-process.js';
+import { loadSize } from '../helpers/load.js';
 
 // Activities in flight on the killed worker are retried after their start-to-close timeout
 // (DELIVERY_TIMEOUT_MS + 15 s), so a short delivery timeout keeps the recovery inside the test.
 const env = { ...fastRetries, DELIVERY_TIMEOUT_MS: '1000' };
-const BATCHES = 8;
+// A burst of 4 batches under `npm test` (80 events), 8 under `npm run test:load` (160).
+const BATCHES = loadSize(4, 8);
 const KEYS_PER_BATCH = 20;
 
 let stack: TestStack;
