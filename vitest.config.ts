@@ -11,7 +11,7 @@ const CACHELESS = [
 export default defineConfig({
   test: {
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
@@ -42,6 +42,8 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/helpers/failure-report.ts'],
           env: { TEST_WORKER_MAX_CACHED_WORKFLOWS: '0' },
+          // Waits there have 4× the ceilings (test/helpers/wait.ts); tests get room for them.
+          testTimeout: 240_000,
         },
       },
     ],

@@ -157,32 +157,40 @@ describe('outcome classification and retries', () => {
 });
 
 describe('secret rotation', () => {
+  // Two rotations, so neither half depends on how fast a delivery is: one with a grace window far
+  // longer than any delivery, one whose window has certainly closed before its event is sent.
   it('signs with both secrets during the grace window, then only with the new one', async () => {
     const source = await createCourierSource(stack);
     const target = await sink();
-    const subscription = await subscribe(stack, target.url, source.id);
-    const rotated = await manage(stack, 'POST', `/v1/subscriptions/${subscription.id}/rotate-secret`, {
-      graceSeconds: 2,
+    const inWindow = await subscribe(stack, target.url, source.id);
+    const rotated = await manage(stack, 'POST', `/v1/subscriptions/${inWindow.id}/rotate-secret`, {
+      graceSeconds: 3_600,
     });
     expect(rotated.body.secret).toMatch(/^whsec_/);
-    expect(rotated.body.secret).not.toBe(subscription.secret);
+    expect(rotated.body.secret).not.toBe(inWindow.secret);
     const during = await source.send();
     await waitForDeliveryStatus(stack, during.eventId, 'delivered');
     const [inGrace] = target.byMessage(during.eventId);
     expect(inGrace!.headers['webhook-signature']!.toString().split(' ')).toHaveLength(2);
-    for (const secret of [rotated.body.secret, subscription.secret])
+    for (const secret of [rotated.body.secret, inWindow.secret])
       expect(() => new Webhook(secret).verify(inGrace!.body, inGrace!.headers as Record<string, string>)).not.toThrow();
 
-    await new Promise((r) => setTimeout(r, 2_100));
-    const after = await source.send();
+    const otherSource = await createCourierSource(stack);
+    const otherTarget = await sink();
+    const closed = await subscribe(stack, otherTarget.url, otherSource.id);
+    const shortRotation = await manage(stack, 'POST', `/v1/subscriptions/${closed.id}/rotate-secret`, {
+      graceSeconds: 1,
+    });
+    // The window closed at most 1 s after the answer came back.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const after = await otherSource.send();
     await waitForDeliveryStatus(stack, after.eventId, 'delivered');
-    const [late] = target.byMessage(after.eventId);
+    const [late] = otherTarget.byMessage(after.eventId);
+    expect(late!.headers['webhook-signature']!.toString().split(' ')).toHaveLength(1);
     expect(() =>
-      new Webhook(rotated.body.secret).verify(late!.body, late!.headers as Record<string, string>),
+      new Webhook(shortRotation.body.secret).verify(late!.body, late!.headers as Record<string, string>),
     ).not.toThrow();
-    expect(() =>
-      new Webhook(subscription.secret).verify(late!.body, late!.headers as Record<string, string>),
-    ).toThrow();
+    expect(() => new Webhook(closed.secret).verify(late!.body, late!.headers as Record<string, string>)).toThrow();
   });
 });
 
