@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
   proxyActivities,
   proxyLocalActivities,
@@ -16,6 +14,7 @@ import { fanoutWorkflow } from './fanout-workflow.js';
 import { LaneSet } from './lanes.js';
 import { listenToOperator, requestTargetsProcessing, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
+import { activityEnding } from './local-activity-failure.js';
 import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { initialState, StatePublisher } from './workflow-state.js';
 
@@ -79,9 +78,10 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
         })
       ).deliveries;
     } catch (error) {
-      // Local activity failures surface as ActivityFailure or (non-retryable) as the ApplicationFailure itself.
-      if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
-      state.lastError = error.cause?.message ?? error.message;
+      // Read the same way live and on replay (a timed-out local activity is a bare TimeoutFailure on replay).
+      const ended = activityEnding(error);
+      if (!ended) throw error;
+      state.lastError = ended.message;
       processing.awaitingOperator = true;
       const deadLetter = await recordDeadLetter({
         stage: 'processing',

@@ -1,11 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  proxyLocalActivities,
-  sleep,
-} from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
 import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '../domain/delivery-policy.js';
 import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../domain/failures.js';
@@ -13,6 +6,7 @@ import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import { Admissions } from './admission.js';
 import { requestTargets, type OperatorDecision } from './operator-control.js';
 import { activityOptions } from './retry.js';
+import { activityEnding } from './local-activity-failure.js';
 import { retryPolicyAfter } from './retry-plan.js';
 import type {
   DeliveryAttemptResult,
@@ -45,19 +39,6 @@ export interface LaneSetOptions {
   policies: WorkflowPolicies;
   /** Called whenever a lane changes status, so the workflow can update its search attributes. */
   onChange: () => void;
-}
-
-/**
- * The ApplicationFailure a delivery ended with: regular activities wrap it in an ActivityFailure,
- * a local activity that is not retried may surface it directly. Undefined for anything else.
- */
-function deliveryFailure(error: unknown): { failure: ApplicationFailure | undefined; message: string } | undefined {
-  if (error instanceof ApplicationFailure) return { failure: error, message: error.message };
-  if (!(error instanceof ActivityFailure)) return undefined;
-  return {
-    failure: error.cause instanceof ApplicationFailure ? error.cause : undefined,
-    message: error.cause?.message ?? error.message,
-  };
 }
 
 /** The host of a URL, for activity summaries (no `URL` parsing needed in the sandbox). */
@@ -233,7 +214,7 @@ export class LaneSet {
       }
       return true;
     } catch (error) {
-      const ended = deliveryFailure(error);
+      const ended = activityEnding(error);
       if (!ended) throw error;
       const reason = deadLetterReasonFor(ended.failure?.type ?? undefined);
       lane.state.lastError = ended.message;
@@ -303,7 +284,7 @@ export class LaneSet {
         if (result.kind === 'delivered') return result;
         await this.waitBeforeCallingAgain(lane, result, outage);
       } catch (error) {
-        const ended = deliveryFailure(error);
+        const ended = activityEnding(error);
         const failure = ended?.failure;
         const final =
           failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
