@@ -1,12 +1,14 @@
 // A setup file of the projects that run stacks (vitest.config.ts): when a test fails, it prints what
 // the next person needs to explain a red run they cannot reproduce. For every stack still running in
 // the file: the tail of its API's and worker's log, its outbox, ledger, delivery and dead-letter
-// counts, and its open workflows; then the tail of the suite's Temporal dev server log.
+// counts, and its open workflows; then the tail of the suite's Temporal dev server log. And when a
+// stack's histories did not replay as it stopped, it fails the file — after the file's own afterAll
+// hooks (registered first, this one runs last), so what the file started is stopped either way.
 import { count, sql } from 'drizzle-orm';
-import { beforeEach, inject } from 'vitest';
+import { afterAll, beforeEach, inject } from 'vitest';
 import { deadLetters, deliveries, events, ingressOutbox } from '../../src/db/schema.js';
 import { fileTail } from './log-tail.js';
-import { liveStacks, type TestStack } from './stack.js';
+import { liveStacks, unreplayable, type TestStack } from './stack.js';
 
 const grouped = async (stack: TestStack, table: typeof deliveries | typeof deadLetters | typeof events) => {
   const rows = await stack.db.select({ status: table.status, n: count() }).from(table).groupBy(table.status);
@@ -44,4 +46,10 @@ beforeEach(({ onTestFailed }) => {
     parts.push(`--- the suite's Temporal dev server log (tail):`, await fileTail(inject('temporalLogPath')));
     console.error(parts.join('\n'));
   });
+});
+
+afterAll(() => {
+  const failures = unreplayable.splice(0);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, failures.map((f) => f.message).join('\n'));
 });

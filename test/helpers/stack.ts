@@ -33,6 +33,9 @@ export interface TestStack {
 /** Stacks started and not yet stopped in this test file: what failure-report.ts describes. */
 export const liveStacks = new Set<TestStack>();
 
+/** Replay failures found when stacks stopped: failure-report.ts fails the file with them. */
+export const unreplayable: Error[] = [];
+
 /** Whether this is the cache-less project's run (vitest.config.ts): its worker caches no workflow. */
 export const cacheless = process.env.TEST_WORKER_MAX_CACHED_WORKFLOWS === '0';
 
@@ -120,6 +123,10 @@ export async function startTestStack(
       try {
         // Every run of this stack's task queue replays with the current bundle (open runs up to where they are).
         await assertTaskQueueReplays(temporal, config.TEMPORAL_TASK_QUEUE, bundleCode);
+      } catch (error) {
+        // Reported by failure-report.ts after the file's own clean-up: thrown here, it would skip the
+        // rest of the caller's afterAll (a test's own PostgreSQL or Temporal was left running).
+        unreplayable.push(error as Error);
       } finally {
         await Promise.allSettled([api.stop(), stack.worker?.stop(), closeDatabase(db), connection.close()]);
       }
