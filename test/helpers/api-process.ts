@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/free-port.js';
 import { waitFor } from './wait.js';
+import { reaped, startedOrKilled } from './child-reaper.js';
 
 const apiEntry = fileURLToPath(new URL('../../workers/api.ts', import.meta.url));
 
@@ -14,31 +15,36 @@ export async function spawnApiProcess(
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', apiEntry], {
-    env: {
-      ...process.env,
-      INGRESS_SPILLOVER_AFTER: '10s',
-      ...env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
-      PORT: String(port),
-      DATABASE_URL: config.DATABASE_URL,
-      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
-      MANAGEMENT_API_KEY: managementKey,
-      ALLOW_PRIVATE_TARGETS: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = reaped(
+    spawn(process.execPath, ['--import', 'tsx', apiEntry], {
+      env: {
+        ...process.env,
+        INGRESS_SPILLOVER_AFTER: '10s',
+        ...env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+        PORT: String(port),
+        DATABASE_URL: config.DATABASE_URL,
+        TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+        TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+        MANAGEMENT_API_KEY: managementKey,
+        ALLOW_PRIVATE_TARGETS: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`api exited with ${child.exitCode}\n${output}`);
-      return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
-    },
-    { timeoutMs: 60_000, intervalMs: 200, what: 'the API process to be ready' },
+  await startedOrKilled(
+    child,
+    waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`api exited with ${child.exitCode}\n${output}`);
+        return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'the API process to be ready' },
+    ),
   );
   return { child, url, output: () => output };
 }

@@ -1,29 +1,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.js';
+import { reaped, startedOrKilled } from './child-reaper.js';
 
 const workerEntry = fileURLToPath(new URL('../../workers/worker.ts', import.meta.url));
 
 /** Runs `workers/worker.ts` as a real child process configured like `config`; resolves once it polls. */
 export async function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: {
-      ...process.env,
-      INGRESS_SPILLOVER_AFTER: '10s',
-      ...env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: config.DATABASE_URL,
-      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
-      ALLOW_PRIVATE_TARGETS: 'true',
-      WORKER_METRICS_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = reaped(
+    spawn(process.execPath, ['--import', 'tsx', workerEntry], {
+      env: {
+        ...process.env,
+        INGRESS_SPILLOVER_AFTER: '10s',
+        ...env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: config.DATABASE_URL,
+        TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+        TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+        ALLOW_PRIVATE_TARGETS: 'true',
+        WORKER_METRICS_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4_000)));
-  await new Promise<void>((resolve, reject) => {
+  const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s\n${stderr}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('"worker_started"')) {
@@ -36,6 +39,7 @@ export async function spawnWorkerProcess(config: Config, env: Record<string, str
       reject(new Error(`worker exited with ${code}\n${stderr}`));
     });
   });
+  await startedOrKilled(child, started);
   child.removeAllListeners('exit');
   return child;
 }
