@@ -217,15 +217,22 @@ describe('per-subscription rate limit across workers', () => {
           intervalMs: 250,
           what: 'all limited deliveries',
         });
+        const busiestSecond = (received: { at: number }[]) => {
+          const times = received.map((r) => r.at).sort((a, b) => a - b);
+          return Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
+        };
         const times = limited.received.map((r) => r.at).sort((a, b) => a - b);
-        const worstSecond = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1_000).length));
+        const worstSecond = busiestSecond(limited.received);
+        const freeBusiestSecond = busiestSecond(free.received);
         const spanSeconds = (times.at(-1)! - times[0]!) / 1000;
         console.log(
-          `[rate-limit] limited: 20 in ${spanSeconds.toFixed(1)} s, at most ${worstSecond} in any 1 s; unlimited burst done in ${freeDone} ms`,
+          `[rate-limit] limited: 20 in ${spanSeconds.toFixed(1)} s, at most ${worstSecond} in any 1 s; unlimited burst done in ${freeDone} ms, up to ${freeBusiestSecond} in 1 s`,
         );
         expect(worstSecond).toBeLessThanOrEqual(3);
         expect(spanSeconds).toBeGreaterThanOrEqual(8);
-        expect(freeDone).toBeLessThan((spanSeconds * 1000) / 2);
+        // The other endpoint is not paced by this one's limit: it gets more in some second than the
+        // limit allows (how fast the burst ends depends on the machine, so that is not asserted).
+        expect(freeBusiestSecond).toBeGreaterThan(3);
         expect(new Set(limited.received.map((r) => r.headers['webhook-id'])).size).toBe(sent.length);
       } finally {
         await killProcess(second, 'SIGTERM');
