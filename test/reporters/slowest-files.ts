@@ -1,6 +1,10 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 const SHOWN = 10;
+/** Every file's time, slowest first, for comparing runs (ignored by git with the rest of `.data/`). */
+const ALL_FILES_REPORT = '.data/test/file-durations.json';
 
 /**
  * Prints the slowest test files at the end of a run, by wall-clock time from the moment the file
@@ -23,7 +27,17 @@ export default class SlowestFilesReporter implements Reporter {
   }
 
   onTestRunEnd(): void {
-    const slowest = [...this.tookMs].sort((a, b) => b[1] - a[1]).slice(0, SHOWN);
+    const all = [...this.tookMs].sort((a, b) => b[1] - a[1]);
+    mkdirSync(dirname(ALL_FILES_REPORT), { recursive: true });
+    writeFileSync(
+      ALL_FILES_REPORT,
+      JSON.stringify(
+        all.map(([module, ms]) => ({ file: module.relativeModuleId, project: module.project.name, ms })),
+        null,
+        2,
+      ),
+    );
+    const slowest = all.slice(0, SHOWN);
     if (slowest.length === 0) return;
     const lines = slowest.map(
       ([module, ms]) =>
