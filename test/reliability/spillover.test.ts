@@ -24,6 +24,8 @@ const OUTAGE_MS = loadSize(20_000, 60_000);
 // Requests sent while Temporal is down (every tenth a duplicate): 300 in `npm test`, 5,000 in `npm run test:load`.
 const REQUESTS = loadSize(300, 5_000);
 const UNIQUE = REQUESTS - REQUESTS / 10;
+// Keys raced through two APIs and two workers at once: 100 in `npm test`, 300 in `npm run test:load`.
+const RACED = loadSize(100, 300);
 const env = {
   ...fastRetries,
   DATABASE_POOL_SIZE: '10',
@@ -148,7 +150,7 @@ describe('spillover ingress', () => {
   );
 
   it(
-    'runs one workflow per key when two API replicas (direct and always-spill) and two workers race on the same keys',
+    `runs one workflow per key when two API replicas (direct and always-spill) and two workers race on the same ${RACED} keys`,
     { timeout: 240_000 },
     async () => {
       const spilling = await spawnApiProcess(stack!.config, stack!.managementKey, {
@@ -161,7 +163,7 @@ describe('spillover ingress', () => {
         const raceSink = await startSink();
         try {
           await subscribe(stack!, raceSink.url, source.id);
-          const unique = Array.from({ length: 300 }, (_, i) => `race-${source.id}-${i}`);
+          const unique = Array.from({ length: RACED }, (_, i) => `race-${source.id}-${i}`);
           // Every key twice, once through each API, at the same time.
           const results = await sendAll(
             source,
@@ -176,7 +178,7 @@ describe('spillover ingress', () => {
             );
 
           const eventIds = [...new Set(results.map((r) => r.eventId!))];
-          expect(eventIds).toHaveLength(300);
+          expect(eventIds).toHaveLength(RACED);
           await waitFor(async () => eventIds.every((id) => raceSink.byMessage(id).length > 0), {
             timeoutMs: 120_000,
             intervalMs: 500,
@@ -195,15 +197,15 @@ describe('spillover ingress', () => {
           const workflows = await waitFor(
             async () => {
               const { count: n } = await stack!.temporal.workflow.count(`HookflowSource = "${source.id}"`);
-              return n >= 300 ? n : undefined;
+              return n >= RACED ? n : undefined;
             },
             { timeoutMs: 30_000, what: 'visibility to list the workflows' },
           );
-          expect(workflows).toBe(300);
-          expect(raceSink.received).toHaveLength(300);
-          const spilled = results.filter((r) => r.status === 202).length - 300;
+          expect(workflows).toBe(RACED);
+          expect(raceSink.received).toHaveLength(RACED);
+          const spilled = results.filter((r) => r.status === 202).length - RACED;
           console.log(
-            `[spillover] race: 600 requests over 300 keys, ${300 + spilled} × 202 (both paths), 300 workflows, 300 deliveries`,
+            `[spillover] race: ${2 * RACED} requests over ${RACED} keys, ${RACED + spilled} × 202 (both paths), ${RACED} workflows, ${RACED} deliveries`,
           );
         } finally {
           await raceSink.close();
