@@ -1,10 +1,22 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { AdmissionRequest, DispatcherState, OperatorRequest, WorkflowState } from './workflow-io.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AdmissionRequest,
+  DispatcherState,
+  OperatorOutcome,
+  OperatorRequest,
+  WorkflowState,
+} from './workflow-io.js';
 
 /** Operator signals, shared by workflows and clients (`temporal workflow signal --name replay` works too). */
 export const replaySignal = defineSignal<[OperatorRequest?]>('replay');
 export const discardSignal = defineSignal<[OperatorRequest?]>('discard');
 export const stateQuery = defineQuery<WorkflowState>('state');
+/**
+ * The same two decisions as Updates, which the API and CLI use: refused (by a validator) when no
+ * dead letter of the workflow is waiting for one, answered once the workflow has carried them out.
+ */
+export const replayDeadLetterUpdate = defineUpdate<OperatorOutcome, [OperatorRequest]>('replayDeadLetter');
+export const discardDeadLetterUpdate = defineUpdate<OperatorOutcome, [OperatorRequest]>('discardDeadLetter');
 
 /** A lane asks its subscription's dispatcher for admission (sent by signal-with-start). */
 export const admissionRequestSignal = defineSignal<[AdmissionRequest]>('admissionRequest');

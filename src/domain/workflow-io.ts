@@ -23,6 +23,8 @@ export interface EventWorkflowInput {
   policies: WorkflowPolicies;
   /** Set when an operator replays a processing dead letter after the workflow closed. */
   replay?: boolean;
+  /** Set when an operator discards a processing dead letter after the workflow closed: the run only closes it. */
+  discard?: boolean;
   /** Started by the outbox relay: the event's outbox row waits for recordEvent to remove it. */
   spilled?: boolean;
 }
@@ -140,6 +142,22 @@ export interface OperatorRequest {
   reason?: string;
 }
 
+/** What one dead letter became when a `replayDeadLetter`/`discardDeadLetter` Update was carried out. */
+export interface OperatorDecisionApplied {
+  stage: 'processing' | 'delivery';
+  /** The lane's delivery (null for the processing stage). */
+  deliveryId: string | null;
+  status: 'replaying' | 'discarded';
+  replayCount: number;
+}
+
+/** The answer of a `replayDeadLetter`/`discardDeadLetter` Update: what this workflow did, and which children it told. */
+export interface OperatorOutcome {
+  applied: OperatorDecisionApplied[];
+  /** `fanout:` children still running, which got the request as a signal (their lanes answer for themselves). */
+  forwardedTo: string[];
+}
+
 /** Input of a `fanout:<eventId>:<n>` child: a slice of the event's lanes. */
 export interface FanoutWorkflowInput {
   event: LaneEvent;
@@ -155,8 +173,12 @@ export interface RedeliveryWorkflowInput {
   event: LaneEvent;
   lane: RoutedDelivery;
   policies: WorkflowPolicies;
-  /** `resend`: a replay or redelivery (replay count + 1); `first`: a new message's first delivery (the test endpoint). */
-  mode: 'resend' | 'first';
+  /**
+   * `resend`: a replay or redelivery (replay count + 1); `first`: a new message's first delivery (the
+   * test endpoint); `discard`: closes the delivery's open dead letter without sending (a discard after
+   * the event workflow closed, so the workflow side stays the only writer of the dead letter).
+   */
+  mode: 'resend' | 'first' | 'discard';
   reason?: string;
 }
 

@@ -31,7 +31,7 @@ const routes = {
       body: { ...json(replayBodySchema), required: false },
     },
     responses: {
-      200: { description: 'How many were signalled', ...json(z.object({ count: z.number().int() })) },
+      200: { description: 'How many were replayed', ...json(z.object({ count: z.number().int() })) },
       ...problemResponses,
     },
   }),
@@ -49,14 +49,14 @@ const routes = {
     path: '/{id}/replay',
     tags,
     security,
-    summary: 'Replay one (signal, or signal-with-start after the window)',
+    summary: 'Replay one (the replayDeadLetter Update, or a redelivery workflow after the window)',
     request: { params, body: { ...json(replayBodySchema), required: false } },
     responses: {
       202: {
-        description: 'Replay signalled',
+        description: 'Replay begun: the dead letter is `replayed`, its delivery `replaying`',
         ...json(z.object({ id: z.string(), workflowId: z.string(), status: z.literal('replaying') })),
       },
-      409: { description: 'Not open' },
+      409: { description: 'Not open, or the workflow holding it is not waiting for a decision' },
       ...problemResponses,
     },
   }),
@@ -65,11 +65,11 @@ const routes = {
     path: '/{id}/discard',
     tags,
     security,
-    summary: 'Close without delivery',
-    request: { params },
+    summary: 'Close without delivery (the discardDeadLetter Update, or a short run after the window)',
+    request: { params, body: { ...json(replayBodySchema), required: false } },
     responses: {
       200: { description: 'Discarded', ...json(deadLetterSchema) },
-      409: { description: 'Not open' },
+      409: { description: 'Not open, or the workflow holding it is not waiting for a decision' },
       ...problemResponses,
     },
   }),
@@ -103,16 +103,20 @@ export function deadLetterRoutes(deps: ApiDependencies) {
     if (!row) throw problems.notFound(`No dead letter "${c.req.valid('param').id}".`);
     return c.json(deadLetterView(row), 200);
   });
+  const refused = (id: string, reason: string) =>
+    problems.conflict(`Dead letter ${id} cannot be decided now: ${reason}.`);
   app.openapi(routes.replay, async (c) => {
     const row = await openOne(c.req.valid('param').id);
-    const workflowId = await replayDeadLetter(deps, row, c.req.valid('json') ?? {});
-    return c.json({ id: row.id, workflowId, status: 'replaying' as const }, 202);
+    const result = await replayDeadLetter(deps, row, c.req.valid('json') ?? {});
+    if (result.kind === 'refused') throw refused(row.id, result.reason);
+    return c.json({ id: row.id, workflowId: result.workflowId, status: 'replaying' as const }, 202);
   });
   app.openapi(routes.discard, async (c) => {
     const row = await openOne(c.req.valid('param').id);
-    const discarded = await discardDeadLetter(deps, row);
-    if (!discarded) throw problems.conflict(`Dead letter ${row.id} is no longer open.`);
-    return c.json(deadLetterView(discarded), 200);
+    const result = await discardDeadLetter(deps, row, c.req.valid('json') ?? {});
+    if (result.kind === 'refused') throw refused(row.id, result.reason);
+    // Written by the workflow before it answered.
+    return c.json(deadLetterView((await findDeadLetter(deps.db, row.id))!), 200);
   });
   return app;
 }

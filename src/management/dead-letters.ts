@@ -66,13 +66,3 @@ export function openDeadLetters(db: Database, filter: DeadLetterFilter, max = 10
     .orderBy(deadLetters.id)
     .limit(max);
 }
-
-/** Closes a dead letter without delivery (the workflow is told too, when it is still waiting). */
-export async function discardDeadLetterRow(db: Database, id: string): Promise<DeadLetterRow | undefined> {
-  const [row] = await db
-    .update(deadLetters)
-    .set({ status: 'discarded', resolvedAt: new Date() })
-    .where(and(eq(deadLetters.id, id), eq(deadLetters.status, 'open')))
-    .returning();
-  return row;
-}

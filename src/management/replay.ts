@@ -3,11 +3,17 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deadLetters, deliveries, events, subscriptions } from '../db/schema.js';
 import { buildPolicies } from '../temporal/policies.js';
-import { discard, redeliver as startRedelivery, replay, replayEvent } from '../temporal/workflow-client.js';
+import { redeliver as startRedelivery, replayEvent } from '../temporal/workflow-client.js';
+import {
+  decideDeadLetter,
+  discardInEventRun,
+  discardInRedelivery,
+  RedeliveryRunning,
+} from '../temporal/operator-updates.js';
 import { unsettledDeliveryStatuses, type DeliveryStatus, type RedeliveryOutcomeKind } from '../domain/vocabulary.js';
-import type { LaneEvent, OperatorRequest } from '../domain/workflow-io.js';
+import type { EventWorkflowInput, LaneEvent, OperatorRequest, RedeliveryWorkflowInput } from '../domain/workflow-io.js';
 import { workflowIds } from '../domain/workflow-ids.js';
-import { discardDeadLetterRow, type DeadLetterRow } from './dead-letters.js';
+import type { DeadLetterRow } from './dead-letters.js';
 import type { OperatorDeps } from './deps.js';
 
 type EventRow = typeof events.$inferSelect;
@@ -22,18 +28,18 @@ function laneEvent(event: EventRow, traceId: string): LaneEvent {
   return { eventId: event.id, sourceId: event.sourceId, eventType: event.eventType, traceId };
 }
 
-/** Runs one delivery again in a redelivery workflow: same delivery row, same webhook-id. */
-async function redeliver(
+/** The redelivery workflow's input for one delivery of a stored event (same delivery row, same webhook-id). */
+async function laneOf(
   deps: OperatorDeps,
   event: EventRow,
   delivery: { id: string; subscriptionId: string },
   reason?: string,
-): Promise<string> {
+): Promise<RedeliveryWorkflowInput> {
   const subscription = await deps.db.query.subscriptions.findFirst({
     where: eq(subscriptions.id, delivery.subscriptionId),
     columns: { url: true },
   });
-  return startRedelivery(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, {
+  return {
     event: laneEvent(event, randomUUID()),
     policies: buildPolicies(deps.config),
     mode: 'resend',
@@ -44,53 +50,75 @@ async function redeliver(
       url: subscription?.url ?? '',
       workflowId: workflowIds.delivery(event.id, delivery.subscriptionId),
     },
-  });
+  };
+}
+
+/** Runs one delivery again in a redelivery workflow: same delivery row, same webhook-id. */
+async function redeliver(
+  deps: OperatorDeps,
+  event: EventRow,
+  delivery: { id: string; subscriptionId: string },
+  reason?: string,
+): Promise<string> {
+  return startRedelivery(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, await laneOf(deps, event, delivery, reason));
+}
+
+/** What became of an operator's replay or discard. */
+export type DecisionResult =
+  | { kind: 'done'; workflowId: string }
+  /** The workflow holding the dead letter is not waiting for a decision (the reason says why). */
+  | { kind: 'refused'; reason: string };
+
+/** The event workflow's input for a stored event (a run that replays or discards its processing dead letter). */
+function eventInputOf(deps: OperatorDeps, event: EventRow): EventWorkflowInput {
+  return {
+    eventId: event.id,
+    sourceId: event.sourceId,
+    idempotencyKey: event.idempotencyKey,
+    eventType: event.eventType,
+    payload: event.payload,
+    payloadSha256: event.payloadSha256,
+    headers: event.headers,
+    receivedAt: event.receivedAt.toISOString(),
+    traceId: randomUUID(),
+    policies: buildPolicies(deps.config),
+  };
+}
+
+/** The request that names a dead letter's lane (none for a processing dead letter). */
+function targetOf(deadLetter: DeadLetterRow, reason?: string): OperatorRequest {
+  return {
+    ...(deadLetter.deliveryId ? { deliveryId: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! } : {}),
+    ...(reason ? { reason } : {}),
+  };
 }
 
 /**
- * Replays a dead letter. While the workflow holding its lane still runs (inside the replay window)
- * it gets the `replay` signal; once it has closed, a redelivery workflow (delivery stage) or a new
- * run of the event workflow (processing stage) takes over. Returns the workflow now in charge.
+ * Replays a dead letter. While the workflow holding it still runs (inside the replay window) it
+ * gets the `replayDeadLetter` Update and answers once the replay has begun; once it has closed, a
+ * redelivery workflow (delivery stage) or a new run of the event workflow (processing stage) takes
+ * over. Rows are written by those workflows only.
  */
 export async function replayDeadLetter(
   deps: OperatorDeps,
   deadLetter: DeadLetterRow,
   request: OperatorRequest = {},
-): Promise<string> {
+): Promise<DecisionResult> {
   const { db, temporal, config } = deps;
-  const target: OperatorRequest = deadLetter.deliveryId
-    ? { deliveryId: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! }
-    : {};
-  const signal: OperatorRequest = { ...target, ...(request.reason ? { reason: request.reason } : {}) };
+  const target = targetOf(deadLetter, request.reason);
+  const answer = await decideDeadLetter(temporal, deadLetter.workflowId, 'replay', target);
+  if (answer.kind === 'refused') return answer;
   let workflowId = deadLetter.workflowId;
-  if (!(await replay(temporal, workflowId, signal))) {
+  if (answer.kind === 'closed') {
     const event = await loadEvent(db, deadLetter.eventId);
-    if (deadLetter.deliveryId) {
-      workflowId = await redeliver(
-        deps,
-        event,
-        { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! },
-        request.reason,
-      );
-    } else {
-      workflowId = await replayEvent(
-        temporal,
-        config.TEMPORAL_TASK_QUEUE,
-        {
-          eventId: event.id,
-          sourceId: event.sourceId,
-          idempotencyKey: event.idempotencyKey,
-          eventType: event.eventType,
-          payload: event.payload,
-          payloadSha256: event.payloadSha256,
-          headers: event.headers,
-          receivedAt: event.receivedAt.toISOString(),
-          traceId: randomUUID(),
-          policies: buildPolicies(config),
-        },
-        signal,
-      );
-    }
+    workflowId = deadLetter.deliveryId
+      ? await redeliver(
+          deps,
+          event,
+          { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! },
+          request.reason,
+        )
+      : await replayEvent(temporal, config.TEMPORAL_TASK_QUEUE, eventInputOf(deps, event), target);
   }
   deps.logger.info(
     {
@@ -102,28 +130,43 @@ export async function replayDeadLetter(
     },
     'replay requested',
   );
-  return workflowId;
+  return { kind: 'done', workflowId };
 }
 
-/** Discards an open dead letter: the row closes now; a workflow still waiting is told to finish. */
+/**
+ * Discards an open dead letter through the workflow holding it (`discardDeadLetter` Update), or,
+ * once that has closed, through a short run that only closes it; resolves when the row is closed.
+ */
 export async function discardDeadLetter(
   deps: OperatorDeps,
   deadLetter: DeadLetterRow,
-): Promise<DeadLetterRow | undefined> {
-  const row = await discardDeadLetterRow(deps.db, deadLetter.id);
-  if (!row) return undefined;
-  if (row.deliveryId)
-    await deps.db.update(deliveries).set({ status: 'discarded' }).where(eq(deliveries.id, row.deliveryId));
-  // A workflow whose replay window has closed has nothing left to tell.
-  await discard(
-    deps.temporal,
-    row.workflowId,
-    row.deliveryId ? { deliveryId: row.deliveryId, subscriptionId: row.subscriptionId! } : {},
+  request: OperatorRequest = {},
+): Promise<DecisionResult> {
+  const { temporal, config } = deps;
+  const answer = await decideDeadLetter(
+    temporal,
+    deadLetter.workflowId,
+    'discard',
+    targetOf(deadLetter, request.reason),
   );
-  return row;
+  if (answer.kind === 'done') return { kind: 'done', workflowId: deadLetter.workflowId };
+  if (answer.kind === 'refused') return answer;
+  const event = await loadEvent(deps.db, deadLetter.eventId);
+  if (!deadLetter.deliveryId)
+    return {
+      kind: 'done',
+      workflowId: await discardInEventRun(temporal, config.TEMPORAL_TASK_QUEUE, eventInputOf(deps, event)),
+    };
+  try {
+    const lane = await laneOf(deps, event, { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! });
+    return { kind: 'done', workflowId: await discardInRedelivery(temporal, config.TEMPORAL_TASK_QUEUE, lane) };
+  } catch (error) {
+    if (error instanceof RedeliveryRunning) return { kind: 'refused', reason: error.message };
+    throw error;
+  }
 }
 
-/** Replays many dead letters with bounded concurrency; returns how many were signalled. */
+/** Replays many dead letters with bounded concurrency; returns how many were replayed (refusals are skipped). */
 export async function replayMany(
   deps: OperatorDeps,
   rows: DeadLetterRow[],
@@ -135,8 +178,7 @@ export async function replayMany(
   const worker = async () => {
     while (next < rows.length) {
       const row = rows[next++]!;
-      await replayDeadLetter(deps, row, request);
-      count++;
+      if ((await replayDeadLetter(deps, row, request)).kind === 'done') count++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
@@ -201,12 +243,10 @@ export async function redeliverEvent(
   for (const row of rows) {
     const base = { subscriptionId: row.subscriptionId, deliveryId: row.id };
     const deadLetter = openByDelivery.get(row.id);
-    if (deadLetter)
-      outcomes.push({
-        ...base,
-        outcome: 'replayed',
-        workflowId: await replayDeadLetter(deps, deadLetter, reason ? { reason } : {}),
-      });
+    const replayed = deadLetter && (await replayDeadLetter(deps, deadLetter, reason ? { reason } : {}));
+    if (replayed?.kind === 'done') outcomes.push({ ...base, outcome: 'replayed', workflowId: replayed.workflowId });
+    // Refused: the workflow holding it is carrying out another decision right now.
+    else if (replayed) outcomes.push({ ...base, outcome: 'in_progress', workflowId: deadLetter!.workflowId });
     else if (unsettled.has(row.status)) outcomes.push({ ...base, outcome: 'in_progress', workflowId: row.workflowId });
     else outcomes.push({ ...base, outcome: 'redelivered', workflowId: await redeliver(deps, event, row, reason) });
   }

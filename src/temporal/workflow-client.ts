@@ -4,11 +4,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
 import { searchAttributes, searchAttributesOf } from '../domain/search-attributes.js';
-import { admissionRequestSignal, discardSignal, replaySignal } from '../domain/signals.js';
+import { admissionRequestSignal, replaySignal } from '../domain/signals.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import type {
   AdmissionInput,
@@ -18,7 +17,7 @@ import type {
 } from '../domain/workflow-io.js';
 import { dispatcherWorkflow } from '../workflows/dispatcher-workflow.js';
 import { eventWorkflow } from '../workflows/event-workflow.js';
-import { redeliveryWorkflow } from '../workflows/fanout-workflow.js';
+import { redeliveryWorkflow } from '../workflows/redelivery-workflow.js';
 
 // gRPC codes meaning "not now": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE.
 const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
@@ -76,32 +75,6 @@ export async function startEvent(
       throw new TemporalUnavailable(`could not start ${workflowId}: ${(error as Error).message}`, { cause: error });
     throw error;
   }
-}
-
-/** Signals a running workflow; false when it has closed (its replay window is over). */
-async function signalIfRunning(
-  client: Client,
-  workflowId: string,
-  signal: typeof replaySignal,
-  request: OperatorRequest,
-): Promise<boolean> {
-  try {
-    await client.workflow.getHandle(workflowId).signal(signal, request);
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
-
-/** Signals `replay` to a running workflow. Resolves false when it has closed, so the caller can fall back to a redelivery. */
-export function replay(client: Client, workflowId: string, request: OperatorRequest): Promise<boolean> {
-  return signalIfRunning(client, workflowId, replaySignal, request);
-}
-
-/** Signals `discard` to a running workflow. Resolves false when it has closed (nothing is left to tell it). */
-export function discard(client: Client, workflowId: string, request: OperatorRequest): Promise<boolean> {
-  return signalIfRunning(client, workflowId, discardSignal, request);
 }
 
 /**

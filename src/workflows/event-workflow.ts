@@ -1,5 +1,4 @@
 import {
-  condition,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -12,7 +11,8 @@ import { searchAttributesOf } from '../domain/search-attributes.js';
 import { discardSignal, replaySignal } from '../domain/signals.js';
 import { fanoutWorkflow } from './fanout-workflow.js';
 import { LaneSet } from './lanes.js';
-import { listenToOperator, requestTargetsProcessing, type OperatorDecision } from './operator-control.js';
+import { handlersFinished, listenToOperator, requestTargetsProcessing } from './operator-control.js';
+import { OperatorMailbox } from './operator-mailbox.js';
 import { activityOptions } from './retry.js';
 import { activityEnding } from './local-activity-failure.js';
 import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
@@ -20,10 +20,17 @@ import { initialState, StatePublisher } from './workflow-state.js';
 
 /**
  * One run per (source, idempotency key): records the event in the ledger, processes and routes
- * it, then delivers it to every routed subscription as a lane of this workflow (SPEC §5.1);
- * fan-outs above FANOUT_INLINE_MAX are split into `fanout:` children running the same lanes.
+ * it, then delivers it to every routed subscription as a lane of this workflow (docs/architecture.md,
+ * "One workflow per event"); fan-outs above FANOUT_INLINE_MAX are split into `fanout:` children
+ * running the same lanes. It returns once every operator Update it accepted has been answered.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<WorkflowState> {
+  const state = await runEvent(input);
+  await handlersFinished();
+  return state;
+}
+
+async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
   const state = initialState('processing');
   const publisher = new StatePublisher(state);
   const event: LaneEvent = {
@@ -45,20 +52,33 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
   const refresh = () =>
     publisher.refreshFromLanes(lanes.states, finishedChildren, children.length - finishedChildren.length);
   const lanes = new LaneSet({ event, policies: input.policies, onChange: refresh });
-  const processing = { awaitingOperator: false, mailbox: [] as OperatorDecision[] };
-  listenToOperator(state, (decision, request) => {
-    if (processing.awaitingOperator && requestTargetsProcessing(request)) processing.mailbox.push(decision);
-    lanes.decide(decision, request);
-    // Fan-out children hold lanes of their own: pass the request on. A child that has already
-    // closed has no lane left to replay, so its refusal of the signal is expected.
-    for (const child of children)
-      void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
+  const processing = new OperatorMailbox();
+  const finishedIds = new Set<string>();
+  const running = () => children.map((child) => child.workflowId).filter((id) => !finishedIds.has(id));
+  listenToOperator(state, {
+    offer(decision, request) {
+      if (requestTargetsProcessing(request)) processing.offer(decision);
+      lanes.decide(decision, request);
+      // Fan-out children hold lanes of their own: pass the request on. A child that has already
+      // closed has no lane left to replay, so its refusal of the signal is expected.
+      for (const child of children)
+        void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
+      return running();
+    },
+    accepts: (request) =>
+      (requestTargetsProcessing(request) && processing.isWaiting) || lanes.accepts(request) || running().length > 0,
   });
 
   // Published with routing (or with how the run ended early) rather than at start: the ingress start stays cheap.
   publisher.identify(
     searchAttributesOf.eventWorkflow({ ...event, idempotencyKey: input.idempotencyKey }, state.status),
   );
+  // A discard of a processing dead letter after its run closed: this run only closes it.
+  if (input.discard) {
+    await markDiscarded({ eventId: input.eventId });
+    publisher.setStatus('discarded');
+    return state;
+  }
   const recorded = await recordEvent(input);
   if (!recorded.recorded) {
     publisher.setStatus('duplicate');
@@ -82,7 +102,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
       const ended = activityEnding(error);
       if (!ended) throw error;
       state.lastError = ended.message;
-      processing.awaitingOperator = true;
+      processing.open();
       const deadLetter = await recordDeadLetter({
         stage: 'processing',
         eventId: input.eventId,
@@ -92,16 +112,17 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
       });
       state.deadLetterId = deadLetter.deadLetterId;
       publisher.setStatus('dead_lettered');
-      const decided = await condition(() => processing.mailbox.length > 0, input.policies.deadLetterReplayWindowMs);
-      if (!decided) return state;
-      const [decision] = processing.mailbox.splice(0);
-      processing.awaitingOperator = false;
-      if (decision!.kind === 'discard') {
-        await markDiscarded({ eventId: input.eventId, reason: decision!.reason });
+      const decision = await processing.await(input.policies.deadLetterReplayWindowMs);
+      if (!decision) return state;
+      const applied = { stage: 'processing' as const, deliveryId: null };
+      if (decision.kind === 'discard') {
+        await markDiscarded({ eventId: input.eventId, reason: decision.reason });
+        decision.report({ ...applied, status: 'discarded', replayCount: state.replayCount });
         publisher.setStatus('discarded');
         return state;
       }
-      state.replayCount = (await markReplaying({ eventId: input.eventId, reason: decision!.reason })).replayCount;
+      state.replayCount = (await markReplaying({ eventId: input.eventId, reason: decision.reason })).replayCount;
+      decision.report({ ...applied, status: 'replaying', replayCount: state.replayCount });
       publisher.setStatus('processing');
     }
   }
@@ -130,6 +151,7 @@ export async function eventWorkflow(input: EventWorkflowInput): Promise<Workflow
       state.fanoutWorkflowIds.push(workflowId);
       refresh();
       finishedChildren.push(await child.result());
+      finishedIds.add(workflowId);
       refresh();
     }),
   ]);

@@ -4,7 +4,8 @@ import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '.
 import { deadLetterReasonFor, nonRetryableDeliveryTypes } from '../domain/failures.js';
 import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import { Admissions } from './admission.js';
-import { requestTargets, type OperatorDecision } from './operator-control.js';
+import { requestTargets } from './operator-control.js';
+import { OperatorDecision, OperatorMailbox } from './operator-mailbox.js';
 import { activityOptions } from './retry.js';
 import { activityEnding } from './local-activity-failure.js';
 import { retryPolicyAfter } from './retry-plan.js';
@@ -25,14 +26,18 @@ const OUTAGE_BACKOFF_MAX_MS = 60_000;
 interface Lane {
   route: RoutedDelivery;
   state: LaneState;
-  /** Operator decisions not yet acted on (only taken while the lane is dead-lettered). */
-  mailbox: OperatorDecision[];
-  /** From the moment a dead letter is being written until a decision is taken. */
-  awaitingOperator: boolean;
+  /** Operator decisions about the lane's dead letter (open from the moment one is being written). */
+  mailbox: OperatorMailbox;
 }
 
-/** How a lane begins: a first delivery, a replay/resend of an existing delivery. */
-export type LaneStart = 'deliver' | 'resend';
+/** How a lane begins: a first delivery, a replay/resend of an existing delivery, or closing its open dead letter. */
+export type LaneStart = 'deliver' | 'resend' | 'discard';
+
+const initialStatus: Record<LaneStart, LaneState['status']> = {
+  deliver: 'delivering',
+  resend: 'replaying',
+  discard: 'dead_lettered',
+};
 
 export interface LaneSetOptions {
   event: LaneEvent;
@@ -75,12 +80,11 @@ export class LaneSet {
   start(route: RoutedDelivery, how: LaneStart = 'deliver', reason?: string): void {
     const lane: Lane = {
       route,
-      mailbox: [],
-      awaitingOperator: false,
+      mailbox: new OperatorMailbox(),
       state: {
         subscriptionId: route.subscriptionId,
         deliveryId: route.deliveryId,
-        status: how === 'resend' ? 'replaying' : 'delivering',
+        status: initialStatus[how],
         attempts: 0,
         lastError: null,
         deadLetterId: null,
@@ -89,17 +93,24 @@ export class LaneSet {
       },
     };
     this.lanes.push(lane);
-    this.run(lane, how === 'resend' ? { kind: 'replay', reason } : undefined);
+    this.run(
+      lane,
+      how === 'deliver' ? undefined : new OperatorDecision(how === 'resend' ? 'replay' : 'discard', reason),
+    );
   }
 
   /** Hands an operator's decision to every dead-lettered lane it targets. */
   decide(decision: OperatorDecision, request: OperatorRequest): void {
     for (const lane of this.lanes) {
-      if (!lane.awaitingOperator || !requestTargets(request, lane.route)) continue;
-      lane.mailbox.push(decision);
+      if (!requestTargets(request, lane.route) || !lane.mailbox.offer(decision)) continue;
       // A lane whose replay window closed while the workflow still runs comes back for it.
       if (lane.state.settled) this.run(lane);
     }
+  }
+
+  /** Whether some dead-lettered lane would take the request now. */
+  accepts(request: OperatorRequest): boolean {
+    return this.lanes.some((lane) => lane.mailbox.isWaiting && requestTargets(request, lane.route));
   }
 
   /** Resolves when every lane is settled; rethrows a lane's workflow error. */
@@ -123,7 +134,7 @@ export class LaneSet {
 
   /** delivering → delivered | dead_lettered → (replay → delivering…) | discarded | window closed. */
   private async laneLoop(lane: Lane, first?: OperatorDecision): Promise<void> {
-    let decision = first ?? this.takeDecision(lane);
+    let decision = first ?? lane.mailbox.take();
     for (;;) {
       if (decision?.kind === 'discard') {
         await this.bookkeeping.markDiscarded({
@@ -131,6 +142,7 @@ export class LaneSet {
           eventId: this.settings.event.eventId,
           reason: decision.reason,
         });
+        decision.report(this.applied(lane, 'discarded'));
         await this.admissions.release(lane.route);
         this.setStatus(lane, 'discarded');
         return;
@@ -142,30 +154,28 @@ export class LaneSet {
           reason: decision.reason,
         });
         lane.state.replayCount = replayCount;
+        decision.report(this.applied(lane, 'replaying'));
         this.setStatus(lane, 'replaying');
       }
       if (decision !== undefined || lane.state.status === 'delivering') {
         if (await this.deliverAdmitted(lane)) return;
       }
-      const decided = await condition(() => lane.mailbox.length > 0, this.settings.policies.deadLetterReplayWindowMs);
+      decision = await lane.mailbox.await(this.settings.policies.deadLetterReplayWindowMs);
       // The replay window closed: the dead letter stays open; a later replay runs a redelivery workflow.
-      if (!decided) {
+      if (!decision) {
         await this.admissions.release(lane.route);
         return;
       }
-      decision = this.takeDecision(lane);
     }
   }
 
-  /**
-   * Takes the operator's decision about the lane's dead letter, at once: the first decision
-   * resolves it, so others queued with it are moot, and a signal arriving while the decision is
-   * carried out (markReplaying is still running) must not be kept for a later dead letter.
-   */
-  private takeDecision(lane: Lane): OperatorDecision | undefined {
-    const [decision] = lane.mailbox.splice(0);
-    if (decision) lane.awaitingOperator = false;
-    return decision;
+  private applied(lane: Lane, status: 'replaying' | 'discarded') {
+    return {
+      stage: 'delivery' as const,
+      deliveryId: lane.route.deliveryId,
+      status,
+      replayCount: lane.state.replayCount,
+    };
   }
 
   /**
@@ -219,7 +229,7 @@ export class LaneSet {
       const reason = deadLetterReasonFor(ended.failure?.type ?? undefined);
       lane.state.lastError = ended.message;
       // From here on a replay or discard may arrive (the dead letter becomes visible inside the activity).
-      lane.awaitingOperator = true;
+      lane.mailbox.open();
       const deadLetter = await this.bookkeeping.recordDeadLetter({
         stage: 'delivery',
         eventId: event.eventId,
