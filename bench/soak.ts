@@ -583,7 +583,7 @@ async function main(): Promise<void> {
         ),
         subscriberRequests: subscribers.reduce((n, s) => n + s.requests, 0),
         openDeadLetters: deadLetters.data.length,
-        // Every request a subscriber saw should be a delivery_attempts row (SPEC §5.2).
+        // Every request a subscriber saw should be a delivery_attempts row (docs/architecture.md, "Tables").
         unrecordedAttempts: counts.unrecordedAttempts,
         ledger: {
           events: Number(ledger!.events),

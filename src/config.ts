@@ -38,7 +38,7 @@ const bool = (fallback: boolean) =>
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalText = z.string().min(1).optional();
 
-/** Every environment variable Hookflow reads (SPEC §9), with its default. */
+/** Every environment variable Hookflow reads, with its default (`.env.example` lists them all). */
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),

@@ -5,7 +5,7 @@ import type { ActivityDependencies } from './deps.js';
 import { emitOperationalEvent } from '../temporal/operational-events.js';
 import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance.js';
 
-/** The scheduled maintenance jobs of SPEC §6.4, as activities. */
+/** The scheduled maintenance jobs (README "Endpoint health"), as activities. */
 export function maintenanceActivities({ db, logger, temporal, config }: ActivityDependencies) {
   return {
     /**

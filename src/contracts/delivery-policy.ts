@@ -73,7 +73,7 @@ export const retryPolicySchema = z
   })
   .openapi('RetryPolicy');
 
-/** The policy fields of a subscription (SPEC §5.5), as create and PATCH bodies take them. */
+/** The policy fields of a subscription (README "Delivery policies (per subscription)"), as create and PATCH bodies take them. */
 export const deliveryPolicyFields = {
   retryPolicy: retryPolicySchema.nullable().optional(),
   maxInFlight: z

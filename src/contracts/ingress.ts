@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 
-/** The 202 (new) and 200 (duplicate) answer of `POST /v1/webhooks/:sourceId` (SPEC §4.1). */
+/** The 202 (new) and 200 (duplicate) answer of `POST /v1/webhooks/:sourceId` (docs/architecture.md, "The path of a webhook"). */
 export const ingressAcknowledgementSchema = z
   .object({
     acknowledged: z.literal(true),

@@ -70,7 +70,7 @@ export const subscriptions = pgTable('subscriptions', {
   rateLimitPerSecond: integer('rate_limit_per_second'),
   // Per-subscription rate limit shared by every worker: the next free send slot.
   rateNextSlotAt: timestamp('rate_next_slot_at', { withTimezone: true }),
-  // The delivery policy of SPEC §5.5; null = the defaults from config.
+  // The delivery policy (README "Delivery policies (per subscription)"); null = the defaults from config.
   retryPolicy: jsonb('retry_policy').$type<SubscriptionRetryPolicy>(),
   maxInFlight: integer('max_in_flight'),
   ordering: text('ordering', { enum: orderingModes }).notNull().default('none'),
@@ -205,7 +205,7 @@ export const deadLetters = pgTable(
 );
 
 /**
- * Verified webhooks waiting for their workflow start (SPEC §4.1 spillover): written when Temporal
+ * Verified webhooks waiting for their workflow start (spillover: docs/architecture.md, "The path of a webhook"): written when Temporal
  * is slow or down, started by the worker's relay with the same workflow id and input, then deleted.
  */
 export const ingressOutbox = pgTable(

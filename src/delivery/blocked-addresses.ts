@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 
-/** Ranges a delivery may never connect to unless private targets are allowed (SPEC §6). */
+/** Ranges a delivery may never connect to unless private targets are allowed (README "Deliver to subscribers"). */
 const blocked = new BlockList();
 const v4: [string, number][] = [
   ['0.0.0.0', 8], // "this network", incl. unspecified 0.0.0.0

@@ -51,7 +51,7 @@ export function orderingKeyHash(source: OrderingKeySource, event: Pick<RoutedEve
   return createHash('sha256').update(value).digest('hex').slice(0, 16);
 }
 
-/** What a lane of this subscription runs under, fixed at routing time (SPEC §5.5). */
+/** What a lane of this subscription runs under, fixed at routing time (README "Delivery policies (per subscription)"). */
 export function lanePolicyFor(
   subscription: SubscriptionPolicy,
   event: RoutedEvent,

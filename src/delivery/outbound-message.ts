@@ -8,7 +8,7 @@ export interface DeliverableEvent {
   data: unknown;
 }
 
-/** The envelope every subscriber receives (SPEC §6); identical bytes on every attempt. */
+/** The envelope every subscriber receives (README "Deliver to subscribers"); identical bytes on every attempt. */
 export function deliveryBody(event: DeliverableEvent): string {
   return JSON.stringify({
     id: event.id,

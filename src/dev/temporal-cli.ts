@@ -74,7 +74,7 @@ export class TemporalCliUnavailable extends Error {
 }
 
 /**
- * Finds (or builds) the `temporal` CLI, in the order of SPEC §10:
+ * Finds (or builds) the `temporal` CLI, in the order the README's "Prerequisites" gives:
  * TEMPORAL_CLI_PATH → `temporal` on PATH → cached `<dataDir>/bin/temporal` → `go install` → SDK download.
  */
 export async function provisionTemporalCli(options: ProvisionOptions): Promise<TemporalCli> {

@@ -1,4 +1,4 @@
-// The order events were accepted in at ingress (SPEC §5.5): `received_at`, then event id. Pure.
+// The order events were accepted in at ingress (README "Delivery policies (per subscription)"): `received_at`, then event id. Pure.
 
 /** Where an event stands in acceptance order. */
 export interface AcceptanceMark {
@@ -23,7 +23,7 @@ export interface NotYetQueued extends AcceptanceMark {
   deliveryId: string;
 }
 
-/** What `acceptanceFloorOf` answers a FIFO dispatcher (SPEC §5.5). */
+/** What `acceptanceFloorOf` answers a FIFO dispatcher (README "Delivery policies (per subscription)"). */
 export interface AcceptanceFloorAnswer {
   /** Below every event of the queue still unrouted, and below what may still be on its way to the ledger. */
   unrouted: AcceptanceMark;

@@ -1,4 +1,4 @@
-// Per-subscription delivery policy (SPEC §5.5), as the API takes it and as a lane carries it. Pure.
+// Per-subscription delivery policy (README "Delivery policies (per subscription)"), as the API takes it and as a lane carries it. Pure.
 import type { RetrySettings } from './policies.js';
 
 export const orderingModes = ['none', 'fifo'] as const;

@@ -1,4 +1,4 @@
-// Failure types: the retry policies and the dead-letter reasons both read them (SPEC §5.2). Pure.
+// Failure types: the retry policies and the dead-letter reasons both read them (docs/architecture.md, "Retries and dead letters"). Pure.
 import type { DeadLetterReason } from './vocabulary.js';
 
 /** The `ApplicationFailure` types a delivery attempt ends with. */

@@ -1,4 +1,4 @@
-// Custom search attributes of SPEC §5.4 and the one place that builds each workflow's set: the
+// Custom search attributes (docs/architecture.md, "Search attributes") and the one place that builds each workflow's set: the
 // workflow client (at start) and workflow code (as state changes) both use these builders.
 import {
   defineSearchAttributeKey,

@@ -87,7 +87,7 @@ const routes = {
   }),
 };
 
-/** Management routes for sources (SPEC §7). Secrets are write-only. */
+/** Management routes for sources (the management API, README "Operate it"). Secrets are write-only. */
 export function sourceRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
   const notFound = (id: string) => problems.notFound(`No source "${id}".`);

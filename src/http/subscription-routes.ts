@@ -148,7 +148,7 @@ const routes = {
   }),
 };
 
-/** Management routes for subscriptions (SPEC §7). Secrets are shown once: at creation and rotation. */
+/** Management routes for subscriptions (the management API, README "Operate it"). Secrets are shown once: at creation and rotation. */
 export function subscriptionRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
   const policy = { allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS, requireHttps: deps.config.REQUIRE_HTTPS };

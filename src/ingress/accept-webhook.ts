@@ -72,7 +72,7 @@ export interface Accepted {
   spilled: boolean;
 }
 
-/** Why a webhook was refused, one kind per check of SPEC §4.1; nothing of it was kept. */
+/** Why a webhook was refused, one kind per ingress check (docs/architecture.md, "The path of a webhook"); nothing of it was kept. */
 export type Refusal = { accepted: false } & (
   | { kind: 'unknown-source'; sourceId: string }
   | { kind: 'too-large'; limitBytes: number }
@@ -101,7 +101,7 @@ function parseJson(rawBody: Buffer): { ok: true; value: unknown } | { ok: false;
 }
 
 /**
- * The ingress pipeline of SPEC §4.1, in its order: source (404), size (413), media type (415),
+ * The ingress pipeline (docs/architecture.md, "The path of a webhook"), in its order: source (404), size (413), media type (415),
  * signature (401), body (400), rate limit (429); then the deduplicated workflow start (503 when
  * Temporal cannot take it). Only an accepted webhook has been handed on.
  */

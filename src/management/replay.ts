@@ -197,7 +197,7 @@ export interface RedeliveryOutcome {
 const unsettled = new Set<DeliveryStatus>(unsettledDeliveryStatuses);
 
 /**
- * Resends an event to some or all of its subscriptions, delivered or not (SPEC §5.3): an open dead
+ * Resends an event to some or all of its subscriptions, delivered or not (README "Dead letters, replay and redelivery"): an open dead
  * letter is replayed; a settled delivery runs again in a redelivery workflow; one still in
  * progress is left to finish (it would otherwise be sent twice at once).
  */

@@ -7,7 +7,7 @@ import { deadLetters, deliveries } from '../db/schema.js';
 /** Millisecond buckets from sub-millisecond cache hits to multi-second stalls. */
 export const MILLISECOND_BUCKETS = [1, 2.5, 5, 10, 20, 40, 80, 160, 320, 640, 1_280, 2_560, 5_120, 10_240];
 
-/** The API process's Prometheus metrics (SPEC §7 `/metrics`). */
+/** The API process's Prometheus metrics (`GET /metrics`, README "Operate it"). */
 export function createApiMetrics(db: Database) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'hookflow_api_' });

@@ -7,7 +7,7 @@ import { standardWebhooksScheme } from './standard-webhooks.js';
 import { stripeScheme } from './stripe.js';
 import type { SignatureScheme } from './types.js';
 
-/** The signature schemes of SPEC §4.2, by name. */
+/** The signature schemes (README "Receive webhooks (ingress)"), by name. */
 export const schemes: Record<SchemeName, SignatureScheme> = {
   'standard-webhooks': standardWebhooksScheme,
   stripe: stripeScheme,

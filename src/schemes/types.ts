@@ -25,7 +25,7 @@ export interface SigningInput {
   timestampSeconds: number;
 }
 
-/** One scheme of SPEC §4.2, both halves: how a partner signs, and how Hookflow verifies. */
+/** One signature scheme (README "Receive webhooks (ingress)"), both halves: how a partner signs, and how Hookflow verifies. */
 export interface SignatureScheme {
   name: SchemeName;
   /** The headers a partner sends (signature, timestamp, id…), not content-type. */

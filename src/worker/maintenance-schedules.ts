@@ -46,7 +46,7 @@ export async function ensureMaintenanceSchedules(client: Client, config: Config,
         spec: { intervals: [{ every: schedule.every }] },
         action,
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
-        memo: { purpose: 'Hookflow maintenance (SPEC §6.4)' },
+        memo: { purpose: 'Hookflow maintenance (README: Endpoint health)' },
       });
       logger.info({ event: 'schedule_created', scheduleId: schedule.scheduleId }, 'maintenance schedule created');
     } catch (error) {

@@ -25,7 +25,7 @@ export interface OutboxRelay {
 }
 
 /**
- * Starts the workflows of spilled webhooks (SPEC §4.1): claims outbox rows oldest first (a lease,
+ * Starts the workflows of spilled webhooks (docs/architecture.md, "The path of a webhook"): claims outbox rows oldest first (a lease,
  * so a relay that dies mid-batch leaves them to the next claim), starts
  * `event:<source>:<key>` with the same input the direct path would have (an existing workflow is
  * success: the direct start got there first), and marks them started: the workflow's recordEvent

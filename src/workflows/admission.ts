@@ -4,7 +4,7 @@ import { admitSignal, blockedSignal, releaseSignal } from '../domain/signals.js'
 import type { RoutedDelivery } from '../domain/workflow-io.js';
 
 /**
- * The lanes' side of dispatcher admission (SPEC §5.5): a lane of a subscription with `maxInFlight`
+ * The lanes' side of dispatcher admission (README "Delivery policies (per subscription)"): a lane of a subscription with `maxInFlight`
  * or FIFO ordering asks its `dispatcher:` workflow for a slot and waits (a workflow condition: no
  * worker slot is held), delivers, and gives the slot back when it settles.
  */

@@ -38,7 +38,7 @@ const FLOOR_RECHECK_MS = 250;
 const byAcceptance = compareAcceptance;
 
 /**
- * `dispatcher:<subscriptionId>[:<keyHash>]` (SPEC §5.5): admits at most `maxInFlight` lanes of one
+ * `dispatcher:<subscriptionId>[:<keyHash>]` (README "Delivery policies (per subscription)"): admits at most `maxInFlight` lanes of one
  * subscription (one ordering key) at a time, in acceptance order, each after the reorder window.
  * A FIFO lane that dead-letters with `onDeadLetter: block` keeps its slot, so the queue waits for
  * the operator. Long-lived: it continues as new every DISPATCHER_ADMISSIONS_PER_RUN admissions with its queue.

@@ -52,7 +52,7 @@ function hostOf(url: string): string {
 }
 
 /**
- * The delivery lanes of one workflow (SPEC §5.2): each runs `deliverWebhook` under the delivery
+ * The delivery lanes of one workflow (docs/architecture.md, "Retries and dead letters"): each runs `deliverWebhook` under the delivery
  * policy, dead-letters on its own and waits for `replay`/`discard` without holding up the others.
  */
 export class LaneSet {

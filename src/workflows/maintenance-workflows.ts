@@ -12,7 +12,7 @@ const { purgeExpiredData } = proxyActivities<HookflowActivities>({
   retry: { initialInterval: '30s', maximumAttempts: 5 },
 });
 
-/** Scheduled: disables subscriptions that have failed for too long (SPEC §6.4). */
+/** Scheduled: disables subscriptions that have failed for too long (README "Endpoint health"). */
 export async function autoDisableWorkflow(input: AutoDisableInput): Promise<{ disabled: string[] }> {
   return { disabled: await autoDisableFailingSubscriptions(input) };
 }

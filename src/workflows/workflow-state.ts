@@ -15,7 +15,7 @@ export function initialState(status: WorkflowStatus): WorkflowState {
 }
 
 /**
- * The event-level status from its lanes and its finished fan-out children (SPEC §5.4):
+ * The event-level status from its lanes and its finished fan-out children (docs/architecture.md, "Search attributes"):
  * `dead_lettered` while some lane is, `delivering` while any lane or child runs, then
  * `delivered` when every lane was, else `discarded`.
  */

@@ -15,7 +15,7 @@ afterAll(async () => {
   await target?.close();
 });
 
-/** Every route of SPEC §7, as `METHOD path` with OpenAPI `{param}` syntax. */
+/** Every route of the management API (README "Operate it", docs/architecture.md), as `METHOD path` with OpenAPI `{param}` syntax. */
 const specRoutes = [
   'get /v1/sources',
   'post /v1/sources',
@@ -47,7 +47,7 @@ const specRoutes = [
 ];
 
 describe('OpenAPI document and reference page', () => {
-  it('is a valid OpenAPI 3.1 document listing every route of SPEC §7', async () => {
+  it('is a valid OpenAPI 3.1 document listing every route of the management API', async () => {
     const document = await (await fetch(`${stack.url}/openapi.json`)).json();
     expect(document.openapi).toBe('3.1.0');
     const result = await new Validator().validate(document);

@@ -446,7 +446,7 @@ describe('PostgreSQL stopped during deliveries and started again', () => {
       console.log(
         `[postgres-outage] sent while down with a warm source cache: ${JSON.stringify(duringOutage.map((r) => `${r.status} ${r.detail ?? ''}`))}`,
       );
-      // SPEC §4.1: ingress touches Postgres only through the cached source lookup (SOURCE_CACHE_TTL is 10 min here).
+      // docs/architecture.md, "The path of a webhook": ingress touches Postgres only through the cached source lookup (SOURCE_CACHE_TTL is 10 min here).
       expect(duringOutage.map((r) => r.status)).toEqual([202, 202, 202]);
       await waitFor(async () => duringOutage.every((r) => sink.byMessage(r.eventId!).length > 0), {
         timeoutMs: 30_000,
@@ -492,7 +492,7 @@ describe('PostgreSQL refusing writes for a few seconds (read-only, as during a f
       );
       expect.soft(found.lost).toEqual([]);
       expect.soft(found.notDeliveredInTemporal).toEqual([]);
-      // SPEC §5.2: a delivery_attempts row for every attempt.
+      // docs/architecture.md, "Tables": a delivery_attempts row for every attempt.
       expect.soft(found.missingAttemptRows, 'requests the subscriber saw with no delivery_attempts row').toEqual([]);
     },
   );

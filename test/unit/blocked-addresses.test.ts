@@ -6,7 +6,7 @@ interface AddressCase {
   range: string;
 }
 
-// Every range SPEC §6 names, with the edges of each prefix where an off-by-one would show.
+// Every blocked range (README "Deliver to subscribers"), with the edges of each prefix where an off-by-one would show.
 const blocked: AddressCase[] = [
   { address: '127.0.0.1', range: 'IPv4 loopback' },
   { address: '127.255.255.254', range: 'IPv4 loopback, top of 127/8' },

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { parseDuration } from '../../src/domain/duration.js';
 
 describe('config', () => {
-  it('fills every default from SPEC §9', () => {
+  it('fills every default that .env.example documents', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       PORT: 3000,

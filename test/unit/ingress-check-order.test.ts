@@ -1,4 +1,4 @@
-// The ingress checks of SPEC §4.1 in their order, through Hono's in-process `app.request` (no sockets).
+// The ingress checks in their order (docs/architecture.md, "The path of a webhook"), through Hono's in-process `app.request` (no sockets).
 // Each request fails several checks at once; the answer must be the earliest one's. The last check (503 when
 // Temporal is unreachable) is not here: startEvent waits out its 10 s deadline while the SDK retries the connection.
 import { Client, Connection } from '@temporalio/client';

@@ -1,4 +1,4 @@
-// acceptWebhook's hand-over (SPEC §4.1 spillover): to Temporal, to the outbox, or refused, with the
+// acceptWebhook's hand-over (spillover: docs/architecture.md, "The path of a webhook"): to Temporal, to the outbox, or refused, with the
 // start and the outbox as stand-ins whose timing each test controls. No servers.
 import { describe, expect, it } from 'vitest';
 import { buildPolicies } from '../../src/temporal/policies.js';
