@@ -1,7 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { deliveries } from '../db/schema.js';
 import type { HookflowActivities } from '../domain/activities.js';
-import { requestAdmission } from '../temporal/workflow-client.js';
 import type { ActivityDependencies } from './deps.js';
 
 /**
@@ -10,14 +9,10 @@ import type { ActivityDependencies } from './deps.js';
  * floor counts the delivery as still on its way, so nothing accepted after it is admitted first.
  * Marked after the signal, never before, so no moment exists where it is in neither place.
  */
-export function admissionActivity({
-  temporal,
-  config,
-  db,
-}: ActivityDependencies): HookflowActivities['requestAdmission'] {
+export function admissionActivity({ starter, db }: ActivityDependencies): HookflowActivities['requestAdmission'] {
   return async function requestAdmissionActivity(input) {
-    if (!temporal) throw new Error('the worker was started without a Temporal client for dispatcher admission');
-    await requestAdmission(temporal, config.TEMPORAL_TASK_QUEUE, input);
+    if (!starter) throw new Error('the worker was started without a Temporal client for dispatcher admission');
+    await starter.requestAdmission(input);
     if (!input.fifo) return;
     await db
       .update(deliveries)

@@ -1,5 +1,5 @@
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
+import type { WorkflowStarter } from '../temporal/workflow-client.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
@@ -10,6 +10,6 @@ export interface ActivityDependencies {
   db: Database;
   logger: Logger;
   metrics?: WorkerMetrics | undefined;
-  /** For activities that start workflows (operational events). */
-  temporal?: Client | undefined;
+  /** For activities that start workflows (operational events, dispatcher admission). */
+  starter?: WorkflowStarter | undefined;
 }

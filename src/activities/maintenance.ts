@@ -6,7 +6,7 @@ import { emitOperationalEvent } from '../temporal/operational-events.js';
 import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance.js';
 
 /** The scheduled maintenance jobs (README "Endpoint health"), as activities. */
-export function maintenanceActivities({ db, logger, temporal, config }: ActivityDependencies) {
+export function maintenanceActivities({ db, logger, starter }: ActivityDependencies) {
   return {
     /**
      * Disables (reason `auto_failing`) every enabled subscription with no 2xx for `afterMs` that
@@ -55,8 +55,8 @@ export function maintenanceActivities({ db, logger, temporal, config }: Activity
           },
           'subscription auto-disabled',
         );
-        if (temporal) {
-          await emitOperationalEvent(temporal, config, {
+        if (starter) {
+          await emitOperationalEvent(starter, {
             type: 'hookflow.subscription.disabled',
             key: `${subscription.id}:${subscription.failingSince?.toISOString()}`,
             data: {

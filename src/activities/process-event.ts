@@ -77,9 +77,10 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
     // Lanes in a stable order; past FANOUT_INLINE_MAX they are split into `fanout:` children, and
     // each delivery row names the workflow that runs it.
     matched.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const split = matched.length > input.fanoutInlineMax;
+    const inlineMax = config.FANOUT_INLINE_MAX;
+    const split = matched.length > inlineMax;
     const laneWorkflow = (index: number) =>
-      split ? workflowIds.fanout(event.id, Math.floor(index / input.fanoutInlineMax)) : input.workflowId;
+      split ? workflowIds.fanout(event.id, Math.floor(index / inlineMax)) : input.workflowId;
     const policies = matched.map((s) => lanePolicyFor(s, event, defaultRetry));
     // A retried activity finds the rows its first try created: the no-op update makes RETURNING
     // answer for existing rows too, so one statement serves both.

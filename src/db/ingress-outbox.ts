@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
-import type { EventWorkflowInput } from '../domain/workflow-io.js';
+import type { EventData } from '../domain/workflow-io.js';
 import type { Database } from './client.js';
 import { events, ingressOutbox } from './schema.js';
 
@@ -28,7 +28,7 @@ export const rowsFor = (target: OutboxTarget) =>
 export const outboxNotice = (target: OutboxTarget) => JSON.stringify([target.namespace, target.taskQueue]);
 
 /** A spilled webhook as the outbox statement reads it (one element of its JSON parameter). */
-export type OutboxRowInput = Omit<EventWorkflowInput, 'policies'>;
+export type OutboxRowInput = EventData;
 
 /** The JSON of one row for `spillToOutbox`, serialised once per webhook (its length sizes batches). */
 export function outboxRowJson(input: OutboxRowInput): string {

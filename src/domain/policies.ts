@@ -1,4 +1,7 @@
-// Pure: the policies travel in workflow input, because workflows cannot read config.
+// Pure: the policies travel in workflow input, because workflows cannot read config. Only what shapes
+// the workflow's own commands (timeouts, retry policies, timers) is here; limits the worker applies in
+// its activities (FANOUT_INLINE_MAX, ORDERING_REORDER_WINDOW, DISPATCHER_ADMISSIONS_PER_RUN) it reads
+// from its own config.
 
 /** A retry policy as plain JSON. */
 export interface RetrySettings {
@@ -17,10 +20,4 @@ export interface WorkflowPolicies {
   deadLetterReplayWindowMs: number;
   /** Whether a lane's first attempt runs as a local activity (DELIVERY_FIRST_ATTEMPT_LOCAL). */
   firstAttemptLocal: boolean;
-  /** Lanes one workflow runs itself; more are split into `fanout:` children of at most this many. */
-  fanoutInlineMax: number;
-  /** How long a dispatcher holds each arrival before admitting it in acceptance order (ORDERING_REORDER_WINDOW). */
-  orderingReorderWindowMs: number;
-  /** Admissions per dispatcher run before it continues as new (DISPATCHER_ADMISSIONS_PER_RUN). */
-  dispatcherAdmissionsPerRun: number;
 }

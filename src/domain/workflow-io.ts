@@ -29,6 +29,9 @@ export interface EventWorkflowInput {
   spilled?: boolean;
 }
 
+/** An event as callers (ingress, the relay, the API) know it: the workflow starter adds the policies. */
+export type EventData = Omit<EventWorkflowInput, 'policies'>;
+
 export interface RecordEventResult {
   /** False when another run already recorded this (source, key): the event is a duplicate. */
   recorded: boolean;
@@ -65,11 +68,10 @@ export interface DeliveryAttemptInput extends LaneEvent {
   schedule?: RetrySchedule & { attemptsBefore: number };
 }
 
-/** What `processEvent` needs: the stored event, the workflow that routes it, and where fan-out splits. */
+/** What `processEvent` needs: the stored event and the workflow that routes it (the worker's FANOUT_INLINE_MAX says where fan-out splits). */
 export interface ProcessEventInput {
   eventId: string;
   workflowId: string;
-  fanoutInlineMax: number;
 }
 
 export interface ProcessEventResult {
@@ -182,6 +184,9 @@ export interface RedeliveryWorkflowInput {
   reason?: string;
 }
 
+/** One lane to run in `redeliveryWorkflow`, as the API knows it: the workflow starter adds the policies. */
+export type LaneData = Omit<RedeliveryWorkflowInput, 'policies'>;
+
 /** What a dead letter is about: one delivery, or (stage `processing`) one event. */
 export interface DeadLetterSubject {
   deliveryId?: string | undefined;
@@ -217,8 +222,6 @@ export interface AdmissionInput {
   fifo: boolean;
   /** The ordering key's hash, for a FIFO subscription ordered per key. */
   orderingKeyHash?: string | undefined;
-  reorderWindowMs: number;
-  admissionsPerRun: number;
   request: AdmissionRequest;
 }
 

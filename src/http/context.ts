@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
+import type { WorkflowStarter } from '../temporal/workflow-client.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging.js';
 import type { SourceCache } from '../ingress/source-cache.js';
@@ -10,7 +11,10 @@ import type { ApiMetrics } from '../metrics/api-metrics.js';
 export interface ApiDependencies {
   config: Config;
   db: Database;
+  /** Reads and Updates (health, dead-letter decisions). */
   temporal: Client;
+  /** Every workflow start. */
+  starter: WorkflowStarter;
   logger: Logger;
   sources: Pick<SourceCache, 'get' | 'invalidate'>;
   rateLimiter: RateLimiter;

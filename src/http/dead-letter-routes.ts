@@ -1,30 +1,26 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from '../management/dead-letters.js';
 import { discardDeadLetter, replayDeadLetter, replayMany } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
-import { openApiRouter, problemResponses } from './openapi-app.js';
+import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
-import { idParam, json, security } from './route-helpers.js';
+import { idParam, json } from './route-helpers.js';
 import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from '../contracts/events.js';
 
-const tags = ['Dead letters'];
+const route = managementRoutesOf(['Dead letters']);
 const params = idParam('dlq_01jd3k5v7w8x9y0z1a2b3c4d5e');
 const routes = {
-  list: createRoute({
+  list: route({
     method: 'get',
     path: '/',
-    tags,
-    security,
     summary: 'Dead letters, newest first',
     request: { query: pageQuerySchema.extend(deadLetterFilterSchema.shape) },
-    responses: { 200: { description: 'A page', ...json(pageOf(deadLetterSchema)) }, ...problemResponses },
+    responses: { 200: { description: 'A page', ...json(pageOf(deadLetterSchema)) } },
   }),
-  bulkReplay: createRoute({
+  bulkReplay: route({
     method: 'post',
     path: '/replay',
-    tags,
-    security,
     summary: 'Replay every open dead letter matching the filters',
     request: {
       query: deadLetterFilterSchema.omit({ status: true }),
@@ -32,23 +28,18 @@ const routes = {
     },
     responses: {
       200: { description: 'How many were replayed', ...json(z.object({ count: z.number().int() })) },
-      ...problemResponses,
     },
   }),
-  get: createRoute({
+  get: route({
     method: 'get',
     path: '/{id}',
-    tags,
-    security,
     summary: 'A dead letter',
     request: { params },
-    responses: { 200: { description: 'The dead letter', ...json(deadLetterSchema) }, ...problemResponses },
+    responses: { 200: { description: 'The dead letter', ...json(deadLetterSchema) } },
   }),
-  replay: createRoute({
+  replay: route({
     method: 'post',
     path: '/{id}/replay',
-    tags,
-    security,
     summary: 'Replay one (the replayDeadLetter Update, or a redelivery workflow after the window)',
     request: { params, body: { ...json(replayBodySchema), required: false } },
     responses: {
@@ -57,20 +48,16 @@ const routes = {
         ...json(z.object({ id: z.string(), workflowId: z.string(), status: z.literal('replaying') })),
       },
       409: { description: 'Not open, or the workflow holding it is not waiting for a decision' },
-      ...problemResponses,
     },
   }),
-  discard: createRoute({
+  discard: route({
     method: 'post',
     path: '/{id}/discard',
-    tags,
-    security,
     summary: 'Close without delivery (the discardDeadLetter Update, or a short run after the window)',
     request: { params, body: { ...json(replayBodySchema), required: false } },
     responses: {
       200: { description: 'Discarded', ...json(deadLetterSchema) },
       409: { description: 'Not open, or the workflow holding it is not waiting for a decision' },
-      ...problemResponses,
     },
   }),
 };

@@ -1,11 +1,10 @@
-import { createRoute } from '@hono/zod-openapi';
 import { eventDetail, eventSummary, listEvents } from '../management/events.js';
 import { redeliverEvent } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
-import { openApiRouter, problemResponses } from './openapi-app.js';
+import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
-import { idParam, json, security } from './route-helpers.js';
+import { idParam, json } from './route-helpers.js';
 import {
   eventDetailSchema,
   eventFilterSchema,
@@ -14,31 +13,25 @@ import {
   redeliverResultSchema,
 } from '../contracts/events.js';
 
-const tags = ['Events'];
+const route = managementRoutesOf(['Events']);
 const routes = {
-  list: createRoute({
+  list: route({
     method: 'get',
     path: '/',
-    tags,
-    security,
     summary: 'The event log, newest first',
     request: { query: pageQuerySchema.extend(eventFilterSchema.shape) },
-    responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) }, ...problemResponses },
+    responses: { 200: { description: 'A page', ...json(pageOf(eventSummarySchema)) } },
   }),
-  get: createRoute({
+  get: route({
     method: 'get',
     path: '/{id}',
-    tags,
-    security,
     summary: 'An event with its deliveries and their attempts',
     request: { params: idParam('evt_0123456789abcdefghjkmnpqrs') },
-    responses: { 200: { description: 'The event', ...json(eventDetailSchema) }, ...problemResponses },
+    responses: { 200: { description: 'The event', ...json(eventDetailSchema) } },
   }),
-  redeliver: createRoute({
+  redeliver: route({
     method: 'post',
     path: '/{id}/redeliver',
-    tags,
-    security,
     summary: 'Resend an event (delivered or not) to some or all of its subscriptions, same webhook-id',
     request: {
       params: idParam('evt_0123456789abcdefghjkmnpqrs'),
@@ -46,7 +39,6 @@ const routes = {
     },
     responses: {
       202: { description: 'What was done for each delivery', ...json(redeliverResultSchema) },
-      ...problemResponses,
     },
   }),
 };

@@ -1,7 +1,8 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { AppEnv } from './context.js';
 import { zodProblem } from './problem.js';
 import { problemSchema } from '../contracts/ingress.js';
+import { security } from './route-helpers.js';
 
 /** An OpenAPIHono router whose validation failures become 400 problem+json with the failing paths. */
 export function openApiRouter() {
@@ -19,3 +20,12 @@ export const problemResponses = {
   401: { description: 'Missing or wrong bearer token', ...problemContent },
   404: { description: 'Not found', ...problemContent },
 } as const;
+
+/**
+ * Declares the management routes of one tag: each gets the bearer security and the shared problem
+ * responses, so a route block names only what is its own (method, path, summary, request, answers).
+ */
+export function managementRoutesOf(tags: string[]) {
+  return <const R extends Omit<RouteConfig, 'tags' | 'security'>>(route: R) =>
+    createRoute({ ...route, tags, security, responses: { ...route.responses, ...problemResponses } });
+}

@@ -6,6 +6,7 @@ import { closeDatabase, openDatabase } from '../db/client.js';
 import { RateLimiter } from '../ingress/rate-limiter.js';
 import { SourceCache } from '../ingress/source-cache.js';
 import { clientConnectionOptions } from '../temporal/client-connection.js';
+import { WorkflowStarter } from '../temporal/workflow-client.js';
 import type { Logger } from '../logging.js';
 import { buildApp } from './app.js';
 import { createApiMetrics } from '../metrics/api-metrics.js';
@@ -42,6 +43,7 @@ export async function startApi(
       config,
       db,
       temporal,
+      starter: new WorkflowStarter(temporal, config),
       logger,
       managementApiKey,
       sources: new SourceCache(db, config.SOURCE_CACHE_TTL),

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   createSource,
   deleteSource,
@@ -9,7 +9,7 @@ import {
   updateSource,
 } from '../management/sources.js';
 import type { ApiDependencies } from './context.js';
-import { openApiRouter, problemResponses } from './openapi-app.js';
+import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import {
@@ -22,68 +22,54 @@ import {
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
 const idParam = z.object({ id: sourceIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
-const security = [{ bearerAuth: [] }];
-const tags = ['Sources'];
+const route = managementRoutesOf(['Sources']);
 
 const routes = {
-  create: createRoute({
+  create: route({
     method: 'post',
     path: '/',
-    tags,
-    security,
     summary: 'Create a source',
     request: { body: { ...json(createSourceSchema), required: true } },
     responses: {
       201: { description: 'Created (secret omitted)', ...json(sourceSchema) },
       409: { description: 'Id taken' },
-      ...problemResponses,
     },
   }),
-  list: createRoute({
+  list: route({
     method: 'get',
     path: '/',
-    tags,
-    security,
     summary: 'List sources',
     request: { query: pageQuerySchema },
-    responses: { 200: { description: 'A page of sources', ...json(pageOf(sourceSchema)) }, ...problemResponses },
+    responses: { 200: { description: 'A page of sources', ...json(pageOf(sourceSchema)) } },
   }),
-  get: createRoute({
+  get: route({
     method: 'get',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Get a source',
     request: { params: idParam },
-    responses: { 200: { description: 'The source', ...json(sourceSchema) }, ...problemResponses },
+    responses: { 200: { description: 'The source', ...json(sourceSchema) } },
   }),
-  update: createRoute({
+  update: route({
     method: 'patch',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Update a source',
     request: { params: idParam, body: { ...json(updateSourceSchema), required: true } },
-    responses: { 200: { description: 'Updated', ...json(sourceSchema) }, ...problemResponses },
+    responses: { 200: { description: 'Updated', ...json(sourceSchema) } },
   }),
-  remove: createRoute({
+  remove: route({
     method: 'delete',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Delete a source',
     request: { params: idParam },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses },
+    responses: { 204: { description: 'Deleted' } },
   }),
-  rotate: createRoute({
+  rotate: route({
     method: 'post',
     path: '/{id}/rotate-secret',
-    tags,
-    security,
     summary: 'Rotate the signing secret',
     description: 'The new secret is current at once; the previous one stays valid for the grace window.',
     request: { params: idParam, body: { ...json(rotateSourceSecretSchema), required: true } },
-    responses: { 200: { description: 'Rotated', ...json(sourceSchema) }, ...problemResponses },
+    responses: { 200: { description: 'Rotated', ...json(sourceSchema) } },
   }),
 };
 

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { deliveryStatuses } from '../domain/vocabulary.js';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
 import { openDeadLetters } from '../management/dead-letters.js';
@@ -20,10 +20,10 @@ import {
   updateSubscription,
 } from '../management/subscriptions.js';
 import type { ApiDependencies } from './context.js';
-import { openApiRouter, problemResponses } from './openapi-app.js';
+import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
-import { idParam, json, security } from './route-helpers.js';
+import { idParam, json } from './route-helpers.js';
 import {
   createSubscriptionSchema,
   deliverySummarySchema,
@@ -34,99 +34,78 @@ import {
   updateSubscriptionSchema,
 } from '../contracts/subscriptions.js';
 
-const tags = ['Subscriptions'];
+const route = managementRoutesOf(['Subscriptions']);
 const params = idParam('sub_01jd3k5v7w8x9y0z1a2b3c4d5e');
 const enabledResult = subscriptionSchema.extend({
   replayed: z.number().int().openapi({ description: 'Dead letters replayed because of replaySince.' }),
 });
 
 const routes = {
-  create: createRoute({
+  create: route({
     method: 'post',
     path: '/',
-    tags,
-    security,
     summary: 'Create a subscription',
     request: { body: { ...json(createSubscriptionSchema), required: true } },
     responses: {
       201: { description: 'Created; the secret is shown this once', ...json(subscriptionWithSecretSchema) },
-      ...problemResponses,
     },
   }),
-  list: createRoute({
+  list: route({
     method: 'get',
     path: '/',
-    tags,
-    security,
     summary: 'List subscriptions',
     request: { query: pageQuerySchema },
-    responses: { 200: { description: 'A page', ...json(pageOf(subscriptionSchema)) }, ...problemResponses },
+    responses: { 200: { description: 'A page', ...json(pageOf(subscriptionSchema)) } },
   }),
-  get: createRoute({
+  get: route({
     method: 'get',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Get a subscription',
     request: { params },
-    responses: { 200: { description: 'The subscription', ...json(subscriptionSchema) }, ...problemResponses },
+    responses: { 200: { description: 'The subscription', ...json(subscriptionSchema) } },
   }),
-  update: createRoute({
+  update: route({
     method: 'patch',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Update a subscription',
     request: { params, body: { ...json(updateSubscriptionSchema), required: true } },
-    responses: { 200: { description: 'Updated', ...json(subscriptionSchema) }, ...problemResponses },
+    responses: { 200: { description: 'Updated', ...json(subscriptionSchema) } },
   }),
-  remove: createRoute({
+  remove: route({
     method: 'delete',
     path: '/{id}',
-    tags,
-    security,
     summary: 'Delete a subscription',
     request: { params },
     responses: {
       204: { description: 'Deleted; pending deliveries dead-letter as subscription_disabled' },
-      ...problemResponses,
     },
   }),
-  rotate: createRoute({
+  rotate: route({
     method: 'post',
     path: '/{id}/rotate-secret',
-    tags,
-    security,
     summary: 'Rotate the signing secret (dual signing during the grace window)',
     request: { params, body: { ...json(rotateSubscriptionSecretSchema), required: false } },
     responses: {
       200: { description: 'Rotated; the new secret is shown this once', ...json(subscriptionWithSecretSchema) },
-      ...problemResponses,
     },
   }),
-  enable: createRoute({
+  enable: route({
     method: 'post',
     path: '/{id}/enable',
-    tags,
-    security,
     summary: 'Enable (optionally replaying what it missed)',
     request: { params, body: { ...json(enableSubscriptionSchema), required: false } },
-    responses: { 200: { description: 'Enabled', ...json(enabledResult) }, ...problemResponses },
+    responses: { 200: { description: 'Enabled', ...json(enabledResult) } },
   }),
-  disable: createRoute({
+  disable: route({
     method: 'post',
     path: '/{id}/disable',
-    tags,
-    security,
     summary: 'Disable',
     request: { params },
-    responses: { 200: { description: 'Disabled', ...json(subscriptionSchema) }, ...problemResponses },
+    responses: { 200: { description: 'Disabled', ...json(subscriptionSchema) } },
   }),
-  test: createRoute({
+  test: route({
     method: 'post',
     path: '/{id}/test',
-    tags,
-    security,
     summary: 'Send a synthetic hookflow.test event to this endpoint only',
     request: { params },
     responses: {
@@ -134,17 +113,14 @@ const routes = {
         description: 'Test delivery started',
         ...json(z.object({ eventId: z.string(), deliveryId: z.string(), workflowId: z.string() })),
       },
-      ...problemResponses,
     },
   }),
-  deliveries: createRoute({
+  deliveries: route({
     method: 'get',
     path: '/{id}/deliveries',
-    tags,
-    security,
     summary: 'Recent deliveries, newest first',
     request: { params, query: pageQuerySchema.extend({ status: z.enum(deliveryStatuses).optional() }) },
-    responses: { 200: { description: 'A page', ...json(pageOf(deliverySummarySchema)) }, ...problemResponses },
+    responses: { 200: { description: 'A page', ...json(pageOf(deliverySummarySchema)) } },
   }),
 };
 

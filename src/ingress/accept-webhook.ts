@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { WorkflowPolicies } from '../domain/policies.js';
-import type { EventWorkflowInput } from '../domain/workflow-io.js';
+import type { EventData } from '../domain/workflow-io.js';
 import { eventIdFor, normaliseIdempotencyKey } from '../ids.js';
 import type { Logger } from '../logging.js';
 import { courierEnvelopeSchema } from '../schemes/hmac-sha256.js';
 import { schemes, type SignedRequest } from '../schemes/index.js';
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { outboxTargetOf } from '../db/ingress-outbox.js';
 import { createOutboxSpiller } from '../db/outbox-spiller.js';
 import { workflowIds } from '../domain/workflow-ids.js';
-import { buildPolicies } from '../temporal/policies.js';
-import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
+import { TemporalUnavailable, type WorkflowStarter } from '../temporal/workflow-client.js';
 import { extractValue } from './extract.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { BodyTooLarge, readBodyWithLimit } from './read-body.js';
@@ -27,25 +24,26 @@ const POSTGRES_RETRY_AFTER_SECONDS = 5;
 export interface IngressDependencies {
   sources: { get(id: string): Promise<IngressSource | undefined> };
   rateLimiter: RateLimiter;
-  policies: WorkflowPolicies;
   /** Starts (or finds) the event workflow; throws TemporalUnavailable when Temporal cannot take it. */
-  startEvent(input: EventWorkflowInput): Promise<{ workflowId: string; duplicate: boolean }>;
+  startEvent(event: EventData): Promise<{ workflowId: string; duplicate: boolean }>;
   /** Writes the webhook to the PostgreSQL outbox; `inserted: false` when its key is known already. */
-  spill(input: EventWorkflowInput): Promise<{ inserted: boolean }>;
+  spill(event: EventData): Promise<{ inserted: boolean }>;
   /** How long the start may take before the webhook spills to the outbox (0: always; null: never). */
   spillAfterMs: number | null;
 }
 
 /** Ingress wired to Temporal: the event workflow starts on the configured task queue. */
 export function ingressDependencies(
-  deps: { config: Config; temporal: Client; db: Database } & Pick<IngressDependencies, 'sources' | 'rateLimiter'>,
+  deps: { config: Config; starter: WorkflowStarter; db: Database } & Pick<
+    IngressDependencies,
+    'sources' | 'rateLimiter'
+  >,
 ): IngressDependencies {
   const outbox = createOutboxSpiller(deps.db, outboxTargetOf(deps.config));
   return {
     sources: deps.sources,
     rateLimiter: deps.rateLimiter,
-    policies: buildPolicies(deps.config),
-    startEvent: (input) => startEvent(deps.temporal, input, { taskQueue: deps.config.TEMPORAL_TASK_QUEUE }),
+    startEvent: (event) => deps.starter.startEvent(event),
     spill: (input) => outbox.spill(input),
     spillAfterMs: deps.config.INGRESS_SPILLOVER_AFTER,
   };
@@ -171,7 +169,7 @@ export async function acceptWebhook(
     (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ??
     'unknown';
   const eventId = eventIdFor(source.id, idempotencyKey);
-  const input: EventWorkflowInput = {
+  const input: EventData = {
     eventId,
     sourceId: source.id,
     idempotencyKey,
@@ -181,7 +179,6 @@ export async function acceptWebhook(
     headers: selectStoredHeaders(inbound.header),
     receivedAt: receivedAt.toISOString(),
     traceId: inbound.traceId,
-    policies: deps.policies,
   };
   const accepted = (outcome: { duplicate: boolean; spilled: boolean }): Accepted => ({
     accepted: true,
@@ -210,7 +207,7 @@ type StartOutcome =
  */
 async function handOver(
   deps: IngressDependencies,
-  input: EventWorkflowInput,
+  input: EventData,
   log: Logger,
   accepted: (outcome: { duplicate: boolean; spilled: boolean }) => Accepted,
 ): Promise<Accepted | Refusal> {

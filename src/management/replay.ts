@@ -2,16 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deadLetters, deliveries, events, subscriptions } from '../db/schema.js';
-import { buildPolicies } from '../temporal/policies.js';
-import { redeliver as startRedelivery, replayEvent } from '../temporal/workflow-client.js';
-import {
-  decideDeadLetter,
-  discardInEventRun,
-  discardInRedelivery,
-  RedeliveryRunning,
-} from '../temporal/operator-updates.js';
+import { RedeliveryRunning } from '../temporal/workflow-client.js';
+import { decideDeadLetter } from '../temporal/operator-updates.js';
 import { unsettledDeliveryStatuses, type DeliveryStatus, type RedeliveryOutcomeKind } from '../domain/vocabulary.js';
-import type { EventWorkflowInput, LaneEvent, OperatorRequest, RedeliveryWorkflowInput } from '../domain/workflow-io.js';
+import type { EventData, LaneData, LaneEvent, OperatorRequest } from '../domain/workflow-io.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import type { DeadLetterRow } from './dead-letters.js';
 import type { OperatorDeps } from './deps.js';
@@ -34,14 +28,13 @@ async function laneOf(
   event: EventRow,
   delivery: { id: string; subscriptionId: string },
   reason?: string,
-): Promise<RedeliveryWorkflowInput> {
+): Promise<LaneData> {
   const subscription = await deps.db.query.subscriptions.findFirst({
     where: eq(subscriptions.id, delivery.subscriptionId),
     columns: { url: true },
   });
   return {
     event: laneEvent(event, randomUUID()),
-    policies: buildPolicies(deps.config),
     mode: 'resend',
     ...(reason ? { reason } : {}),
     lane: {
@@ -60,7 +53,7 @@ async function redeliver(
   delivery: { id: string; subscriptionId: string },
   reason?: string,
 ): Promise<string> {
-  return startRedelivery(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, await laneOf(deps, event, delivery, reason));
+  return deps.starter.redeliver(await laneOf(deps, event, delivery, reason));
 }
 
 /** What became of an operator's replay or discard. */
@@ -69,8 +62,8 @@ export type DecisionResult =
   /** The workflow holding the dead letter is not waiting for a decision (the reason says why). */
   | { kind: 'refused'; reason: string };
 
-/** The event workflow's input for a stored event (a run that replays or discards its processing dead letter). */
-function eventInputOf(deps: OperatorDeps, event: EventRow): EventWorkflowInput {
+/** A stored event as a workflow run takes it (a run that replays or discards its processing dead letter). */
+function eventDataOf(event: EventRow): EventData {
   return {
     eventId: event.id,
     sourceId: event.sourceId,
@@ -81,7 +74,6 @@ function eventInputOf(deps: OperatorDeps, event: EventRow): EventWorkflowInput {
     headers: event.headers,
     receivedAt: event.receivedAt.toISOString(),
     traceId: randomUUID(),
-    policies: buildPolicies(deps.config),
   };
 }
 
@@ -104,7 +96,7 @@ export async function replayDeadLetter(
   deadLetter: DeadLetterRow,
   request: OperatorRequest = {},
 ): Promise<DecisionResult> {
-  const { db, temporal, config } = deps;
+  const { db, temporal, starter } = deps;
   const target = targetOf(deadLetter, request.reason);
   const answer = await decideDeadLetter(temporal, deadLetter.workflowId, 'replay', target);
   if (answer.kind === 'refused') return answer;
@@ -118,7 +110,7 @@ export async function replayDeadLetter(
           { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! },
           request.reason,
         )
-      : await replayEvent(temporal, config.TEMPORAL_TASK_QUEUE, eventInputOf(deps, event), target);
+      : await starter.replayEvent(eventDataOf(event), target);
   }
   deps.logger.info(
     {
@@ -142,7 +134,7 @@ export async function discardDeadLetter(
   deadLetter: DeadLetterRow,
   request: OperatorRequest = {},
 ): Promise<DecisionResult> {
-  const { temporal, config } = deps;
+  const { temporal, starter } = deps;
   const answer = await decideDeadLetter(
     temporal,
     deadLetter.workflowId,
@@ -155,11 +147,11 @@ export async function discardDeadLetter(
   if (!deadLetter.deliveryId)
     return {
       kind: 'done',
-      workflowId: await discardInEventRun(temporal, config.TEMPORAL_TASK_QUEUE, eventInputOf(deps, event)),
+      workflowId: await starter.discardInEventRun(eventDataOf(event)),
     };
   try {
     const lane = await laneOf(deps, event, { id: deadLetter.deliveryId, subscriptionId: deadLetter.subscriptionId! });
-    return { kind: 'done', workflowId: await discardInRedelivery(temporal, config.TEMPORAL_TASK_QUEUE, lane) };
+    return { kind: 'done', workflowId: await starter.discardInRedelivery(lane) };
   } catch (error) {
     if (error instanceof RedeliveryRunning) return { kind: 'refused', reason: error.message };
     throw error;

@@ -159,7 +159,7 @@ export async function disableSubscription(deps: OperatorDeps, id: string): Promi
   const row = await updateSubscription(deps.db, id, { enabled: false, disabledReason: 'manual' });
   if (!row) return undefined;
   try {
-    await emitOperationalEvent(deps.temporal, deps.config, {
+    await emitOperationalEvent(deps.starter, {
       type: 'hookflow.subscription.disabled',
       key: `${id}:${row.updatedAt.toISOString()}`,
       data: { subscriptionId: id, url: row.url, reason: 'manual' },

@@ -3,8 +3,6 @@ import { eq } from 'drizzle-orm';
 import { deliveries, events, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { OPERATIONAL_SOURCE } from '../domain/vocabulary.js';
-import { buildPolicies } from '../temporal/policies.js';
-import { redeliver } from '../temporal/workflow-client.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import type { OperatorDeps } from './deps.js';
 
@@ -16,7 +14,7 @@ export async function sendTestEvent(
   deps: OperatorDeps,
   subscriptionId: string,
 ): Promise<{ eventId: string; deliveryId: string; workflowId: string }> {
-  const { db, temporal, config } = deps;
+  const { db, starter } = deps;
   const key = `test:${newId('dlv').slice(4)}`;
   const eventId = `evt_test_${key.slice(5)}`;
   const workflowId = workflowIds.delivery(eventId, subscriptionId);
@@ -43,9 +41,8 @@ export async function sendTestEvent(
     });
     await tx.insert(deliveries).values({ id: deliveryId, eventId, subscriptionId, workflowId });
   });
-  await redeliver(temporal, config.TEMPORAL_TASK_QUEUE, {
+  await starter.redeliver({
     event: { eventId, sourceId: OPERATIONAL_SOURCE, eventType: 'hookflow.test', traceId },
-    policies: buildPolicies(config),
     mode: 'first',
     lane: { deliveryId, subscriptionId, url: subscription?.url ?? '', workflowId },
   });

@@ -1,22 +1,9 @@
 // Operator decisions about dead letters, as the workflows' `replayDeadLetter`/`discardDeadLetter`
 // Updates: the workflow holding a dead letter is the only writer of its rows (docs/architecture.md,
 // "Dead letters"), and the Update's answer says what it did.
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { discardDeadLetterUpdate, replayDeadLetterUpdate } from '../domain/signals.js';
-import { workflowIds } from '../domain/workflow-ids.js';
-import type {
-  EventWorkflowInput,
-  OperatorOutcome,
-  OperatorRequest,
-  RedeliveryWorkflowInput,
-} from '../domain/workflow-io.js';
-import { eventWorkflow } from '../workflows/event-workflow.js';
-import { redeliveryWorkflow } from '../workflows/redelivery-workflow.js';
+import type { OperatorOutcome, OperatorRequest } from '../domain/workflow-io.js';
 
 /** How a workflow answered an operator decision. */
 export type OperatorAnswer =
@@ -45,48 +32,4 @@ export async function decideDeadLetter(
     if ((await handle.describe()).status.name !== 'RUNNING') return { kind: 'closed' };
     return { kind: 'refused', reason: (error.cause as Error | undefined)?.message ?? error.message };
   }
-}
-
-/** Thrown when a discard after close finds a redelivery of the same delivery running. */
-export class RedeliveryRunning extends Error {
-  override name = 'RedeliveryRunning';
-}
-
-/**
- * Discards a delivery's dead letter after its event workflow closed: a `delivery:` run in `discard`
- * mode writes it, and this resolves once it has.
- */
-export async function discardInRedelivery(
-  client: Client,
-  taskQueue: string,
-  input: RedeliveryWorkflowInput,
-): Promise<string> {
-  const workflowId = workflowIds.delivery(input.event.eventId, input.lane.subscriptionId);
-  try {
-    await client.workflow.execute(redeliveryWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ ...input, mode: 'discard' }],
-      memo: { traceId: input.event.traceId },
-      staticSummary: `${input.event.eventType} from ${input.event.sourceId} → ${input.lane.subscriptionId} (discard)`,
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError)
-      throw new RedeliveryRunning(`${workflowId} is running: discard its dead letter when it has one`);
-    throw error;
-  }
-  return workflowId;
-}
-
-/** Discards an event's processing dead letter after its workflow closed: a run of `event:…` that only closes it. */
-export async function discardInEventRun(client: Client, taskQueue: string, input: EventWorkflowInput): Promise<string> {
-  const workflowId = workflowIds.event(input.sourceId, input.idempotencyKey);
-  await client.workflow.execute(eventWorkflow, {
-    workflowId,
-    taskQueue,
-    args: [{ ...input, discard: true }],
-    memo: { traceId: input.traceId },
-    staticSummary: `${input.eventType} from ${input.sourceId} (discard)`,
-  });
-  return workflowId;
 }

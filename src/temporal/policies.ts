@@ -18,9 +18,6 @@ export function buildPolicies(config: Config): WorkflowPolicies {
     },
     deliveryTimeoutMs: config.DELIVERY_TIMEOUT_MS,
     deadLetterReplayWindowMs: config.DEAD_LETTER_REPLAY_WINDOW,
-    fanoutInlineMax: config.FANOUT_INLINE_MAX,
-    orderingReorderWindowMs: config.ORDERING_REORDER_WINDOW,
-    dispatcherAdmissionsPerRun: config.DISPATCHER_ADMISSIONS_PER_RUN,
     firstAttemptLocal: config.DELIVERY_FIRST_ATTEMPT_LOCAL,
   };
 }

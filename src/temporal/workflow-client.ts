@@ -1,23 +1,27 @@
-// The one place that starts and signals Hookflow's workflows: by function reference and by the
-// signal definitions workflows install, never by name strings.
+// The one place that starts Hookflow's workflows: by function reference and by the signal
+// definitions workflows install, never by name strings.
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   type Client,
 } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { WorkflowPolicies } from '../domain/policies.js';
 import { searchAttributes, searchAttributesOf } from '../domain/search-attributes.js';
 import { admissionRequestSignal, replaySignal } from '../domain/signals.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import type {
   AdmissionInput,
+  EventData,
   EventWorkflowInput,
+  LaneData,
   OperatorRequest,
-  RedeliveryWorkflowInput,
 } from '../domain/workflow-io.js';
 import { dispatcherWorkflow } from '../workflows/dispatcher-workflow.js';
 import { eventWorkflow } from '../workflows/event-workflow.js';
 import { redeliveryWorkflow } from '../workflows/redelivery-workflow.js';
+import { buildPolicies } from './policies.js';
 
 // gRPC codes meaning "not now": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE.
 const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
@@ -39,105 +43,157 @@ export class TemporalUnavailable extends Error {
   override name = 'TemporalUnavailable';
 }
 
-export interface StartEventOptions {
-  taskQueue: string;
-  /** Upper bound on how long the caller waits for Temporal before giving up. */
-  timeoutMs?: number;
+/** Thrown when a discard after close finds a redelivery of the same delivery running. */
+export class RedeliveryRunning extends Error {
+  override name = 'RedeliveryRunning';
 }
 
 /**
- * Starts the event workflow `event:<sourceId>:<key>`. Workflow-id uniqueness (REJECT_DUPLICATE, so
- * closed runs count too) is the deduplication: `duplicate: true` means a run for this (source, key)
- * already exists. Search attributes are upserted by the workflow's first task, not sent here: that
- * keeps the start cheap for Temporal (about 20% more starts/s on the dev server, see bench/).
+ * Starts Hookflow's workflows. Built once per process from config: it owns the task queue and the
+ * policies every workflow input carries, so callers pass event data only.
  */
-export async function startEvent(
-  client: Client,
-  input: EventWorkflowInput,
-  options: StartEventOptions,
-): Promise<{ workflowId: string; duplicate: boolean }> {
-  const workflowId = workflowIds.event(input.sourceId, input.idempotencyKey);
-  try {
-    await client.connection.withDeadline(Date.now() + (options.timeoutMs ?? 10_000), () =>
-      client.workflow.start(eventWorkflow, {
-        workflowId,
-        taskQueue: options.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        memo: { traceId: input.traceId },
-        staticSummary: `${input.eventType} from ${input.sourceId}`,
-      }),
-    );
-    return { workflowId, duplicate: false };
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
-    if (isUnavailable(error))
-      throw new TemporalUnavailable(`could not start ${workflowId}: ${(error as Error).message}`, { cause: error });
-    throw error;
+export class WorkflowStarter {
+  readonly policies: WorkflowPolicies;
+  private readonly taskQueue: string;
+
+  constructor(
+    readonly client: Client,
+    private readonly config: Pick<
+      Config,
+      'TEMPORAL_TASK_QUEUE' | 'ORDERING_REORDER_WINDOW' | 'DISPATCHER_ADMISSIONS_PER_RUN'
+    > &
+      Parameters<typeof buildPolicies>[0],
+  ) {
+    this.policies = buildPolicies(config);
+    this.taskQueue = config.TEMPORAL_TASK_QUEUE;
   }
-}
 
-/**
- * Runs one lane in `redeliveryWorkflow` (`delivery:<eventId>:<subscriptionId>`) by signal-with-start:
- * a running redelivery of the same pair just gets the signal; a closed one is followed by a new run.
- */
-export async function redeliver(client: Client, taskQueue: string, input: RedeliveryWorkflowInput): Promise<string> {
-  const workflowId = workflowIds.delivery(input.event.eventId, input.lane.subscriptionId);
-  await client.workflow.signalWithStart(redeliveryWorkflow, {
-    workflowId,
-    taskQueue,
-    args: [input],
-    signal: replaySignal,
-    signalArgs: [{ deliveryId: input.lane.deliveryId, ...(input.reason ? { reason: input.reason } : {}) }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    memo: { traceId: input.event.traceId },
-    staticSummary: `${input.event.eventType} from ${input.event.sourceId} → ${input.lane.subscriptionId} (${input.mode === 'resend' ? 'redelivery' : 'test'})`,
-    typedSearchAttributes: searchAttributesOf.laneWorkflow(input.event, [input.lane.subscriptionId], 'delivering'),
-  });
-  return workflowId;
-}
+  /** The event workflow's input for an event. */
+  eventInput(event: EventData): EventWorkflowInput {
+    return { ...event, policies: this.policies };
+  }
 
-/** Re-runs an event whose processing dead letter outlived its workflow: a new run of `event:…` told it is a replay. */
-export async function replayEvent(
-  client: Client,
-  taskQueue: string,
-  input: EventWorkflowInput,
-  request: OperatorRequest,
-): Promise<string> {
-  const workflowId = workflowIds.event(input.sourceId, input.idempotencyKey);
-  await client.workflow.signalWithStart(eventWorkflow, {
-    workflowId,
-    taskQueue,
-    args: [{ ...input, replay: true }],
-    signal: replaySignal,
-    signalArgs: [request],
-    memo: { traceId: input.traceId },
-    staticSummary: `${input.eventType} from ${input.sourceId} (replay)`,
-  });
-  return workflowId;
-}
+  /**
+   * Starts the event workflow `event:<sourceId>:<key>`. Workflow-id uniqueness (REJECT_DUPLICATE, so
+   * closed runs count too) is the deduplication: `duplicate: true` means a run for this (source, key)
+   * already exists. Search attributes are upserted by the workflow, not sent here: that keeps the
+   * start cheap for Temporal (about 20% more starts/s on the dev server, see bench/).
+   */
+  async startEvent(event: EventData, timeoutMs = 10_000): Promise<{ workflowId: string; duplicate: boolean }> {
+    const workflowId = workflowIds.event(event.sourceId, event.idempotencyKey);
+    try {
+      await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+        this.client.workflow.start(eventWorkflow, {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [this.eventInput(event)],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          memo: { traceId: event.traceId },
+          staticSummary: `${event.eventType} from ${event.sourceId}`,
+        }),
+      );
+      return { workflowId, duplicate: false };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
+      if (isUnavailable(error))
+        throw new TemporalUnavailable(`could not start ${workflowId}: ${(error as Error).message}`, { cause: error });
+      throw error;
+    }
+  }
 
-/**
- * Asks a subscription's dispatcher (`dispatcher:<subscriptionId>[:<keyHash>]`) for a slot by
- * signal-with-start: the first lane starts it, later lanes signal the running one.
- */
-export async function requestAdmission(client: Client, taskQueue: string, input: AdmissionInput): Promise<void> {
-  await client.workflow.signalWithStart(dispatcherWorkflow, {
-    workflowId: input.dispatcherId,
-    taskQueue,
-    args: [
-      {
-        subscriptionId: input.subscriptionId,
-        maxInFlight: input.request.maxInFlight,
-        fifo: input.fifo,
-        ...(input.orderingKeyHash !== undefined ? { orderingKeyHash: input.orderingKeyHash } : {}),
-        reorderWindowMs: input.reorderWindowMs,
-        admissionsPerRun: input.admissionsPerRun,
-      },
-    ],
-    signal: admissionRequestSignal,
-    signalArgs: [input.request],
-    staticSummary: `admits deliveries to ${input.subscriptionId} (at most ${input.request.maxInFlight} at a time)`,
-    typedSearchAttributes: [{ key: searchAttributes.subscriptionIds, value: [input.subscriptionId] }],
-  });
+  /** Re-runs an event whose processing dead letter outlived its workflow: a new run of `event:…` told it is a replay. */
+  async replayEvent(event: EventData, request: OperatorRequest): Promise<string> {
+    const workflowId = workflowIds.event(event.sourceId, event.idempotencyKey);
+    await this.client.workflow.signalWithStart(eventWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ ...this.eventInput(event), replay: true }],
+      signal: replaySignal,
+      signalArgs: [request],
+      memo: { traceId: event.traceId },
+      staticSummary: `${event.eventType} from ${event.sourceId} (replay)`,
+    });
+    return workflowId;
+  }
+
+  /** Discards an event's processing dead letter after its workflow closed: a run of `event:…` that only closes it. */
+  async discardInEventRun(event: EventData): Promise<string> {
+    const workflowId = workflowIds.event(event.sourceId, event.idempotencyKey);
+    await this.client.workflow.execute(eventWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ ...this.eventInput(event), discard: true }],
+      memo: { traceId: event.traceId },
+      staticSummary: `${event.eventType} from ${event.sourceId} (discard)`,
+    });
+    return workflowId;
+  }
+
+  /**
+   * Runs one lane in `redeliveryWorkflow` (`delivery:<eventId>:<subscriptionId>`) by signal-with-start:
+   * a running redelivery of the same pair just gets the signal; a closed one is followed by a new run.
+   */
+  async redeliver(lane: LaneData): Promise<string> {
+    const workflowId = workflowIds.delivery(lane.event.eventId, lane.lane.subscriptionId);
+    await this.client.workflow.signalWithStart(redeliveryWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ ...lane, policies: this.policies }],
+      signal: replaySignal,
+      signalArgs: [{ deliveryId: lane.lane.deliveryId, ...(lane.reason ? { reason: lane.reason } : {}) }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      memo: { traceId: lane.event.traceId },
+      staticSummary: `${lane.event.eventType} from ${lane.event.sourceId} → ${lane.lane.subscriptionId} (${lane.mode === 'resend' ? 'redelivery' : 'test'})`,
+      typedSearchAttributes: searchAttributesOf.laneWorkflow(lane.event, [lane.lane.subscriptionId], 'delivering'),
+    });
+    return workflowId;
+  }
+
+  /**
+   * Discards a delivery's dead letter after its event workflow closed: a `delivery:` run in `discard`
+   * mode writes it, and this resolves once it has.
+   */
+  async discardInRedelivery(lane: LaneData): Promise<string> {
+    const workflowId = workflowIds.delivery(lane.event.eventId, lane.lane.subscriptionId);
+    try {
+      await this.client.workflow.execute(redeliveryWorkflow, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ ...lane, mode: 'discard', policies: this.policies }],
+        memo: { traceId: lane.event.traceId },
+        staticSummary: `${lane.event.eventType} from ${lane.event.sourceId} → ${lane.lane.subscriptionId} (discard)`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError)
+        throw new RedeliveryRunning(`${workflowId} is running: discard its dead letter when it has one`);
+      throw error;
+    }
+    return workflowId;
+  }
+
+  /**
+   * Asks a subscription's dispatcher (`dispatcher:<subscriptionId>[:<keyHash>]`) for a slot by
+   * signal-with-start: the first lane starts it, later lanes signal the running one.
+   */
+  async requestAdmission(input: AdmissionInput): Promise<void> {
+    await this.client.workflow.signalWithStart(dispatcherWorkflow, {
+      workflowId: input.dispatcherId,
+      taskQueue: this.taskQueue,
+      args: [
+        {
+          subscriptionId: input.subscriptionId,
+          maxInFlight: input.request.maxInFlight,
+          fifo: input.fifo,
+          ...(input.orderingKeyHash !== undefined ? { orderingKeyHash: input.orderingKeyHash } : {}),
+          // Only FIFO needs the reorder window: a plain cap admits in any order, at once.
+          reorderWindowMs: input.fifo ? this.config.ORDERING_REORDER_WINDOW : 0,
+          admissionsPerRun: this.config.DISPATCHER_ADMISSIONS_PER_RUN,
+        },
+      ],
+      signal: admissionRequestSignal,
+      signalArgs: [input.request],
+      staticSummary: `admits deliveries to ${input.subscriptionId} (at most ${input.request.maxInFlight} at a time)`,
+      typedSearchAttributes: [{ key: searchAttributes.subscriptionIds, value: [input.subscriptionId] }],
+    });
+  }
 }

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import {
@@ -11,8 +10,7 @@ import {
   type OutboxRow,
 } from '../db/ingress-outbox.js';
 import type { Logger } from '../logging.js';
-import { buildPolicies } from '../temporal/policies.js';
-import { startEvent, TemporalUnavailable } from '../temporal/workflow-client.js';
+import { TemporalUnavailable, type WorkflowStarter } from '../temporal/workflow-client.js';
 
 const BATCH = 100;
 const POLL_MS = 1_000;
@@ -34,13 +32,12 @@ export interface OutboxRelay {
  */
 export async function startOutboxRelay(deps: {
   db: Database;
-  temporal: Client;
+  starter: WorkflowStarter;
   config: Config;
   logger: Logger;
 }): Promise<OutboxRelay> {
-  const { db, temporal, config } = deps;
+  const { db, starter, config } = deps;
   const log = deps.logger.child({ component: 'outbox-relay' });
-  const policies = buildPolicies(config);
   let running = true;
   let interrupt: (() => void) | undefined;
   let backingOff = false;
@@ -60,8 +57,7 @@ export async function startOutboxRelay(deps: {
     const outcomes = await Promise.all(
       rows.map(async (row) => {
         try {
-          await startEvent(
-            temporal,
+          await starter.startEvent(
             {
               eventId: row.eventId,
               sourceId: row.sourceId,
@@ -72,10 +68,9 @@ export async function startOutboxRelay(deps: {
               headers: row.headers,
               receivedAt: row.receivedAt.toISOString(),
               traceId: row.traceId,
-              policies,
               spilled: true,
             },
-            { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: 5_000 },
+            5_000,
           );
           return row.id;
         } catch (error) {

@@ -7,6 +7,7 @@ import { closeDatabase, openDatabase } from '../db/client.js';
 import type { Logger } from '../logging.js';
 import { clientConnectionOptions } from '../temporal/client-connection.js';
 import { temporalConnectionOptions } from '../temporal/connection-options.js';
+import { WorkflowStarter } from '../temporal/workflow-client.js';
 import { startOutboxRelay } from './outbox-relay.js';
 import { installTemporalRuntime } from './temporal-runtime.js';
 import { workflowCode, workflowsPath } from './workflow-bundle.js';
@@ -43,6 +44,7 @@ export async function startWorker(
     plugins: tracing ? [tracing.plugin] : [],
   });
   if (options.schedules !== false) await ensureMaintenanceSchedules(temporal, config, logger);
+  const starter = new WorkflowStarter(temporal, config);
   const metrics = createWorkerMetrics();
   const metricsPort = options.metricsPort ?? config.WORKER_METRICS_PORT;
   const metricsServer: Server | undefined = metricsPort ? await serveWorkerMetrics(metrics, metricsPort) : undefined;
@@ -53,7 +55,7 @@ export async function startWorker(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // With tracing the bundle must include the OpenTelemetry workflow interceptors: build it at start.
     ...(tracing && !bundle ? { workflowsPath } : workflowCode(bundle, config.WORKFLOW_BUNDLE_PATH)),
-    activities: createActivities({ config, db, logger, metrics, temporal }),
+    activities: createActivities({ config, db, logger, metrics, starter }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     // The SDK sizes the sticky cache from the machine's memory (thousands of workflows on a large
@@ -64,7 +66,7 @@ export async function startWorker(
     shutdownGraceTime: config.SHUTDOWN_DRAIN_TIMEOUT,
   });
   // Spilled webhooks (Temporal was slow or down at ingress) are started from here.
-  const relay = options.relay === false ? undefined : await startOutboxRelay({ db, temporal, config, logger });
+  const relay = options.relay === false ? undefined : await startOutboxRelay({ db, starter, config, logger });
   const done = worker.run().finally(async () => {
     await relay?.stop();
     metricsServer?.close();

@@ -13,10 +13,7 @@ export class Admissions {
   private readonly holding = new Map<string, string>();
   private readonly admitted = new Set<string>();
 
-  constructor(
-    private readonly requestAdmission: HookflowActivities['requestAdmission'],
-    private readonly policies: { orderingReorderWindowMs: number; dispatcherAdmissionsPerRun: number },
-  ) {
+  constructor(private readonly requestAdmission: HookflowActivities['requestAdmission']) {
     setHandler(admitSignal, ({ deliveryId }) => void this.admitted.add(deliveryId));
   }
 
@@ -35,9 +32,6 @@ export class Admissions {
       subscriptionId: route.subscriptionId,
       fifo: admission.fifo,
       orderingKeyHash: admission.orderingKeyHash,
-      // Only FIFO needs the reorder window: a plain cap admits in any order, at once.
-      reorderWindowMs: admission.fifo ? this.policies.orderingReorderWindowMs : 0,
-      admissionsPerRun: this.policies.dispatcherAdmissionsPerRun,
       request: {
         deliveryId: route.deliveryId,
         eventId,

@@ -94,7 +94,6 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
         await processEvent({
           eventId: input.eventId,
           workflowId: workflowInfo().workflowId,
-          fanoutInlineMax: input.policies.fanoutInlineMax,
         })
       ).deliveries;
     } catch (error) {

@@ -68,7 +68,7 @@ export class LaneSet {
     this.options = activityOptions(settings.policies);
     this.bookkeeping = proxyActivities<HookflowActivities>(this.options.bookkeeping);
     this.reportsOperationalEvents = !settings.event.eventType.startsWith(OPERATIONAL_PREFIX);
-    this.admissions = new Admissions(this.bookkeeping.requestAdmission, settings.policies);
+    this.admissions = new Admissions(this.bookkeeping.requestAdmission);
   }
 
   /** Every lane's state, in routing order (the `state` query's `lanes`). */

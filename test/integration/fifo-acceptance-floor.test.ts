@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowStarter } from '../../src/temporal/workflow-client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { deliveries, ingressOutbox } from '../../src/db/schema.js';
 import { compareAcceptance, floorFor } from '../../src/domain/acceptance-order.js';
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 const logger = createLogger('test', 'silent');
 const activitiesOf = (on: TestStack) =>
-  createActivities({ config: on.config, db: on.db, logger, temporal: on.temporal });
+  createActivities({ config: on.config, db: on.db, logger, starter: new WorkflowStarter(on.temporal, on.config) });
 
 describe('the acceptance floor of a FIFO queue', () => {
   it('holds at a routed delivery until its lane has asked the dispatcher, then moves past it', async () => {
@@ -65,7 +66,7 @@ describe('the acceptance floor of a FIFO queue', () => {
       // recordEvent writes the id of the workflow it runs in.
       const inWorkflow = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: randomUUID() } });
       expect(await inWorkflow.run(activities.recordEvent, input)).toEqual({ recorded: true });
-      const routed = await activities.processEvent({ eventId: input.eventId, workflowId, fanoutInlineMax: 100 });
+      const routed = await activities.processEvent({ eventId: input.eventId, workflowId });
       expect(routed.deliveries.map((d) => d.subscriptionId)).toEqual([subscription.id]);
       return routed.deliveries[0]!;
     };
@@ -92,8 +93,6 @@ describe('the acceptance floor of a FIFO queue', () => {
       dispatcherId: admission.dispatcherId,
       subscriptionId: subscription.id,
       fifo: true,
-      reorderWindowMs: REORDER_WINDOW_MS,
-      admissionsPerRun: 1_000,
       request: {
         deliveryId: firstDelivery.deliveryId,
         eventId: first.eventId,
@@ -134,7 +133,12 @@ describe('the acceptance floor of a FIFO queue', () => {
             .from(ingressOutbox)
             .where(eq(ingressOutbox.eventId, accepted.eventId))
         )[0];
-      const relay = await startOutboxRelay({ db: quiet.db, temporal: quiet.temporal, config: quiet.config, logger });
+      const relay = await startOutboxRelay({
+        db: quiet.db,
+        starter: new WorkflowStarter(quiet.temporal, quiet.config),
+        config: quiet.config,
+        logger,
+      });
       try {
         await waitFor(async () => (await outboxRow())?.startedAt instanceof Date, { what: 'the relay to start it' });
       } finally {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { closeDatabase, openDatabase, type Database } from '../../src/db/client.js';
 import { buildApp } from '../../src/http/app.js';
 import { RateLimiter } from '../../src/ingress/rate-limiter.js';
+import { WorkflowStarter } from '../../src/temporal/workflow-client.js';
 import { SourceCache } from '../../src/ingress/source-cache.js';
 import { createLogger } from '../../src/logging.js';
 import { createApiMetrics } from '../../src/metrics/api-metrics.js';
@@ -131,10 +132,12 @@ describe('management API authentication', () => {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
     });
     const connection = Connection.lazy({ address: inject('temporalAddress') });
+    const temporal = new Client({ connection });
     const app = buildApp({
       config,
       db,
-      temporal: new Client({ connection }),
+      temporal,
+      starter: new WorkflowStarter(temporal, config),
       logger: createLogger('test', 'silent'),
       managementApiKey: managementKey,
       sources: new SourceCache(db, 1_000),

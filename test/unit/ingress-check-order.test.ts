@@ -7,6 +7,7 @@ import { sampleBody } from '../../src/cli/sample-bodies.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDatabase, openDatabase } from '../../src/db/client.js';
 import { buildApp } from '../../src/http/app.js';
+import { WorkflowStarter } from '../../src/temporal/workflow-client.js';
 import { RateLimiter } from '../../src/ingress/rate-limiter.js';
 import type { SourceRecord } from '../../src/ingress/source-cache.js';
 import { createLogger } from '../../src/logging.js';
@@ -41,10 +42,13 @@ const rows = new Map(
 const db = openDatabase('postgres://nobody@127.0.0.1:1/none', 1); // never queried: ingress only looks sources up
 const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }); // never reached by these tests
 const rateLimiter = new RateLimiter();
+const config = loadConfig({ NODE_ENV: 'test' });
+const temporal = new Client({ connection });
 const app = buildApp({
-  config: loadConfig({ NODE_ENV: 'test' }),
+  config,
   db,
-  temporal: new Client({ connection }),
+  temporal,
+  starter: new WorkflowStarter(temporal, config),
   logger: createLogger('test', 'silent'),
   sources: { get: async (id) => rows.get(id), invalidate: (id) => void rows.delete(id) },
   rateLimiter,

@@ -1,8 +1,6 @@
 // acceptWebhook's hand-over (spillover: docs/architecture.md, "The path of a webhook"): to Temporal, to the outbox, or refused, with the
 // start and the outbox as stand-ins whose timing each test controls. No servers.
 import { describe, expect, it } from 'vitest';
-import { buildPolicies } from '../../src/temporal/policies.js';
-import { loadConfig } from '../../src/config.js';
 import { acceptWebhook, type IngressDependencies } from '../../src/ingress/accept-webhook.js';
 import { RateLimiter } from '../../src/ingress/rate-limiter.js';
 import type { SourceRecord } from '../../src/ingress/source-cache.js';
@@ -35,7 +33,6 @@ function deps(overrides: Partial<IngressDependencies>): IngressDependencies & { 
   return {
     sources: { get: async (id) => (id === source.id ? source : undefined) },
     rateLimiter: new RateLimiter(),
-    policies: buildPolicies(loadConfig({ NODE_ENV: 'test' })),
     startEvent: async () => ({ workflowId: 'ignored', duplicate: false }),
     spill: async (input) => {
       const inserted = !spilled.includes(input.idempotencyKey);

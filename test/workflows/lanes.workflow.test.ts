@@ -153,9 +153,6 @@ function policies(overrides: Partial<WorkflowPolicies> & { maximumAttempts?: num
     deliveryTimeoutMs: 5_000,
     deadLetterReplayWindowMs: 60_000,
     firstAttemptLocal: true,
-    fanoutInlineMax: 100,
-    orderingReorderWindowMs: 0,
-    dispatcherAdmissionsPerRun: 1_000,
     ...rest,
   };
 }

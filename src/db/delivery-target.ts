@@ -1,0 +1,49 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { deliveries, events, subscriptions } from './schema.js';
+
+/** Everything one delivery attempt needs, read in one round trip. */
+export interface DeliveryTarget {
+  delivery: { status: string; attempts: number; lastStatusCode: number | null };
+  /** Null when the subscription was deleted. */
+  subscription: typeof subscriptions.$inferSelect | null;
+  event: {
+    id: string;
+    eventType: string;
+    sourceId: string;
+    receivedAt: Date;
+    payload: unknown;
+    processedPayload: unknown;
+  };
+}
+
+/** The delivery, its subscription (as of now) and its event; undefined when the event was purged. */
+export async function loadDeliveryTarget(db: Database, deliveryId: string): Promise<DeliveryTarget | undefined> {
+  const [row] = await db
+    .select({
+      delivery: {
+        status: deliveries.status,
+        attempts: deliveries.attempts,
+        lastStatusCode: deliveries.lastStatusCode,
+      },
+      subscription: subscriptions,
+      event: {
+        id: events.id,
+        eventType: events.eventType,
+        sourceId: events.sourceId,
+        receivedAt: events.receivedAt,
+        payload: events.payload,
+        processedPayload: events.processedPayload,
+      },
+    })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
+    .where(eq(deliveries.id, deliveryId));
+  return row;
+}
+
+/** Notes why a delivery cannot be attempted (shown with the delivery until the next attempt). */
+export async function noteDeliveryError(db: Database, deliveryId: string, why: string): Promise<void> {
+  await db.update(deliveries).set({ lastError: why }).where(eq(deliveries.id, deliveryId));
+}
