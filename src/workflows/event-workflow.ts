@@ -1,28 +1,19 @@
-import {
-  proxyActivities,
-  proxyLocalActivities,
-  setCurrentDetails,
-  startChild,
-  workflowInfo,
-  type ChildWorkflowHandle,
-} from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
 import { searchAttributesOf } from '../domain/search-attributes.js';
-import { discardSignal, replaySignal } from '../domain/signals.js';
-import { fanoutWorkflow } from './fanout-workflow.js';
+import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
+import { FanoutChildren } from './fanout-children.js';
 import { LaneSet } from './lanes.js';
 import { handlersFinished, listenToOperator, requestTargetsProcessing } from './operator-control.js';
-import { OperatorMailbox } from './operator-mailbox.js';
+import { ProcessingStage } from './processing-stage.js';
 import { activityOptions } from './retry.js';
-import { activityEnding } from './local-activity-failure.js';
-import type { EventWorkflowInput, LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { initialState, StatePublisher } from './workflow-state.js';
 
 /**
  * One run per (source, idempotency key): records the event in the ledger, processes and routes
  * it, then delivers it to every routed subscription as a lane of this workflow (docs/architecture.md,
- * "One workflow per event"); fan-outs above FANOUT_INLINE_MAX are split into `fanout:` children
- * running the same lanes. It returns once every operator Update it accepted has been answered.
+ * "Workflows"); fan-outs above FANOUT_INLINE_MAX are split into `fanout:` children running the same
+ * lanes. It returns once every operator Update it accepted has been answered.
  */
 export async function eventWorkflow(input: EventWorkflowInput): Promise<WorkflowState> {
   const state = await runEvent(input);
@@ -40,33 +31,27 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
     traceId: input.traceId,
   };
   const options = activityOptions(input.policies);
-  // Local activities: short database work runs inside the workflow task, saving two round trips
-  // through Temporal per event (measured in bench/; see README). Retries follow the same policy.
-  const { processEvent } = proxyLocalActivities<HookflowActivities>(options.processing);
   // The ledger write must land (an accepted event may never be lost): it retries until PostgreSQL answers.
   const { recordEvent } = proxyLocalActivities<HookflowActivities>(options.bookkeeping);
-  const { recordDeadLetter, markReplaying, markDiscarded } = proxyActivities<HookflowActivities>(options.bookkeeping);
-
-  const children: ChildWorkflowHandle<typeof fanoutWorkflow>[] = [];
-  const finishedChildren: WorkflowState[] = [];
-  const refresh = () =>
-    publisher.refreshFromLanes(lanes.states, finishedChildren, children.length - finishedChildren.length);
+  const { markReplaying, markDiscarded } = proxyActivities<HookflowActivities>(options.bookkeeping);
+  const processing = new ProcessingStage(input, state, publisher);
+  const children = new FanoutChildren(event, input.policies, (started) => {
+    if (started) state.fanoutWorkflowIds.push(started);
+    refresh();
+  });
+  const refresh = () => publisher.refreshFromLanes(lanes.states, children.finished, children.runningCount);
   const lanes = new LaneSet({ event, policies: input.policies, onChange: refresh });
-  const processing = new OperatorMailbox();
-  const finishedIds = new Set<string>();
-  const running = () => children.map((child) => child.workflowId).filter((id) => !finishedIds.has(id));
   listenToOperator(state, {
     offer(decision, request) {
-      if (requestTargetsProcessing(request)) processing.offer(decision);
+      if (requestTargetsProcessing(request)) processing.mailbox.offer(decision);
       lanes.decide(decision, request);
-      // Fan-out children hold lanes of their own: pass the request on. A child that has already
-      // closed has no lane left to replay, so its refusal of the signal is expected.
-      for (const child of children)
-        void child.signal(decision.kind === 'replay' ? replaySignal : discardSignal, request).catch(() => undefined);
-      return running();
+      children.forward(decision, request);
+      return children.running();
     },
     accepts: (request) =>
-      (requestTargetsProcessing(request) && processing.isWaiting) || lanes.accepts(request) || running().length > 0,
+      (requestTargetsProcessing(request) && processing.mailbox.isWaiting) ||
+      lanes.accepts(request) ||
+      children.running().length > 0,
   });
 
   // Published with routing (or with how the run ended early) rather than at start: the ingress start stays cheap.
@@ -87,49 +72,23 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
   // Started by signal-with-start after the replay window closed: this run is the replay.
   if (input.replay) state.replayCount = (await markReplaying({ eventId: input.eventId })).replayCount;
 
-  let routes: RoutedDelivery[] | undefined;
-  while (!routes) {
-    try {
-      routes = (
-        await processEvent({
-          eventId: input.eventId,
-          workflowId: workflowInfo().workflowId,
-        })
-      ).deliveries;
-    } catch (error) {
-      // Read the same way live and on replay (a timed-out local activity is a bare TimeoutFailure on replay).
-      const ended = activityEnding(error);
-      if (!ended) throw error;
-      state.lastError = ended.message;
-      processing.open();
-      const deadLetter = await recordDeadLetter({
-        stage: 'processing',
-        eventId: input.eventId,
-        sourceId: input.sourceId,
-        reason: 'processing_failed',
-        lastError: state.lastError,
-      });
-      state.deadLetterId = deadLetter.deadLetterId;
-      publisher.setStatus('dead_lettered');
-      const decision = await processing.await(input.policies.deadLetterReplayWindowMs);
-      if (!decision) return state;
-      const applied = { stage: 'processing' as const, deliveryId: null };
-      if (decision.kind === 'discard') {
-        await markDiscarded({ eventId: input.eventId, reason: decision.reason });
-        decision.report({ ...applied, status: 'discarded', replayCount: state.replayCount });
-        publisher.setStatus('discarded');
-        return state;
-      }
-      state.replayCount = (await markReplaying({ eventId: input.eventId, reason: decision.reason })).replayCount;
-      decision.report({ ...applied, status: 'replaying', replayCount: state.replayCount });
-      publisher.setStatus('processing');
-    }
-  }
+  const routes = await processing.route();
+  if (!routes) return state;
   if (routes.length === 0) {
     publisher.setStatus('skipped');
     return state;
   }
+  await deliver(input, routes, { publisher, lanes, children });
+  refresh();
+  return state;
+}
 
+/** Runs the event's own lanes and its fan-out children until every one has settled. */
+async function deliver(
+  input: EventWorkflowInput,
+  routes: RoutedDelivery[],
+  { publisher, lanes, children }: { publisher: StatePublisher; lanes: LaneSet; children: FanoutChildren },
+): Promise<void> {
   setCurrentDetails(
     `${input.eventType} from ${input.sourceId} → ${routes.length} subscription${routes.length === 1 ? '' : 's'}`,
   );
@@ -139,28 +98,9 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
   publisher.showLanes(lanes.states);
   await Promise.all([
     lanes.settled(),
-    ...groupByWorkflow(routes.filter((route) => route.workflowId !== own)).map(async ([workflowId, group]) => {
-      const child = await startChild(fanoutWorkflow, {
-        workflowId,
-        args: [{ event, lanes: group, policies: input.policies }],
-        memo: { traceId: input.traceId },
-        staticSummary: `${input.eventType} from ${input.sourceId} → ${group.length} subscriptions (fan-out part)`,
-      });
-      children.push(child);
-      state.fanoutWorkflowIds.push(workflowId);
-      refresh();
-      finishedChildren.push(await child.result());
-      finishedIds.add(workflowId);
-      refresh();
-    }),
+    children.run(
+      routes.filter((route) => route.workflowId !== own),
+      input.traceId,
+    ),
   ]);
-  refresh();
-  return state;
-}
-
-/** Routes grouped by the workflow that runs them, in routing order. */
-function groupByWorkflow(routes: RoutedDelivery[]): [string, RoutedDelivery[]][] {
-  const groups = new Map<string, RoutedDelivery[]>();
-  for (const route of routes) groups.set(route.workflowId, [...(groups.get(route.workflowId) ?? []), route]);
-  return [...groups];
 }

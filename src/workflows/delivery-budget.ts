@@ -1,0 +1,106 @@
+import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
+import type { HookflowActivities } from '../domain/activities.js';
+import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '../domain/delivery-policy.js';
+import { nonRetryableDeliveryTypes } from '../domain/failures.js';
+import type { WorkflowPolicies } from '../domain/policies.js';
+import type { DeliveryAttemptResult, LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
+import { activityEnding } from './local-activity-failure.js';
+import { retryPolicyAfter } from './retry-plan.js';
+
+/** Backoff while our own dependency is down (not the endpoint's retry policy). */
+const OUTAGE_BACKOFF_FIRST_MS = 1_000;
+const OUTAGE_BACKOFF_MAX_MS = 60_000;
+
+/** What a lane's delivery needs of the lane: its route, and its state to report the last error in. */
+interface BudgetLane {
+  route: RoutedDelivery;
+  state: LaneState;
+}
+
+/** The host of a URL, for activity summaries (no `URL` parsing needed in the sandbox). */
+function hostOf(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url)?.[1] ?? url;
+}
+
+/**
+ * Runs deliverWebhook under the retry policy; rate-limit waits are timers and use up no attempt.
+ * With `firstAttemptLocal`, the first attempt runs as a local activity inside the workflow task
+ * (one round trip through Temporal less per delivery); its retries are regular activities, so a
+ * retrying delivery shows in the UI's pending-activity panel as usual.
+ */
+export async function deliverWithinBudget(
+  settings: { event: LaneEvent; policies: WorkflowPolicies; onChange: () => void },
+  lane: BudgetLane,
+  deliveryOptions: ActivityOptions,
+): Promise<Extract<DeliveryAttemptResult, { kind: 'delivered' }>> {
+  const { event, policies } = settings;
+  // The subscription's plan when it was routed, else the default delivery policy.
+  const plan: RetryPlan = lane.route.policy?.retry ?? { exponential: policies.deliveryRetry };
+  const summary = `POST ${event.eventType} → ${lane.route.subscriptionId} (${hostOf(lane.route.url)})`;
+  const attempt = (maximumAttempts: number, attemptsBefore: number) => ({
+    ...event,
+    subscriptionId: lane.route.subscriptionId,
+    deliveryId: lane.route.deliveryId,
+    maximumAttempts,
+    maximumIntervalMs: longestDelayOf(plan),
+    ...('schedule' in plan ? { schedule: { ...plan.schedule, attemptsBefore } } : {}),
+  });
+  let spent = 0;
+  const outage = { waitMs: 0 };
+  if (policies.firstAttemptLocal) {
+    const { deliverWebhook } = proxyLocalActivities<HookflowActivities>({
+      ...deliveryOptions,
+      retry: { ...deliveryOptions.retry, maximumAttempts: 1 },
+      summary,
+    });
+    try {
+      const result = await deliverWebhook(attempt(attemptsOf(plan), 0));
+      if (result.kind === 'delivered') return result;
+      await waitBeforeCallingAgain(settings, lane, result, outage);
+    } catch (error) {
+      const ended = activityEnding(error);
+      const failure = ended?.failure;
+      const final =
+        failure !== undefined && (failure.nonRetryable || nonRetryableDeliveryTypes.includes(failure.type ?? ''));
+      if (!ended || final || attemptsOf(plan) <= 1) throw error;
+      spent = 1;
+      const retryAfterMs = (failure?.details?.[0] as { retryAfterMs?: number | null } | undefined)?.retryAfterMs;
+      await sleep(retryAfterMs ?? delayAfterAttempt(plan, 1, Math.random));
+    }
+  }
+  for (;;) {
+    // After a local first attempt (or a rate-limit wait) the plan goes on where it stands, not from the start.
+    const retry = retryPolicyAfter(plan, spent);
+    const { deliverWebhook } = proxyActivities<HookflowActivities>({
+      ...deliveryOptions,
+      retry: { ...deliveryOptions.retry, ...retry },
+      summary,
+    });
+    const result = await deliverWebhook(attempt(retry.maximumAttempts, spent));
+    if (result.kind === 'delivered') return result;
+    spent += result.temporalAttempt - 1;
+    await waitBeforeCallingAgain(settings, lane, result, outage);
+  }
+}
+
+/**
+ * A throttle waits for the rate-limit slot; our own outage (PostgreSQL unreachable before the
+ * POST) waits with a backoff of its own, 1 s doubling to at most a minute. Neither spends an
+ * attempt of the subscription's budget nor counts as an endpoint failure.
+ */
+async function waitBeforeCallingAgain(
+  settings: { onChange: () => void },
+  lane: BudgetLane,
+  result: Exclude<DeliveryAttemptResult, { kind: 'delivered' }>,
+  outage: { waitMs: number },
+): Promise<void> {
+  if (result.kind === 'throttled') {
+    outage.waitMs = 0;
+    await sleep(result.waitMs);
+    return;
+  }
+  lane.state.lastError = result.reason;
+  settings.onChange();
+  outage.waitMs = Math.min(OUTAGE_BACKOFF_MAX_MS, Math.max(OUTAGE_BACKOFF_FIRST_MS, outage.waitMs * 2));
+  await sleep(outage.waitMs);
+}
