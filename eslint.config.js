@@ -55,35 +55,35 @@ export default tseslint.config(
   {
     files: ['src/db/**/*.ts'],
     rules: noImportsFrom(
-      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'],
+      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker-setup', 'cli', 'dev'],
       'src/db sits below everything but src/domain.',
     ),
   },
   {
     files: ['src/temporal/**/*.ts'],
     rules: noImportsFrom(
-      ['http', 'management', 'ingress', 'activities', 'worker', 'cli', 'dev'],
+      ['http', 'management', 'ingress', 'activities', 'worker-setup', 'cli', 'dev'],
       'src/temporal sits below the HTTP, management, ingress and activity floors.',
     ),
   },
   {
     files: ['src/activities/**/*.ts', 'src/management/**/*.ts', 'src/ingress/**/*.ts'],
     rules: noImportsFrom(
-      ['http', 'management', 'activities', 'ingress', 'workflows', 'worker', 'cli', 'dev'],
+      ['http', 'management', 'activities', 'ingress', 'workflows', 'worker-setup', 'cli', 'dev'],
       'Activities, management and ingress share a floor: each reaches down (src/temporal, src/db, src/domain…), never sideways or up.',
     ),
   },
   {
     files: ['src/http/**/*.ts'],
     rules: noImportsFrom(
-      ['activities', 'workflows', 'worker', 'cli', 'dev'],
+      ['activities', 'workflows', 'worker-setup', 'cli', 'dev'],
       'HTTP routes go through src/management and src/ingress.',
     ),
   },
   {
     files: ['src/{delivery,processing,schemes,metrics}/**/*.ts', 'src/*.ts'],
     rules: noImportsFrom(
-      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker', 'cli', 'dev'],
+      ['http', 'management', 'ingress', 'activities', 'workflows', 'temporal', 'worker-setup', 'cli', 'dev'],
       'Libraries used by the activity and ingress floors import only libraries and src/domain.',
     ),
   },

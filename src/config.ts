@@ -90,7 +90,7 @@ export const configSchema = z
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(40, 1),
     // A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js): no webpack at worker start.
     WORKFLOW_BUNDLE_PATH: optionalText,
-    // Workflows kept in the worker's sticky cache (see src/worker/start-worker.ts for why 500).
+    // Workflows kept in the worker's sticky cache (see src/worker-setup/start-worker.ts for why 500).
     WORKER_MAX_CACHED_WORKFLOWS: int(500, 0),
     // Port of the worker's Prometheus endpoint; 0 turns it off.
     WORKER_METRICS_PORT: int(9464, 0),

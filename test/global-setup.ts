@@ -9,7 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { startInfrastructure } from '../src/dev/dev-stack.js';
 import { freePort } from '../src/dev/free-port.js';
-import { workflowsPath } from '../src/worker/start-worker.js';
+import { workflowsPath } from '../src/worker-setup/start-worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrationsFolder } from '../src/db/migrate.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
-import { prebuiltWorkflowBundlePath, workflowsPath } from '../src/worker/workflow-bundle.js';
+import { prebuiltWorkflowBundlePath, workflowsPath } from '../src/worker-setup/workflow-bundle.js';
 
 try {
   if (import.meta.url.endsWith('.ts'))

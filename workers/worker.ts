@@ -2,7 +2,7 @@
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { exitWithStartupError, onShutdownSignal } from '../src/process/shutdown.js';
-import { startWorker } from '../src/worker/start-worker.js';
+import { startWorker } from '../src/worker-setup/start-worker.js';
 
 try {
   const config = loadConfig();

@@ -1,11 +1,11 @@
 import type { HookflowActivities } from '../domain/activities.js';
 import { acceptanceFloorActivity } from './acceptance-floor.js';
-import { admissionActivity } from './admission.js';
-import { deadLetterActivities } from './dead-letters.js';
+import { admissionActivity } from './request-admission.js';
+import { deadLetterActivities } from './dead-letter-bookkeeping.js';
 import { deliverWebhookActivity } from './deliver-webhook.js';
 import type { ActivityDependencies } from './deps.js';
-import { maintenanceActivities } from './maintenance.js';
-import { operationalEventActivity } from './operational-events.js';
+import { maintenanceActivities } from './maintenance-jobs.js';
+import { operationalEventActivity } from './emit-operational-event.js';
 import { processEventActivity } from './process-event.js';
 import { recordEventActivity } from './record-event.js';
 

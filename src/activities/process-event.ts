@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { sendRequest } from '../delivery/http-client.js';
 import { lanePolicyFor } from '../delivery/lane-policy.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
-import { buildPolicies } from '../temporal/policies.js';
+import { buildPolicies } from '../temporal/policies-from-config.js';
 import { deliveries, events, sources, subscriptions } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { workflowIds } from '../domain/workflow-ids.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LanePolicy, OrderingKeySource, RetryPlan, SubscriptionRetryPolicy } from '../domain/delivery-policy.js';
 import { parseDuration } from '../domain/duration.js';
 import { readJsonPointer } from '../domain/json-pointer.js';
-import type { RetrySettings } from '../domain/policies.js';
+import type { RetrySettings } from '../domain/workflow-policies.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 
 /** The policy columns of a subscription that routing reads. */

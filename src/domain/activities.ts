@@ -1,6 +1,6 @@
 // The activities' contract: workflows proxy it, `createActivities` implements it. Type-only, so the
 // workflow bundle never reaches activity code, and activities never import workflows.
-import type { AutoDisableInput, RetentionInput, RetentionResult } from './maintenance.js';
+import type { AutoDisableInput, RetentionInput, RetentionResult } from './maintenance-io.js';
 import type { AcceptanceFloorAnswer } from './acceptance-order.js';
 import type {
   AcceptanceFloorInput,

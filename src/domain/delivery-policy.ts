@@ -1,5 +1,5 @@
 // Per-subscription delivery policy (README "Delivery policies (per subscription)"), as the API takes it and as a lane carries it. Pure.
-import type { RetrySettings } from './policies.js';
+import type { RetrySettings } from './workflow-policies.js';
 
 export const orderingModes = ['none', 'fifo'] as const;
 export type OrderingMode = (typeof orderingModes)[number];

@@ -1,6 +1,6 @@
 // Inputs and outputs of workflows and activities, shared with their clients. Type-only: safe in the workflow bundle.
 import type { LanePolicy, RetrySchedule } from './delivery-policy.js';
-import type { WorkflowPolicies } from './policies.js';
+import type { WorkflowPolicies } from './workflow-policies.js';
 import type {
   DeadLetterReason,
   DeadLetterStage,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from '../management/dead-letters.js';
+import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from '../management/dead-letter-reads.js';
 import { discardDeadLetter, replayDeadLetter, replayMany } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { deliveryStatuses } from '../domain/vocabulary.js';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
-import { openDeadLetters } from '../management/dead-letters.js';
+import { openDeadLetters } from '../management/dead-letter-reads.js';
 import { replayMany } from '../management/replay.js';
 import { sendTestEvent } from '../management/test-event.js';
 import {

@@ -7,7 +7,7 @@ import { decideDeadLetter } from '../temporal/operator-updates.js';
 import { unsettledDeliveryStatuses, type DeliveryStatus, type RedeliveryOutcomeKind } from '../domain/vocabulary.js';
 import type { EventData, LaneData, LaneEvent, OperatorRequest } from '../domain/workflow-io.js';
 import { workflowIds } from '../domain/workflow-ids.js';
-import type { DeadLetterRow } from './dead-letters.js';
+import type { DeadLetterRow } from './dead-letter-reads.js';
 import type { OperatorDeps } from './deps.js';
 
 type EventRow = typeof events.$inferSelect;

@@ -10,7 +10,7 @@ import type {
   updateSubscriptionSchema,
 } from '../contracts/subscriptions.js';
 import type { DeliveryStatus } from '../domain/vocabulary.js';
-import { emitOperationalEvent } from '../temporal/operational-events.js';
+import { emitOperationalEvent } from '../temporal/operational-event-start.js';
 import type { OperatorDeps } from './deps.js';
 import { newId } from '../ids.js';
 

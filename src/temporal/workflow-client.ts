@@ -7,7 +7,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Config } from '../config.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import { searchAttributes, searchAttributesOf } from '../domain/search-attributes.js';
 import { admissionRequestSignal, replaySignal } from '../domain/signals.js';
 import { workflowIds } from '../domain/workflow-ids.js';
@@ -21,7 +21,7 @@ import type {
 import { dispatcherWorkflow } from '../workflows/dispatcher-workflow.js';
 import { eventWorkflow } from '../workflows/event-workflow.js';
 import { redeliveryWorkflow } from '../workflows/redelivery-workflow.js';
-import { buildPolicies } from './policies.js';
+import { buildPolicies } from './policies-from-config.js';
 
 // gRPC codes meaning "not now": CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE.
 const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 10, 14]);

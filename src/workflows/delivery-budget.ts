@@ -2,7 +2,7 @@ import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } fr
 import type { HookflowActivities } from '../domain/activities.js';
 import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '../domain/delivery-policy.js';
 import { nonRetryableDeliveryTypes } from '../domain/failures.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { DeliveryAttemptResult, LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
 import { activityEnding } from './local-activity-failure.js';
 import { retryPolicyAfter } from './retry-plan.js';

@@ -1,5 +1,5 @@
 import { startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import { discardSignal, replaySignal } from '../domain/signals.js';
 import type { LaneEvent, OperatorRequest, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { fanoutWorkflow } from './fanout-workflow.js';

@@ -1,9 +1,9 @@
 import type { proxyActivities } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
 import { deadLetterReasonFor } from '../domain/failures.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
-import type { Admissions } from './admission.js';
+import type { Admissions } from './dispatcher-admission.js';
 import { deliverWithinBudget } from './delivery-budget.js';
 import { activityEnding } from './local-activity-failure.js';
 import { OperatorMailbox, type OperatorDecision } from './operator-mailbox.js';

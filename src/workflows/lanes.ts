@@ -1,9 +1,9 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import type { LaneEvent, LaneState, OperatorRequest, RoutedDelivery } from '../domain/workflow-io.js';
-import { Admissions } from './admission.js';
+import { Admissions } from './dispatcher-admission.js';
 import { Lane, type LaneContext } from './lane.js';
 import { requestTargets } from './operator-control.js';
 import { OperatorDecision } from './operator-mailbox.js';

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { HookflowActivities } from '../domain/activities.js';
-import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance.js';
+import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance-io.js';
 
 const { autoDisableFailingSubscriptions, expirePreviousSecrets } = proxyActivities<HookflowActivities>({
   startToCloseTimeout: '2m',

@@ -1,6 +1,6 @@
 import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import { nonRetryableDeliveryTypes, processingFailureTypes } from '../domain/failures.js';
-import type { RetrySettings, WorkflowPolicies } from '../domain/policies.js';
+import type { RetrySettings, WorkflowPolicies } from '../domain/workflow-policies.js';
 
 /** Converts config-built retry settings into a Temporal retry policy. */
 export function toRetryPolicy(settings: RetrySettings, nonRetryableErrorTypes: string[] = []): RetryPolicy {

@@ -1,7 +1,7 @@
 import { searchAttributesOf } from '../domain/search-attributes.js';
 import { LaneSet, type LaneStart } from './lanes.js';
 import { handlersFinished, listenToOperator } from './operator-control.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { LaneEvent, RoutedDelivery, WorkflowState } from '../domain/workflow-io.js';
 import { initialState, StatePublisher } from './workflow-state.js';
 

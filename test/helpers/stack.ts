@@ -7,7 +7,7 @@ import { closeDatabase, openDatabase, type Database } from '../../src/db/client.
 import { startApi, type RunningApi } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging.js';
 import { clientConnectionOptions } from '../../src/temporal/client-connection.js';
-import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
+import { startWorker, type RunningWorker } from '../../src/worker-setup/start-worker.js';
 import { assertTaskQueueReplays } from './history-replay.js';
 import { LogTail } from './log-tail.js';
 

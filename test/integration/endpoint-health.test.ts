@@ -334,7 +334,7 @@ describe('maintenance schedules', () => {
     const { promisify } = await import('node:util');
     const { inject } = await import('vitest');
     const { ensureMaintenanceSchedules, maintenanceSchedules } =
-      await import('../../src/worker/maintenance-schedules.js');
+      await import('../../src/worker-setup/maintenance-schedules.js');
     const { createLogger } = await import('../../src/logging.js');
     const logger = createLogger('test', 'silent');
     try {

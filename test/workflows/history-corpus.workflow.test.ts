@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../src/worker/workflow-bundle.js';
+import { workflowsPath } from '../../src/worker-setup/workflow-bundle.js';
 import { historyFromJson } from '../helpers/history-json.js';
 
 const corpus = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));

@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HookflowActivities } from '../../src/domain/activities.js';
 import { deliveryFailureTypes } from '../../src/domain/failures.js';
-import type { WorkflowPolicies } from '../../src/domain/policies.js';
+import type { WorkflowPolicies } from '../../src/domain/workflow-policies.js';
 import { discardSignal, replaySignal, stateQuery } from '../../src/domain/signals.js';
 import type {
   DeadLetterInput,
@@ -28,7 +28,7 @@ import type {
   WorkflowState,
 } from '../../src/domain/workflow-io.js';
 import { searchAttributeCliArgs } from '../../src/temporal/register-search-attributes.js';
-import { workflowsPath } from '../../src/worker/workflow-bundle.js';
+import { workflowsPath } from '../../src/worker-setup/workflow-bundle.js';
 import { fanoutWorkflow } from '../../src/workflows/fanout-workflow.js';
 import { waitFor } from '../helpers/wait.js';
 

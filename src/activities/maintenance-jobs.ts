@@ -6,8 +6,8 @@ import {
   purgeBatch,
 } from '../db/maintenance-queries.js';
 import type { ActivityDependencies } from './deps.js';
-import { emitOperationalEvent } from '../temporal/operational-events.js';
-import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance.js';
+import { emitOperationalEvent } from '../temporal/operational-event-start.js';
+import type { AutoDisableInput, RetentionInput, RetentionResult } from '../domain/maintenance-io.js';
 
 /** The scheduled maintenance jobs (README "Endpoint health"), as activities. */
 export function maintenanceActivities(deps: ActivityDependencies) {

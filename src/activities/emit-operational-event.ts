@@ -1,6 +1,6 @@
 import type { HookflowActivities } from '../domain/activities.js';
 import type { OperationalEvent } from '../domain/workflow-io.js';
-import { emitOperationalEvent } from '../temporal/operational-events.js';
+import { emitOperationalEvent } from '../temporal/operational-event-start.js';
 import type { ActivityDependencies } from './deps.js';
 
 /** `emitOperationalEvent` as an activity: workflows report dead letters and recoveries through it. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { WorkflowPolicies } from '../domain/policies.js';
+import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 
 /** Builds the policies from config, once per process; tests shrink them through the same config. */
 export function buildPolicies(config: Config): WorkflowPolicies {
