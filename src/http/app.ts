@@ -3,7 +3,7 @@ import { requireManagementKey } from './auth.js';
 import type { ApiDependencies, AppEnv } from './context.js';
 import { documentHealth, healthRoutes } from './health-routes.js';
 import { ingressRoutes } from './ingress-route.js';
-import { Problem, problems } from './problem.js';
+import { Problem, problemHeaders, problems } from './problem.js';
 import { sourceRoutes } from './source-routes.js';
 import { subscriptionRoutes } from './subscription-routes.js';
 import { eventRoutes } from './event-routes.js';
@@ -57,29 +57,20 @@ export function buildApp(deps: ApiDependencies, draining: { active: boolean } = 
 
   app.notFound((c) => {
     const problem = problems.notFound(`No route for ${c.req.method} ${c.req.path}.`);
-    return c.json(problem.body(c.get('traceId')), 404, { 'content-type': 'application/problem+json' });
+    return c.json(problem.body(c.get('traceId')), problem.status, problemHeaders(problem));
   });
   app.onError((error, c) => {
-    const traceId = c.get('traceId') ?? 'unknown';
-    if (error instanceof Problem) {
-      return c.json(error.body(traceId), error.status, {
-        ...error.headers,
-        'content-type': 'application/problem+json',
-      });
-    }
-    if (error instanceof SyntaxError || (error as { status?: number }).status === 400) {
-      const problem = problems.badRequest(`The request body is not valid JSON: ${error.message}`);
-      return c.json(problem.body(traceId), 400, { 'content-type': 'application/problem+json' });
-    }
-    c.get('logger')?.error({ err: error }, 'unhandled error');
-    const body = {
-      type: 'about:blank',
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'An unexpected error occurred.',
-      traceId,
-    };
-    return c.json(body, 500, { 'content-type': 'application/problem+json' });
+    const problem = asProblem(error);
+    if (problem.status === 500) c.get('logger')?.error({ err: error }, 'unhandled error');
+    return c.json(problem.body(c.get('traceId') ?? 'unknown'), problem.status, problemHeaders(problem));
   });
   return app;
+}
+
+/** Every error the routes throw, as the problem it is answered with. */
+function asProblem(error: Error): Problem {
+  if (error instanceof Problem) return error;
+  if (error instanceof SyntaxError || (error as { status?: number }).status === 400)
+    return problems.badRequest(`The request body is not valid JSON: ${error.message}`);
+  return problems.internal();
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { problemHeaders, problems } from './problem.js';
 
 /**
  * Requests Node rejects before Hono sees them (oversized or malformed headers) still get a
@@ -9,17 +10,19 @@ export function answerClientErrorsWithProblems(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
     const oversized = error.code === 'HPE_HEADER_OVERFLOW';
-    const status = oversized ? 431 : 400;
-    const body = JSON.stringify({
-      type: `https://hookflow.dev/problems/${oversized ? 'headers-too-large' : 'malformed-request'}`,
-      title: oversized ? 'Request header fields too large' : 'Malformed request',
-      status,
-      detail: oversized ? 'The request headers exceed the server limit.' : 'The request could not be parsed as HTTP.',
-      traceId: 'none',
-    });
+    const problem = oversized ? problems.headersTooLarge() : problems.malformedRequest();
+    const body = JSON.stringify(problem.body('none'));
+    const headers = {
+      ...problemHeaders(problem),
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+    };
     socket.end(
-      `HTTP/1.1 ${status} ${oversized ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
-        `content-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${problem.status} ${oversized ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        `\r\n${body}`,
     );
   });
 }

@@ -3,7 +3,7 @@ import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from
 import { discardDeadLetter, replayDeadLetter, replayMany } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json } from './route-helpers.js';
 import { deadLetterFilterSchema, deadLetterSchema, replayBodySchema } from '../contracts/events.js';
@@ -73,7 +73,12 @@ export function deadLetterRoutes(deps: ApiDependencies) {
   };
   app.openapi(routes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
-    const rows = await listDeadLetters(deps.db, filter, limit, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
+    const rows = await listDeadLetters(
+      deps.db,
+      filter,
+      limit,
+      cursor ? decodeCursor(cursor, cursorKeys.id)[0] : undefined,
+    );
     return c.json(
       toPage(rows, limit, (r) => [r.id], deadLetterView),
       200,

@@ -2,7 +2,7 @@ import { eventDetail, eventSummary, listEvents } from '../management/events.js';
 import { redeliverEvent } from '../management/replay.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json } from './route-helpers.js';
 import {
@@ -48,7 +48,7 @@ export function eventRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
   app.openapi(routes.list, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
-    const after = cursor ? (decodeCursor(cursor, 2).map(String) as [string, string]) : undefined;
+    const after = cursor ? decodeCursor(cursor, cursorKeys.timeAndId) : undefined;
     if (after && Number.isNaN(Date.parse(after[0])))
       throw problems.badRequest('cursor is not a cursor this API issued');
     const rows = await listEvents(deps.db, filter, limit, after);

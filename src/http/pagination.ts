@@ -16,19 +16,31 @@ export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+/** A row id in a cursor: what the API's own ids look like (never free text that reaches SQL). */
+const idKey = z.string().regex(/^[A-Za-z0-9_:.-]{1,200}$/);
+
+/** The sort keys list routes page by: an id, or a receive time and an id (the event log). */
+export const cursorKeys = {
+  id: z.tuple([idKey]),
+  timeAndId: z.tuple([z.iso.datetime({ offset: true }), idKey]),
+};
+
+/**
+ * Decodes a cursor into its typed sort key. A cursor is opaque but can be forged: its key is parsed
+ * into the columns' types first, and anything else is a 400 naming the parameter, never a query error.
+ */
+export function decodeCursor<T extends z.ZodTypeAny>(cursor: string, key: T): z.infer<T> {
+  let decoded: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(key) &&
-      key.length === arity &&
-      key.every((k) => (typeof k === 'string' && !k.includes('\u0000')) || typeof k === 'number')
-    )
-      return key;
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the 400 below
+    decoded = undefined;
   }
-  throw problems.badRequest('cursor is not a cursor this API issued');
+  const parsed = key.safeParse(decoded);
+  if (parsed.success) return parsed.data;
+  throw problems.badRequest('cursor is not a cursor this API issued', [
+    { path: '/cursor', message: 'not a cursor this API issued' },
+  ]);
 }
 
 /** Splits the `limit + 1` rows a query fetched into a page and the cursor of its last row. */

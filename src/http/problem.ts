@@ -67,6 +67,16 @@ export const problems = {
       { retryAfterSeconds },
       { 'retry-after': String(retryAfterSeconds) },
     ),
+  internal: () => new Problem(500, 'internal-error', 'Internal Server Error', 'An unexpected error occurred.'),
+  headersTooLarge: () =>
+    new Problem(
+      431,
+      'headers-too-large',
+      'Request header fields too large',
+      'The request headers exceed the server limit.',
+    ),
+  malformedRequest: () =>
+    new Problem(400, 'malformed-request', 'Malformed request', 'The request could not be parsed as HTTP.'),
   unavailable: (dependency: string, retryAfterSeconds: number) =>
     new Problem(
       503,
@@ -77,6 +87,11 @@ export const problems = {
       { 'retry-after': String(retryAfterSeconds) },
     ),
 };
+
+/** The headers a problem answer carries: its own (e.g. `retry-after`) and the problem+json media type. */
+export function problemHeaders(problem: Problem): Record<string, string> {
+  return { ...problem.headers, 'content-type': 'application/problem+json' };
+}
 
 /** Converts zod issues into the `errors` list of a 400 problem. */
 export function zodProblem(

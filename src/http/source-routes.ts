@@ -10,7 +10,7 @@ import {
 } from '../management/sources.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import {
   createSourceSchema,
@@ -89,7 +89,7 @@ export function sourceRoutes(deps: ApiDependencies) {
   });
   app.openapi(routes.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const after = cursor ? String(decodeCursor(cursor, 1)[0]) : undefined;
+    const after = cursor ? decodeCursor(cursor, cursorKeys.id)[0] : undefined;
     const rows = await listSources(deps.db, limit, after);
     return c.json(
       toPage(rows, limit, (r) => [r.id], sourceView),

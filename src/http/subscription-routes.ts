@@ -21,7 +21,7 @@ import {
 } from '../management/subscriptions.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
-import { decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
+import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';
 import { problems } from './problem.js';
 import { idParam, json } from './route-helpers.js';
 import {
@@ -160,7 +160,7 @@ export function subscriptionRoutes(deps: ApiDependencies) {
   });
   app.openapi(routes.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    const rows = await listSubscriptions(deps.db, limit, cursor ? String(decodeCursor(cursor, 1)[0]) : undefined);
+    const rows = await listSubscriptions(deps.db, limit, cursor ? decodeCursor(cursor, cursorKeys.id)[0] : undefined);
     return c.json(
       toPage(rows, limit, (r) => [r.id], subscriptionView),
       200,
@@ -241,7 +241,7 @@ export function subscriptionRoutes(deps: ApiDependencies) {
       id,
       limit,
       status,
-      cursor ? String(decodeCursor(cursor, 1)[0]) : undefined,
+      cursor ? decodeCursor(cursor, cursorKeys.id)[0] : undefined,
     );
     return c.json(
       toPage(rows, limit, (r) => [r.id], deliveryView),

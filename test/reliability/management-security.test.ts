@@ -347,6 +347,8 @@ describe('SQL injection in list filters', () => {
     'answers every filter parameter of /v1/events, /v1/dead-letters and /v1/subscriptions/:id/deliveries with 200 and no rows, or 400 — never 500 — and the tables survive',
     { timeout: 90_000 },
     async () => {
+      // Only what the API logs during this test counts (the secrets test before it makes an INSERT fail on purpose).
+      const logOffset = api!.output().length;
       const target = await startSink();
       sinks.push(target);
       const sourceId = uniqueId('sqli');
@@ -431,6 +433,7 @@ describe('SQL injection in list filters', () => {
       const causes = new Set(
         api!
           .output()
+          .slice(logOffset)
           .split('\n')
           .filter((line) => line.includes('"unhandled error"'))
           .map((line) => {
@@ -444,6 +447,8 @@ describe('SQL injection in list filters', () => {
         `[management-security] ${payloads.length} injection payloads × every filter, cursor, limit and path parameter: ${failures.length} failures; API errors behind them: ${JSON.stringify([...causes])}`,
       );
       expect(failures).toEqual([]);
+      // Every bad value is refused by validation (400 naming the parameter), none by the database.
+      expect([...causes]).toEqual([]);
     },
   );
 });
