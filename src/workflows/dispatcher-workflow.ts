@@ -37,81 +37,126 @@ const FLOOR_RECHECK_MS = 250;
 
 const byAcceptance = compareAcceptance;
 
+/** The dispatcher's queue: lanes waiting, lanes holding a slot, and the signals and query that change and show them. */
+class DispatcherQueue {
+  readonly waiting: AdmissionRequest[];
+  readonly admitted: Map<string, Holder>;
+  /** FIFO lanes that dead-lettered and now hold the queue, not yet reported. */
+  readonly newlyBlocked: { deliveryId: string; eventId: string; reason: string }[] = [];
+  maxInFlight: number;
+  admissions = 0;
+  /** Bumped by every signal: a wait ends when anything changed. */
+  changes = 0;
+  private published: WorkflowStatus | undefined;
+
+  constructor(private readonly input: DispatcherInput) {
+    this.waiting = [...(input.waiting ?? [])];
+    this.admitted = new Map((input.admitted ?? []).map((holder) => [holder.deliveryId, holder]));
+    this.maxInFlight = input.maxInFlight;
+    setHandler(admissionRequestSignal, (request) => {
+      this.changes++;
+      this.maxInFlight = request.maxInFlight;
+      const held = this.admitted.get(request.deliveryId);
+      // A retried request of a lane already let in: say so again (its first `admit` may be what it missed).
+      if (held) void this.admit(held).catch(() => this.admitted.delete(held.deliveryId));
+      else if (!this.waiting.some((w) => w.deliveryId === request.deliveryId)) this.waiting.push(request);
+    });
+    setHandler(releaseSignal, ({ deliveryId }) => {
+      this.changes++;
+      this.admitted.delete(deliveryId);
+    });
+    setHandler(blockedSignal, (blocked) => {
+      this.changes++;
+      const holder = this.admitted.get(blocked.deliveryId);
+      if (holder && !holder.blocked) {
+        holder.blocked = true;
+        this.newlyBlocked.push(blocked);
+      }
+    });
+    setHandler(dispatcherStateQuery, () => ({
+      subscriptionId: input.subscriptionId,
+      maxInFlight: this.maxInFlight,
+      waiting: [...this.waiting].sort(byAcceptance),
+      admitted: [...this.admitted.values()],
+      admissions: this.admissions,
+    }));
+  }
+
+  /** Tells a lane it may deliver. */
+  admit(holder: AdmissionRequest): Promise<void> {
+    return getExternalWorkflowHandle(holder.workflowId).signal(admitSignal, { deliveryId: holder.deliveryId });
+  }
+
+  /** Moves the head of the queue to the admitted lanes and tells it; a lane whose workflow is gone frees the slot. */
+  async admitHead(): Promise<void> {
+    const head = this.waiting.shift()!;
+    this.admitted.set(head.deliveryId, { ...head, blocked: false });
+    this.admissions++;
+    try {
+      await this.admit(head);
+    } catch {
+      // The lane's workflow is gone (terminated): nobody will use or give back this slot.
+      this.admitted.delete(head.deliveryId);
+    }
+  }
+
+  /** Whether nothing waits and nothing holds a slot. */
+  get idle(): boolean {
+    return this.waiting.length === 0 && this.admitted.size === 0;
+  }
+
+  /** Waits until a signal changes something, or `timeoutMs`; true when something changed. */
+  async changed(timeoutMs?: number): Promise<boolean> {
+    const seen = this.changes;
+    if (timeoutMs === undefined) {
+      await condition(() => this.changes !== seen);
+      return true;
+    }
+    return condition(() => this.changes !== seen, timeoutMs);
+  }
+
+  /** Upserts `HookflowStatus` (blocked, delivering or idle) when it changed. */
+  publish(): void {
+    const status: WorkflowStatus = [...this.admitted.values()].some((h) => h.blocked)
+      ? 'blocked'
+      : this.admitted.size + this.waiting.length > 0
+        ? 'delivering'
+        : 'idle';
+    if (status === this.published) return;
+    this.published = status;
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      { key: searchAttributes.subscriptionIds, value: [this.input.subscriptionId] },
+    ]);
+  }
+}
+
 /**
- * `dispatcher:<subscriptionId>[:<keyHash>]` (README "Delivery policies (per subscription)"): admits at most `maxInFlight` lanes of one
- * subscription (one ordering key) at a time, in acceptance order, each after the reorder window.
- * A FIFO lane that dead-letters with `onDeadLetter: block` keeps its slot, so the queue waits for
- * the operator. Long-lived: it continues as new every DISPATCHER_ADMISSIONS_PER_RUN admissions with its queue.
+ * `dispatcher:<subscriptionId>[:<keyHash>]` (README "Delivery policies (per subscription)"): admits
+ * at most `maxInFlight` lanes of one subscription (one ordering key) at a time, in acceptance order,
+ * each after the reorder window. A FIFO lane that dead-letters with `onDeadLetter: block` keeps its
+ * slot, so the queue waits for the operator. Long-lived: it continues as new every
+ * DISPATCHER_ADMISSIONS_PER_RUN admissions with its queue.
  */
 export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> {
-  const waiting: AdmissionRequest[] = [...(input.waiting ?? [])];
-  const admitted = new Map<string, Holder>((input.admitted ?? []).map((holder) => [holder.deliveryId, holder]));
-  const news: { deliveryId: string; eventId: string; reason: string }[] = [];
-  let maxInFlight = input.maxInFlight;
-  let admissions = 0;
-  let changes = 0;
+  const queue = new DispatcherQueue(input);
   const { emitOperationalEventActivity, acceptanceFloorOf } = proxyActivities<HookflowActivities>(bookkeepingOptions);
   // Deliveries accepted before the floor may go: every earlier event of this queue is routed.
   let floor: AcceptanceMark | undefined;
   let floorAt = -Infinity;
-  const resend = (holder: AdmissionRequest) =>
-    getExternalWorkflowHandle(holder.workflowId).signal(admitSignal, { deliveryId: holder.deliveryId });
-
-  setHandler(admissionRequestSignal, (request) => {
-    changes++;
-    maxInFlight = request.maxInFlight;
-    const held = admitted.get(request.deliveryId);
-    // A retried request of a lane already let in: say so again (its first `admit` may be what it missed).
-    if (held) void resend(held).catch(() => admitted.delete(held.deliveryId));
-    else if (!waiting.some((w) => w.deliveryId === request.deliveryId)) waiting.push(request);
-  });
-  setHandler(releaseSignal, ({ deliveryId }) => {
-    changes++;
-    admitted.delete(deliveryId);
-  });
-  setHandler(blockedSignal, (blocked) => {
-    changes++;
-    const holder = admitted.get(blocked.deliveryId);
-    if (holder && !holder.blocked) {
-      holder.blocked = true;
-      news.push(blocked);
-    }
-  });
-  setHandler(dispatcherStateQuery, () => ({
-    subscriptionId: input.subscriptionId,
-    maxInFlight,
-    waiting: [...waiting].sort(byAcceptance),
-    admitted: [...admitted.values()],
-    admissions,
-  }));
-
-  let published: WorkflowStatus | undefined;
-  const publish = () => {
-    const status: WorkflowStatus = [...admitted.values()].some((h) => h.blocked)
-      ? 'blocked'
-      : admitted.size + waiting.length > 0
-        ? 'delivering'
-        : 'idle';
-    if (status === published) return;
-    published = status;
-    upsertSearchAttributes([
-      { key: searchAttributes.status, value: status },
-      { key: searchAttributes.subscriptionIds, value: [input.subscriptionId] },
-    ]);
-  };
 
   for (;;) {
-    publish();
-    for (const blocked of news.splice(0)) {
+    queue.publish();
+    for (const blocked of queue.newlyBlocked.splice(0)) {
       await emitOperationalEventActivity({
         type: 'hookflow.subscription.blocked',
         key: `${blocked.deliveryId}:${workflowInfo().runId}`,
         data: { subscriptionId: input.subscriptionId, dispatcherId: workflowInfo().workflowId, ...blocked },
       });
     }
-    waiting.sort(byAcceptance);
-    const head = waiting[0];
-    if (head && admitted.size < maxInFlight) {
+    queue.waiting.sort(byAcceptance);
+    const head = queue.waiting[0];
+    if (head && queue.admitted.size < queue.maxInFlight) {
       if (input.fifo) {
         if (!floor || byAcceptance(head, floor) >= 0) {
           // Hold each arrival for the reorder window after its acceptance (the time ingress may take to
@@ -122,8 +167,7 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
             floorAt + FLOOR_RECHECK_MS - Date.now(),
           );
           if (wait > 0) {
-            const seen = changes;
-            await condition(() => changes !== seen, wait);
+            await queue.changed(wait);
             continue;
           }
           // Runs started before the answer carried `notYetQueued` recorded a bare mark: replay keeps it.
@@ -132,7 +176,7 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
             orderingKeyHash: input.orderingKeyHash,
             reorderWindowMs: input.reorderWindowMs,
           });
-          const holds = new Set([...waiting.map((w) => w.deliveryId), ...admitted.keys()]);
+          const holds = new Set([...queue.waiting.map((w) => w.deliveryId), ...queue.admitted.keys()]);
           floor = 'unrouted' in answer ? floorFor(answer, (deliveryId) => holds.has(deliveryId)) : answer;
           floorAt = Date.now();
           continue;
@@ -141,34 +185,24 @@ export async function dispatcherWorkflow(input: DispatcherInput): Promise<void> 
         // Plain caps (window 0), and FIFO runs started before dispatchers took `fifo`: the window alone.
         const wait = Date.parse(head.receivedAt) + input.reorderWindowMs - Date.now();
         if (wait > 0) {
-          const seen = changes;
-          await condition(() => changes !== seen, wait);
+          await queue.changed(wait);
           continue;
         }
       }
-      waiting.shift();
-      admitted.set(head.deliveryId, { ...head, blocked: false });
-      admissions++;
-      try {
-        await resend(head);
-      } catch {
-        // The lane's workflow is gone (terminated): nobody will use or give back this slot.
-        admitted.delete(head.deliveryId);
-      }
+      await queue.admitHead();
       continue;
     }
-    if (admissions >= input.admissionsPerRun) {
+    if (queue.admissions >= input.admissionsPerRun) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof dispatcherWorkflow>({
         ...input,
-        maxInFlight,
-        waiting,
-        admitted: [...admitted.values()],
+        maxInFlight: queue.maxInFlight,
+        waiting: queue.waiting,
+        admitted: [...queue.admitted.values()],
       });
     }
-    const seen = changes;
-    const idle = waiting.length === 0 && admitted.size === 0;
-    const changed = await condition(() => changes !== seen, idle ? IDLE_CLOSE_MS : undefined);
+    const idle = queue.idle;
+    const changed = await queue.changed(idle ? IDLE_CLOSE_MS : undefined);
     if (!changed && idle) return;
   }
 }
