@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -16,7 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HookflowActivities } from '../../src/domain/activities.js';
 import { deliveryFailureTypes } from '../../src/domain/failures.js';
 import type { WorkflowPolicies } from '../../src/domain/workflow-policies.js';
-import { discardSignal, replaySignal, stateQuery } from '../../src/domain/signals.js';
+import {
+  discardDeadLetterUpdate,
+  discardSignal,
+  replayDeadLetterUpdate,
+  replaySignal,
+  stateQuery,
+} from '../../src/domain/signals.js';
 import type {
   DeadLetterInput,
   DeadLetterSubject,
@@ -437,5 +444,45 @@ describe('operator signals and the replay window (firstAttemptLocal: true)', () 
     expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
     expect(lane(result, 'sub_a').replayCount).toBe(1);
     expect(script.replays).toHaveLength(1);
+  });
+});
+
+describe('replayDeadLetter and discardDeadLetter Updates', () => {
+  it('answers a replay with what it did once markReplaying has run, then the lane delivers', async () => {
+    let fixed = false;
+    const { handle, script, deliveryId, stateWhen } = await startLanes(
+      { sub_a: ({ n }) => (fixed ? delivered(n) : rejected410()) },
+      policies(),
+    );
+    await stateWhen(settledDeadA, 'sub_a dead-lettered');
+    fixed = true;
+    const outcome = await handle.executeUpdate(replayDeadLetterUpdate, {
+      args: [{ subscriptionId: 'sub_a', reason: 'endpoint fixed' }],
+    });
+    expect(outcome).toEqual({
+      applied: [{ stage: 'delivery', deliveryId: deliveryId('sub_a'), status: 'replaying', replayCount: 1 }],
+      forwardedTo: [],
+    });
+    // The answer came after the write: the replay is on record.
+    expect(script.replays).toHaveLength(1);
+    expect(statuses(await handle.result())).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
+  });
+
+  it('refuses a discard aimed at a lane that is not dead-lettered, carries out the one aimed at the dead letter, then the workflow closes', async () => {
+    const { handle, script, stateWhen } = await startLanes({ sub_a: () => rejected410() }, policies());
+    await stateWhen(settledDeadA, 'sub_a dead-lettered');
+    const refusal = (subscriptionId: string) =>
+      handle.executeUpdate(discardDeadLetterUpdate, { args: [{ subscriptionId }] }).then(
+        (answer) => `accepted: ${JSON.stringify(answer)}`,
+        (error: unknown) => String((error as WorkflowUpdateFailedError).cause?.message ?? error),
+      );
+    expect(await refusal('sub_b')).toContain('is waiting for a decision for subscription sub_b');
+    const discarded = await handle.executeUpdate(discardDeadLetterUpdate, { args: [{ subscriptionId: 'sub_a' }] });
+    expect(discarded.applied).toEqual([expect.objectContaining({ status: 'discarded' })]);
+    // Nothing was left to wait for: the workflow completed, so a late decision finds it closed (the API
+    // then runs a redelivery workflow).
+    expect(await refusal('sub_a')).toContain('WorkflowNotFoundError');
+    expect(script.discards).toHaveLength(1);
+    expect(statuses(await handle.result())).toEqual({ sub_a: 'discarded', sub_b: 'delivered' });
   });
 });
