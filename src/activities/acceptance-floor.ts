@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray, isNull, lt, not, type SQL } from 'drizzle-orm';
-import { deliveries, events, ingressOutbox, subscriptions } from '../db/schema.js';
-import { outboxTargetOf, recordedInLedger, rowsFor } from '../db/ingress-outbox.js';
+import { eq } from 'drizzle-orm';
+import { notYetQueued, unroutedInLedger, unroutedInOutbox } from '../db/acceptance-floor-reads.js';
+import { outboxTargetOf } from '../db/ingress-outbox.js';
+import { subscriptions } from '../db/schema.js';
 import { afterAllAt, type AcceptanceFloorAnswer } from '../domain/acceptance-order.js';
 import type { AcceptanceFloorInput } from '../domain/workflow-io.js';
 import { workflowIds } from '../domain/workflow-ids.js';
@@ -34,69 +35,16 @@ export function acceptanceFloorActivity({ db, config }: ActivityDependencies) {
     if (!subscription)
       return { unrouted: afterAllAt(settledBefore.toISOString()), notYetQueued: [], notYetQueuedComplete: true };
     const since = new Date(now - UNROUTED_GIVE_UP_MS);
-    const fromSources = (column: typeof events.sourceId | typeof ingressOutbox.sourceId): SQL | undefined =>
-      subscription.sourceIds.length ? inArray(column, subscription.sourceIds) : undefined;
-    // An event moves outbox → ledger (recordEvent inserts, then deletes its outbox row) → routed
-    // (processEvent writes the delivery rows, then marks it dispatched) → queued: reading in that
-    // order, each statement seeing what committed before it, an event between two reads is seen by
-    // the later one.
-    const outbox = await db
-      .select({
-        eventId: ingressOutbox.eventId,
-        sourceId: ingressOutbox.sourceId,
-        eventType: ingressOutbox.eventType,
-        payload: ingressOutbox.payload,
-        headers: ingressOutbox.headers,
-        receivedAt: ingressOutbox.receivedAt,
-      })
-      .from(ingressOutbox)
-      .where(
-        and(
-          rowsFor(outboxTargetOf(config)),
-          gt(ingressOutbox.receivedAt, since),
-          lt(ingressOutbox.receivedAt, settledBefore),
-          fromSources(ingressOutbox.sourceId),
-          // Started and already recorded (a duplicate started beside a direct start, until the relay's
-          // sweep): the ledger read below tells whether it is routed.
-          not(recordedInLedger),
-        ),
-      )
-      .orderBy(asc(ingressOutbox.receivedAt), asc(ingressOutbox.eventId))
-      .limit(BATCH);
-    const ledger = await db
-      .select({
-        eventId: events.id,
-        sourceId: events.sourceId,
-        eventType: events.eventType,
-        payload: events.payload,
-        headers: events.headers,
-        receivedAt: events.receivedAt,
-      })
-      .from(events)
-      .where(
-        and(
-          inArray(events.status, ['received', 'processing']),
-          gt(events.receivedAt, since),
-          lt(events.receivedAt, settledBefore),
-          fromSources(events.sourceId),
-        ),
-      )
-      .orderBy(asc(events.receivedAt), asc(events.id))
-      .limit(BATCH);
-    const notYetQueued = await db
-      .select({ deliveryId: deliveries.id, receivedAt: events.receivedAt, eventId: events.id })
-      .from(deliveries)
-      .innerJoin(events, eq(events.id, deliveries.eventId))
-      .where(
-        and(
-          eq(deliveries.orderingQueue, workflowIds.dispatcher(input.subscriptionId, input.orderingKeyHash)),
-          isNull(deliveries.queuedAt),
-          eq(deliveries.status, 'pending'),
-          gt(events.receivedAt, since),
-        ),
-      )
-      .orderBy(asc(events.receivedAt), asc(events.id))
-      .limit(BATCH);
+    const window = { since, before: settledBefore, sourceIds: subscription.sourceIds, limit: BATCH };
+    // In this order: see src/db/acceptance-floor-reads.ts.
+    const outbox = await unroutedInOutbox(db, outboxTargetOf(config), window);
+    const ledger = await unroutedInLedger(db, window);
+    const waiting = await notYetQueued(
+      db,
+      workflowIds.dispatcher(input.subscriptionId, input.orderingKeyHash),
+      since,
+      BATCH,
+    );
     const batch = (rows: typeof ledger): UnroutedBatch => ({
       events: rows.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() })),
       complete: rows.length < BATCH,
@@ -106,8 +54,8 @@ export function acceptanceFloorActivity({ db, config }: ActivityDependencies) {
         { subscription, keyHash: input.orderingKeyHash, settledBefore: settledBefore.toISOString() },
         [batch(outbox), batch(ledger)],
       ),
-      notYetQueued: notYetQueued.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() })),
-      notYetQueuedComplete: notYetQueued.length < BATCH,
+      notYetQueued: waiting.map((row) => ({ ...row, receivedAt: row.receivedAt.toISOString() })),
+      notYetQueuedComplete: waiting.length < BATCH,
     };
   };
 }

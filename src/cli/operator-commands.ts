@@ -19,6 +19,13 @@ function progress(done: number, total: number): void {
 
 /** `events list|show|redeliver`, `dead-letters list|show|discard`, `replay`. */
 export function registerOperatorCommands(program: Command): void {
+  registerEventCommands(program);
+  registerDeadLetterCommands(program);
+  registerReplayCommand(program);
+}
+
+/** `events list|show|redeliver`. */
+function registerEventCommands(program: Command): void {
   const eventsCommand = program.command('events').description('inspect the event log');
   eventsCommand
     .command('list')
@@ -71,7 +78,10 @@ export function registerOperatorCommands(program: Command): void {
       if (opts.json) return printObject(answer, true);
       printRows(answer.deliveries, ['subscriptionId', 'deliveryId', 'outcome', 'workflowId'], false);
     });
+}
 
+/** `dead-letters list|show|discard`. */
+function registerDeadLetterCommands(program: Command): void {
   const deadLetters = program.command('dead-letters').description('inspect and resolve dead letters');
   deadLetters
     .command('list')
@@ -114,7 +124,10 @@ export function registerOperatorCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       printObject(await apiClientFromEnv().post(`/v1/dead-letters/${encodeURIComponent(id)}/discard`), !!opts.json);
     });
+}
 
+/** `replay <id>`, or every open dead letter matching the filters, with progress. */
+function registerReplayCommand(program: Command): void {
   program
     .command('replay')
     .description('replay one dead letter by id, or every open one matching --subscription/--source/--reason/--since')

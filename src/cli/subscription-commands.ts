@@ -43,6 +43,13 @@ export function registerSubscriptionCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       printObject(await apiClientFromEnv().get<Record<string, unknown>>(path(id)), !!opts.json);
     });
+  registerCreate(subscriptions);
+  registerUpdate(subscriptions);
+  registerLifecycle(subscriptions);
+}
+
+/** `subscriptions create <url>` with its delivery-policy flags. */
+function registerCreate(subscriptions: Command): void {
   const create = subscriptions
     .command('create')
     .argument('<url>', 'endpoint URL')
@@ -64,6 +71,10 @@ export function registerSubscriptionCommands(program: Command): void {
       });
       printObject(created, !!opts.json);
     });
+}
+
+/** `subscriptions update <id>`: only the fields given. */
+function registerUpdate(subscriptions: Command): void {
   const update = subscriptions
     .command('update')
     .description('change only the fields given (retry flags replace the whole retry policy)')
@@ -89,6 +100,10 @@ export function registerSubscriptionCommands(program: Command): void {
       const { body: updated } = await apiClientFromEnv().request<Record<string, unknown>>('PATCH', path(id), body);
       printObject(updated, !!opts.json);
     });
+}
+
+/** `subscriptions delete|rotate|enable|disable|test <id>`. */
+function registerLifecycle(subscriptions: Command): void {
   subscriptions
     .command('delete')
     .description('delete a subscription (its pending deliveries dead-letter as subscription_disabled)')

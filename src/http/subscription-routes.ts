@@ -127,8 +127,17 @@ const routes = {
 /** Management routes for subscriptions (the management API, README "Operate it"). Secrets are shown once: at creation and rotation. */
 export function subscriptionRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
+  addCrudRoutes(app, deps);
+  addActionRoutes(app, deps);
+  return app;
+}
+
+type Router = ReturnType<typeof openApiRouter>;
+const notFound = (id: string) => problems.notFound(`No subscription "${id}".`);
+
+/** Create, list, get, update, delete: a URL and a delivery policy are checked before they are stored. */
+function addCrudRoutes(app: Router, deps: ApiDependencies): void {
   const policy = { allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS, requireHttps: deps.config.REQUIRE_HTTPS };
-  const notFound = (id: string) => problems.notFound(`No subscription "${id}".`);
   const checkUrl = async (url: string | undefined) => {
     const problem = url === undefined ? undefined : await subscriptionUrlProblem(url, policy);
     if (problem)
@@ -192,6 +201,10 @@ export function subscriptionRoutes(deps: ApiDependencies) {
     if (!(await deleteSubscription(deps.db, id))) throw notFound(id);
     return c.body(null, 204);
   });
+}
+
+/** Secret rotation, enable (with replay), disable, the test event and the delivery list. */
+function addActionRoutes(app: Router, deps: ApiDependencies): void {
   app.openapi(routes.rotate, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json') ?? {};
@@ -248,5 +261,4 @@ export function subscriptionRoutes(deps: ApiDependencies) {
       200,
     );
   });
-  return app;
 }

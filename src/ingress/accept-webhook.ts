@@ -142,24 +142,58 @@ export async function acceptWebhook(
   });
   if (!verification.ok) return refuse({ kind: 'invalid-signature', reason: verification.reason });
 
-  const parsed = parseJson(rawBody);
-  if (!parsed.ok) return refuse({ kind: 'invalid-body', detail: parsed.message });
-  const body = parsed.value;
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return refuse({ kind: 'invalid-body', detail: 'body must be a JSON object' });
-  const unstorable = unstorableJsonProblem(body);
-  if (unstorable) return refuse({ kind: 'invalid-body', detail: unstorable });
-  if (source.scheme === 'hmac-sha256') {
-    const envelope = courierEnvelopeSchema.safeParse(body);
-    if (!envelope.success) return refuse({ kind: 'invalid-envelope', issues: envelope.error.issues });
-  }
+  const body = checkedBody(source, rawBody);
+  if ('refused' in body) return body.refused;
 
   if (source.rateLimitPerMinute) {
     const decision = deps.rateLimiter.take(source.id, source.rateLimitPerMinute);
     if (!decision.allowed) return refuse({ kind: 'rate-limited', retryAfterSeconds: decision.retryAfterSeconds });
   }
 
-  const payloadSha256 = createHash('sha256').update(rawBody).digest('hex');
+  const input = eventDataOf(source, signed, body.value, inbound, receivedAt);
+  const { eventId, idempotencyKey, eventType } = input;
+  const accepted = (outcome: { duplicate: boolean; spilled: boolean }): Accepted => ({
+    accepted: true,
+    ...outcome,
+    eventId,
+    idempotencyKey,
+    eventType,
+    workflowId: workflowIds.event(input.sourceId, idempotencyKey),
+    receivedAt: input.receivedAt,
+  });
+  // A FIFO dispatcher sees an event in the outbox from its 202 on, and a started one until it is
+  // recorded; a direct start is invisible to it until a worker runs it. So a source that feeds a
+  // FIFO subscription spills every webhook (unless spilling is off): order holds however late workers are.
+  const spillAfterMs = source.feedsFifoSubscription && deps.spillAfterMs !== null ? 0 : deps.spillAfterMs;
+  return handOver({ ...deps, spillAfterMs }, input, inbound.log, accepted);
+}
+
+/** The body as JSON: an object, storable, and (generic scheme) a courier envelope; else the refusal. */
+function checkedBody(source: IngressSource, rawBody: Buffer): { value: object } | { refused: Refusal } {
+  const parsed = parseJson(rawBody);
+  if (!parsed.ok) return { refused: refuse({ kind: 'invalid-body', detail: parsed.message }) };
+  const body = parsed.value;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { refused: refuse({ kind: 'invalid-body', detail: 'body must be a JSON object' }) };
+  const unstorable = unstorableJsonProblem(body);
+  if (unstorable) return { refused: refuse({ kind: 'invalid-body', detail: unstorable }) };
+  if (source.scheme === 'hmac-sha256') {
+    const envelope = courierEnvelopeSchema.safeParse(body);
+    if (!envelope.success) return { refused: refuse({ kind: 'invalid-envelope', issues: envelope.error.issues }) };
+  }
+  return { value: body };
+}
+
+/** The event a verified webhook becomes: its idempotency key and type (the source's overrides, else the scheme's), its id. */
+function eventDataOf(
+  source: IngressSource,
+  signed: SignedRequest,
+  body: object,
+  inbound: InboundWebhook,
+  receivedAt: Date,
+): EventData {
+  const scheme = schemes[source.scheme];
+  const payloadSha256 = createHash('sha256').update(signed.rawBody).digest('hex');
   const rawKey =
     (source.idempotency
       ? extractValue(source.idempotency, signed, body)
@@ -168,9 +202,8 @@ export async function acceptWebhook(
   const eventType =
     (source.eventType ? extractValue(source.eventType, signed, body) : scheme.defaultEventType(signed, body)) ??
     'unknown';
-  const eventId = eventIdFor(source.id, idempotencyKey);
-  const input: EventData = {
-    eventId,
+  return {
+    eventId: eventIdFor(source.id, idempotencyKey),
     sourceId: source.id,
     idempotencyKey,
     eventType,
@@ -180,20 +213,6 @@ export async function acceptWebhook(
     receivedAt: receivedAt.toISOString(),
     traceId: inbound.traceId,
   };
-  const accepted = (outcome: { duplicate: boolean; spilled: boolean }): Accepted => ({
-    accepted: true,
-    ...outcome,
-    eventId,
-    idempotencyKey,
-    eventType,
-    workflowId: workflowIds.event(source.id, idempotencyKey),
-    receivedAt: input.receivedAt,
-  });
-  // A FIFO dispatcher sees an event in the outbox from its 202 on, and a started one until it is
-  // recorded; a direct start is invisible to it until a worker runs it. So a source that feeds a
-  // FIFO subscription spills every webhook (unless spilling is off): order holds however late workers are.
-  const spillAfterMs = source.feedsFifoSubscription && deps.spillAfterMs !== null ? 0 : deps.spillAfterMs;
-  return handOver({ ...deps, spillAfterMs }, input, inbound.log, accepted);
 }
 
 type StartOutcome =

@@ -53,36 +53,6 @@ export async function startOutboxRelay(deps: {
     interrupt?.();
   });
 
-  const startRows = async (rows: OutboxRow[]): Promise<number[]> => {
-    const outcomes = await Promise.all(
-      rows.map(async (row) => {
-        try {
-          await starter.startEvent(
-            {
-              eventId: row.eventId,
-              sourceId: row.sourceId,
-              idempotencyKey: row.idempotencyKey,
-              eventType: row.eventType,
-              payload: row.payload,
-              payloadSha256: row.payloadSha256,
-              headers: row.headers,
-              receivedAt: row.receivedAt.toISOString(),
-              traceId: row.traceId,
-              spilled: true,
-            },
-            5_000,
-          );
-          return row.id;
-        } catch (error) {
-          if (!(error instanceof TemporalUnavailable))
-            log.error({ err: error, eventId: row.eventId }, 'outbox start failed');
-          return undefined;
-        }
-      }),
-    );
-    return outcomes.filter((id): id is number => id !== undefined);
-  };
-
   let sweptAt = 0;
   const loop = (async () => {
     let backoff = 0;
@@ -94,20 +64,9 @@ export async function startOutboxRelay(deps: {
           sweptAt = Date.now();
           await sweepStartedOutboxRows(db, target);
         }
-        const rows = await claimOutboxRows(db, target, BATCH);
-        const started = rows.length ? await startRows(rows) : [];
-        await settleOutboxRows(
-          db,
-          started,
-          rows.map((row) => row.id).filter((id) => !started.includes(id)),
-        );
-        if (started.length > 0)
-          log.info(
-            { event: 'outbox_relayed', started: started.length, claimed: rows.length },
-            'spilled webhooks started',
-          );
-        backoff = started.length < rows.length ? Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2)) : 0;
-        idle = rows.length === 0;
+        const { claimed, started } = await relayOnce(db, target, starter, log);
+        backoff = started < claimed ? Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2)) : 0;
+        idle = claimed === 0;
       } catch (error) {
         log.warn({ err: error }, 'outbox relay could not read the outbox');
         backoff = Math.min(MAX_BACKOFF_MS, Math.max(1_000, backoff * 2));
@@ -133,4 +92,54 @@ export async function startOutboxRelay(deps: {
       await listening.unlisten();
     },
   };
+}
+
+/** Claims one batch of outbox rows, starts their workflows and settles the rows; returns how many of each. */
+async function relayOnce(
+  db: Database,
+  target: ReturnType<typeof outboxTargetOf>,
+  starter: WorkflowStarter,
+  log: Logger,
+): Promise<{ claimed: number; started: number }> {
+  const rows = await claimOutboxRows(db, target, BATCH);
+  const started = rows.length ? await startSpilledRows(starter, rows, log) : [];
+  await settleOutboxRows(
+    db,
+    started,
+    rows.map((row) => row.id).filter((id) => !started.includes(id)),
+  );
+  if (started.length > 0)
+    log.info({ event: 'outbox_relayed', started: started.length, claimed: rows.length }, 'spilled webhooks started');
+  return { claimed: rows.length, started: started.length };
+}
+
+/** Starts the workflow of each spilled row (an existing one counts as started); returns the rows started. */
+async function startSpilledRows(starter: WorkflowStarter, rows: OutboxRow[], log: Logger): Promise<number[]> {
+  const outcomes = await Promise.all(
+    rows.map(async (row) => {
+      try {
+        await starter.startEvent(
+          {
+            eventId: row.eventId,
+            sourceId: row.sourceId,
+            idempotencyKey: row.idempotencyKey,
+            eventType: row.eventType,
+            payload: row.payload,
+            payloadSha256: row.payloadSha256,
+            headers: row.headers,
+            receivedAt: row.receivedAt.toISOString(),
+            traceId: row.traceId,
+            spilled: true,
+          },
+          5_000,
+        );
+        return row.id;
+      } catch (error) {
+        if (!(error instanceof TemporalUnavailable))
+          log.error({ err: error, eventId: row.eventId }, 'outbox start failed');
+        return undefined;
+      }
+    }),
+  );
+  return outcomes.filter((id): id is number => id !== undefined);
 }

@@ -1,0 +1,76 @@
+// The queries of an event's processing and routing: the stored event and its source's processor,
+// the candidate subscriptions, and the delivery rows routing creates.
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { deliveries, events, sources, subscriptions } from './schema.js';
+
+export type StoredEvent = typeof events.$inferSelect;
+
+/** The event and its source's processor (passthrough when the source has none or is gone). */
+export async function loadEventToProcess(db: Database, eventId: string) {
+  const event = await db.query.events.findFirst({ where: eq(events.id, eventId) });
+  if (!event) return undefined;
+  const source = await db.query.sources.findFirst({
+    where: eq(sources.id, event.sourceId),
+    columns: { processor: true },
+  });
+  return { event, processor: source?.processor ?? { name: 'passthrough' as const } };
+}
+
+export async function storeProcessedPayload(db: Database, eventId: string, processed: unknown): Promise<void> {
+  await db
+    .update(events)
+    .set({ processedPayload: processed as object })
+    .where(eq(events.id, eventId));
+}
+
+/** Every enabled subscription, with what matching and its lane policy need. */
+export function enabledSubscriptions(db: Database) {
+  return db
+    .select({
+      id: subscriptions.id,
+      url: subscriptions.url,
+      enabled: subscriptions.enabled,
+      eventTypes: subscriptions.eventTypes,
+      sourceIds: subscriptions.sourceIds,
+      retryPolicy: subscriptions.retryPolicy,
+      maxInFlight: subscriptions.maxInFlight,
+      ordering: subscriptions.ordering,
+      orderingKey: subscriptions.orderingKey,
+      onDeadLetter: subscriptions.onDeadLetter,
+    })
+    .from(subscriptions)
+    .where(eq(subscriptions.enabled, true));
+}
+
+/** One delivery row to create at routing. */
+export interface RoutedRow {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  workflowId: string;
+  orderingQueue: string | null;
+}
+
+/**
+ * Creates the event's delivery rows and marks it `dispatched` (or `skipped` with none). A retried
+ * activity finds the rows its first try created: the no-op update makes RETURNING answer for existing
+ * rows too, so one statement serves both. Returns each subscription's delivery id.
+ */
+export async function createDeliveries(db: Database, eventId: string, rows: RoutedRow[]): Promise<Map<string, string>> {
+  const created = rows.length
+    ? await db
+        .insert(deliveries)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [deliveries.eventId, deliveries.subscriptionId],
+          set: { eventId: sql`excluded.event_id` },
+        })
+        .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
+    : [];
+  await db
+    .update(events)
+    .set({ status: rows.length ? 'dispatched' : 'skipped' })
+    .where(eq(events.id, eventId));
+  return new Map(created.map((r) => [r.subscriptionId, r.id]));
+}
