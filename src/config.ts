@@ -54,6 +54,14 @@ export const configSchema = z
     // Ports of the Temporal dev server `npm start` runs when TEMPORAL_ADDRESS is unset, and of its Web UI.
     DEV_TEMPORAL_PORT: int(7233, 1),
     DEV_TEMPORAL_UI_PORT: int(8233, 1),
+    // `npm run cluster`: the Temporal server's frontend (its services take the 7 ports from
+    // CLUSTER_TEMPORAL_PORT + 100 up), its Web UI, the first API (the second takes the next port), the
+    // first worker's metrics port (the second likewise), and the namespace retention in days.
+    CLUSTER_TEMPORAL_PORT: int(7233, 1),
+    CLUSTER_TEMPORAL_UI_PORT: int(8233, 1),
+    CLUSTER_API_PORT: int(3000, 1),
+    CLUSTER_WORKER_METRICS_PORT: int(9464, 1),
+    CLUSTER_NAMESPACE_RETENTION_DAYS: int(7, 1),
     // Real clusters and Temporal Cloud: mTLS client pair, a private CA, an SNI override, or an API key (implies TLS).
     TEMPORAL_TLS_CERT_PATH: optionalText,
     TEMPORAL_TLS_KEY_PATH: optionalText,

@@ -6,7 +6,7 @@ import { devDataPaths, startInfrastructure, type Infrastructure } from '../src/d
 import { portInUse } from '../src/dev/free-port.js';
 import { describeStartupFailure } from '../src/process/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
-import { spawnEntry, stopChild } from '../src/dev/child-processes.js';
+import { spawnEntry, stopChild, waitForReady } from '../src/dev/child-processes.js';
 import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 
@@ -19,23 +19,6 @@ const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 const LAUNCHER_GONE_GRACE_MS = 5_000;
 const entry = (name: string) =>
   fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
-
-async function waitForReady(url: string, children: ChildProcess[], timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    // Bounded: whatever holds the port without answering (not our API) must not stall the start.
-    const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    // Checked after the fetch, so a child that died meanwhile is not taken for ready.
-    if (children.some((c) => c.exitCode !== null || c.signalCode !== null))
-      throw new Error('a Hookflow process exited during startup (see its output above)');
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url}/readyz did not answer 200 within ${timeoutMs / 1000} s`);
-}
 
 // What has been started, so a failed start can stop it again: nothing of ours is left running.
 let infraStart: Promise<Infrastructure> | undefined;

@@ -23,3 +23,14 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.listen(port, host, () => server.close(() => resolve(false)));
   });
 }
+
+/** The first of `count` consecutive free ports below the kernel's ephemeral range (for servers that take a block). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    let free = true;
+    for (let port = base; free && port < base + count; port++) free = !(await portInUse(port));
+    if (free) return base;
+  }
+  throw new Error(`no block of ${count} free ports found`);
+}

@@ -19,7 +19,8 @@ export interface ProvisionOptions {
   signal?: AbortSignal | undefined;
 }
 
-function isExecutable(path: string): boolean {
+/** Whether `path` is a file this process may execute. */
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -35,7 +36,8 @@ function findOnPath(command: string): string | undefined {
   return undefined;
 }
 
-function findGo(): string | undefined {
+/** The `go` command: on PATH, or where Go's installer puts it. */
+export function findGo(): string | undefined {
   const onPath = findOnPath('go');
   if (onPath) return onPath;
   return isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined;

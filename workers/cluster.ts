@@ -1,0 +1,130 @@
+// `npm run cluster`: the production topology of temporal-compose.yml on one machine without
+// containers: PostgreSQL (embedded, or DATABASE_URL's server), the Temporal server on it (persistence
+// and SQL visibility) with its Web UI, then two API and two worker processes (docs/deployment.md).
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.js';
+import { closeDatabase, openDatabase } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { spawnEntry, stopChild, waitForReady } from '../src/dev/child-processes.js';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { portInUse } from '../src/dev/free-port.js';
+import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
+import { startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster.js';
+import { resolveManagementKey } from '../src/management-key.js';
+import { exitWithStartupError } from '../src/process/shutdown.js';
+import { describeStartupFailure } from '../src/process/startup-failure.js';
+
+const launcherGone = await runInOwnProcessGroup();
+const say = (line: string) => process.stdout.write(`[hookflow cluster] ${line}\n`);
+const entry = (name: string) =>
+  fileURLToPath(new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+/** Each replica's own port offset from the first (two APIs, two workers). */
+const REPLICAS = [0, 1];
+
+// Stopped in the reverse order of their start: APIs, workers, the Temporal server and UI, PostgreSQL.
+const stops: (() => Promise<void>)[] = [];
+const apis: ChildProcess[] = [];
+const workers: ChildProcess[] = [];
+let stopping: Promise<void> | undefined;
+let ready = false;
+const stopAll = (graceMs?: number) =>
+  (stopping ??= (async () => {
+    await Promise.all(apis.map((child) => stopChild(child, graceMs)));
+    await Promise.all(workers.map((child) => stopChild(child, graceMs)));
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  })());
+const shutdown = async (code: number, graceMs?: number) => {
+  if (stopping) return;
+  say('stopping (APIs, workers, Temporal, PostgreSQL)…');
+  await stopAll(graceMs);
+  say('stopped.');
+  process.exit(code);
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+const onLauncherGone = () => void shutdown(1, 5_000);
+if (launcherGone.aborted) onLauncherGone();
+else launcherGone.addEventListener('abort', onLauncherGone, { once: true });
+
+try {
+  const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
+  const apiPorts = REPLICAS.map((i) => config.CLUSTER_API_PORT + i);
+  for (const port of [config.CLUSTER_TEMPORAL_PORT, config.CLUSTER_TEMPORAL_UI_PORT, ...apiPorts])
+    if (await portInUse(port))
+      throw new Error(
+        `Port ${port} is already in use: stop whatever listens there (\`npm start\`?) or set the CLUSTER_* ports.`,
+      );
+
+  say('starting PostgreSQL…');
+  const database = config.DATABASE_URL
+    ? { url: config.DATABASE_URL, stop: async () => {} }
+    : await startEmbeddedPostgres(join(config.DATA_DIR, 'cluster-postgres'), 'hookflow', say);
+  stops.push(() => database.stop());
+  const db = openDatabase(database.url, 1);
+  try {
+    await migrateDatabase(db);
+  } finally {
+    await closeDatabase(db);
+  }
+  const pg = new URL(database.url);
+
+  const temporal: TemporalCluster = await startTemporalCluster({
+    dataDir: config.DATA_DIR,
+    postgres: {
+      host: pg.hostname,
+      port: Number(pg.port || 5432),
+      user: decodeURIComponent(pg.username),
+      password: decodeURIComponent(pg.password),
+    },
+    ports: {
+      frontend: config.CLUSTER_TEMPORAL_PORT,
+      internalBase: config.CLUSTER_TEMPORAL_PORT + 100,
+      metrics: config.CLUSTER_TEMPORAL_PORT + 107,
+      ui: config.CLUSTER_TEMPORAL_UI_PORT,
+    },
+    namespace: config.TEMPORAL_NAMESPACE,
+    retentionDays: config.CLUSTER_NAMESPACE_RETENTION_DAYS,
+    log: say,
+  });
+  stops.push(() => temporal.stop());
+
+  const { key } = resolveManagementKey(config);
+  const env = {
+    ...process.env,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    MANAGEMENT_API_KEY: key,
+    ALLOW_PRIVATE_TARGETS: String(config.ALLOW_PRIVATE_TARGETS),
+  };
+  for (const i of REPLICAS)
+    workers.push(
+      spawnEntry(entry('worker'), { ...env, WORKER_METRICS_PORT: String(config.CLUSTER_WORKER_METRICS_PORT + i) }),
+    );
+  for (const port of apiPorts) apis.push(spawnEntry(entry('api'), { ...env, PORT: String(port) }));
+  for (const child of [...apis, ...workers])
+    child.on(
+      'exit',
+      (code) => ready && !stopping && (say(`a process exited (code ${code}); stopping`), void shutdown(1)),
+    );
+  for (const port of apiPorts) await waitForReady(`http://127.0.0.1:${port}`, [...apis, ...workers]);
+  ready = true;
+  say('ready.');
+  for (const port of apiPorts) say(`  API          http://127.0.0.1:${port}   (health: /readyz)`);
+  say(
+    `  Workers      2 (metrics http://127.0.0.1:${config.CLUSTER_WORKER_METRICS_PORT}/metrics and :${config.CLUSTER_WORKER_METRICS_PORT + 1})`,
+  );
+  say(`  Temporal UI  ${temporal.uiUrl}`);
+  say(`  Temporal     ${temporal.address}   (server log ${temporal.logFile})`);
+  say(`  PostgreSQL   ${database.url.replace(/:[^:@/]+@/, ':****@')}`);
+  say(`  Management key: ${key}`);
+  say('Ctrl-C stops everything.');
+} catch (error) {
+  const signalled = stopping !== undefined;
+  await stopAll(5_000);
+  if (!signalled) {
+    if (error instanceof Error && error.name === 'ConfigError') exitWithStartupError(error);
+    process.stderr.write(`[hookflow cluster] start failed: ${describeStartupFailure(error)}\n`);
+    process.exit(1);
+  }
+}
