@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    name: 'cluster',
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,

@@ -34,7 +34,8 @@ export default async function setup(project: TestProject) {
   // A fresh Temporal each run: its databases are dropped first (the schema tool recreates them).
   await dropTemporalDatabases(postgres.url);
   const temporal = await startTemporalCluster({
-    dataDir,
+    dataDir: config.DATA_DIR,
+    clusterDir: dataDir,
     postgres: { host: pg.hostname, port: Number(pg.port), user: pg.username, password: pg.password },
     ports: { frontend: base, internalBase: base + 1, metrics: base + 8, ui: await freePort() },
     namespace: 'default',

@@ -24,7 +24,10 @@ const DYNAMIC_CONFIG = fileURLToPath(new URL('../../deploy/temporal/dynamicconfi
 const READY_WITHIN_MS = 120_000;
 
 export interface TemporalClusterOptions {
+  /** DATA_DIR: the Go binaries are cached in its `bin/`. */
   dataDir: string;
+  /** Where the server's config and logs go (default `<dataDir>/cluster`). */
+  clusterDir?: string;
   postgres: TemporalPostgres;
   ports: TemporalClusterPorts & { ui: number };
   namespace: string;
@@ -149,7 +152,7 @@ function spawnLogged(binary: string, args: string[], logFile: string): ChildProc
 /** Starts the cluster; what it started is stopped again when a later step fails. */
 export async function startTemporalCluster(options: TemporalClusterOptions): Promise<TemporalCluster> {
   const { log, ports } = options;
-  const dir = resolve(options.dataDir, 'cluster');
+  const dir = resolve(options.clusterDir ?? join(options.dataDir, 'cluster'));
   mkdirSync(join(dir, 'ui'), { recursive: true });
   const serverBinary = await provisionGoTool(temporalServerTool, options.dataDir, log);
   const sqlBinary = await provisionGoTool(temporalSqlTool, options.dataDir, log);
