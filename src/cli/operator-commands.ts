@@ -8,6 +8,15 @@ function query(params: Record<string, string | undefined>): string {
   return text ? `?${text}` : '';
 }
 
+/** The filters dead letters are listed and replayed by. */
+function withDeadLetterFilters(command: Command): Command {
+  return command
+    .option('--subscription <id>')
+    .option('--source <id>')
+    .option('--reason <reason>')
+    .option('--since <time>');
+}
+
 /** A one-line progress bar on stderr (only when it is a terminal). */
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY) return;
@@ -83,13 +92,8 @@ function registerEventCommands(program: Command): void {
 /** `dead-letters list|show|discard`. */
 function registerDeadLetterCommands(program: Command): void {
   const deadLetters = program.command('dead-letters').description('inspect and resolve dead letters');
-  deadLetters
-    .command('list')
-    .option('--status <status>', 'open | replayed | discarded', 'open')
-    .option('--subscription <id>')
-    .option('--source <id>')
-    .option('--reason <reason>')
-    .option('--since <time>')
+  const deadLetterList = deadLetters.command('list').option('--status <status>', 'open | replayed | discarded', 'open');
+  withDeadLetterFilters(deadLetterList)
     .option('--json', 'print JSON')
     .action(
       async (opts: {
@@ -128,14 +132,11 @@ function registerDeadLetterCommands(program: Command): void {
 
 /** `replay <id>`, or every open dead letter matching the filters, with progress. */
 function registerReplayCommand(program: Command): void {
-  program
+  const replay = program
     .command('replay')
     .description('replay one dead letter by id, or every open one matching --subscription/--source/--reason/--since')
-    .argument('[id]', 'dead letter id')
-    .option('--subscription <id>')
-    .option('--source <id>')
-    .option('--reason <reason>')
-    .option('--since <time>')
+    .argument('[id]', 'dead letter id');
+  withDeadLetterFilters(replay)
     .option('--json', 'print JSON')
     .action(
       async (

@@ -47,6 +47,16 @@ const newSourceIdSchema = sourceIdSchema.refine(
   `${OPERATIONAL_SOURCE} is reserved for operational events`,
 );
 
+/** A rotation's grace window in seconds (at most 30 days), shared by sources and subscriptions. */
+export const graceSecondsSchema = (description: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional()
+    .openapi({ description });
+
 const secretSchema = z.string().min(8, 'must be at least 8 characters').max(500);
 
 export const createSourceSchema = z
@@ -69,13 +79,7 @@ export const updateSourceSchema = z.object(mutableSourceFields).strict().openapi
 export const rotateSourceSecretSchema = z
   .object({
     secret: secretSchema.openapi({ description: 'The new signing secret the provider issued.' }),
-    graceSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(30 * 86_400)
-      .optional()
-      .openapi({ description: 'How long the previous secret stays valid (default SECRET_ROTATION_GRACE).' }),
+    graceSeconds: graceSecondsSchema('How long the previous secret stays valid (default SECRET_ROTATION_GRACE).'),
   })
   .strict()
   .openapi('RotateSourceSecret');

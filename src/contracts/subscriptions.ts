@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { onDeadLetterModes, orderingModes } from '../domain/delivery-policy.js';
 import { deliveryStatuses, disabledReasons } from '../domain/vocabulary.js';
 import { deliveryPolicyFields, retryPolicySchema } from './delivery-policy.js';
-import { extractionSchema, sourceIdSchema } from './sources.js';
+import { extractionSchema, graceSecondsSchema, sourceIdSchema } from './sources.js';
 
 const RESERVED_HEADERS = /^(host|content-type|content-length|transfer-encoding|connection|user-agent|webhook-.*)$/i;
 
@@ -68,13 +68,7 @@ export const updateSubscriptionSchema = z
 export const rotateSubscriptionSecretSchema = z
   .object({
     secret: subscriptionSecretSchema.optional().openapi({ description: 'Generated when absent.' }),
-    graceSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(30 * 86_400)
-      .optional()
-      .openapi({ description: 'How long the old secret keeps signing too (default SECRET_ROTATION_GRACE).' }),
+    graceSeconds: graceSecondsSchema('How long the old secret keeps signing too (default SECRET_ROTATION_GRACE).'),
   })
   .strict()
   .openapi('RotateSubscriptionSecret');
