@@ -9,10 +9,10 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { startInfrastructure } from '../src/dev/dev-stack.js';
 import { freePort } from '../src/dev/free-port.js';
-import { signPartnerRequest } from '../src/schemes/index.js';
+import { signedRequests, uniqueOf, uniqueSignedRequests } from './signed-requests.js';
 import { historyEventsPerDelivery } from './baselines/history.js';
 import { runDeliveryBaselines } from './baselines/suite.js';
-import { runHttpLoad, type LoadRequest } from './http-load.js';
+import { runHttpLoad } from './http-load.js';
 import { runOpenLoopLoad } from './open-loop.js';
 import { describeOrdered, runOrderedPhase, type OrderedPhaseResult } from './ordered-phase.js';
 import { describeSpillover, runSpilloverPhase, type SpilloverPhaseResult } from './spillover-phase.js';
@@ -51,47 +51,6 @@ const profileApiDir = process.argv.includes('--profile-api')
   : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
-
-/** How many distinct events `signedRequests` makes out of `count` requests. */
-const uniqueOf = (count: number) => Math.round(count * 0.9);
-
-/** Requests for one source: `unique` signed events plus exact repeats of 10% of them, shuffled in. */
-function signedRequests(
-  sourceId: string,
-  secret: string,
-  count: number,
-  tag: string,
-): { requests: LoadRequest[]; unique: number } {
-  const unique = uniqueOf(count);
-  const requests: LoadRequest[] = [];
-  for (let i = 0; i < unique; i++) {
-    const id = `msg_${tag}_${i}`;
-    const body = JSON.stringify({
-      type: 'order.paid',
-      timestamp: new Date().toISOString(),
-      data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) },
-    });
-    requests.push({
-      path: `/v1/webhooks/${sourceId}`,
-      headers: signPartnerRequest({ scheme: 'standard-webhooks', secret, body, id }),
-      body,
-    });
-  }
-  for (let i = 0; i < count - unique; i++) {
-    const copy = requests[Math.floor((i * 9973) % unique)]!;
-    requests.splice(Math.min(requests.length, unique / 10 + i * 9), 0, { ...copy });
-  }
-  return { requests, unique };
-}
-
-/** `count` distinct signed requests (the duplicates `signedRequests` shuffles in are left out). */
-function uniqueSignedRequests(sourceId: string, secret: string, count: number, tag: string): LoadRequest[] {
-  const byId = new Map<string, LoadRequest>();
-  for (const request of signedRequests(sourceId, secret, Math.ceil(count / 0.9) + 1, tag).requests) {
-    if (!byId.has(request.headers['webhook-id']!)) byId.set(request.headers['webhook-id']!, request);
-  }
-  return [...byId.values()].slice(0, count);
-}
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
