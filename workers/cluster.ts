@@ -102,11 +102,19 @@ try {
       spawnEntry(entry('worker'), { ...env, WORKER_METRICS_PORT: String(config.CLUSTER_WORKER_METRICS_PORT + i) }),
     );
   for (const port of apiPorts) apis.push(spawnEntry(entry('api'), { ...env, PORT: String(port) }));
-  for (const child of [...apis, ...workers])
-    child.on(
-      'exit',
-      (code) => ready && !stopping && (say(`a process exited (code ${code}); stopping`), void shutdown(1)),
-    );
+  // A replica that dies leaves the others running, as an orchestrator's would; only when none of a
+  // kind is left does the topology stop.
+  for (const [kind, group] of [
+    ['API', apis],
+    ['worker', workers],
+  ] as const)
+    for (const child of group)
+      child.on('exit', (code, signal) => {
+        if (!ready || stopping) return;
+        const left = group.filter((c) => c.exitCode === null && c.signalCode === null).length;
+        say(`${kind} ${child.pid} exited (${code ?? signal}); ${left} ${kind} replica(s) left`);
+        if (left === 0) void shutdown(1);
+      });
   for (const port of apiPorts) await waitForReady(`http://127.0.0.1:${port}`, [...apis, ...workers]);
   ready = true;
   say('ready.');
