@@ -1,6 +1,6 @@
 // `npm start` as the dev-stack tests run it: in a process group of its own (as a shell runs a
 // foreground job), with its own DATA_DIR and ports, so whatever it leaves behind is found by them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -119,4 +119,13 @@ export async function sendThroughDevStack(stack: { url: string; managementKey: s
   const accepted = await postHmacWebhook(stack.url, sourceId, secret, courierEnvelope());
   if (accepted.status !== 202) throw new Error(`the webhook was answered ${accepted.status}: ${await accepted.text()}`);
   return ((await accepted.json()) as { eventId: string }).eventId;
+}
+
+/** The processes of group `pgid` (state, elapsed time, CPU, command), for a failure message. */
+export function describeGroup(pgid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'pid,stat,etime,pcpu,args', '-g', String(pgid)], { encoding: 'utf8' });
+  } catch {
+    return `(no process left in group ${pgid})`;
+  }
 }

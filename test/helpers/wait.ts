@@ -5,10 +5,18 @@
  */
 const ceilingScale = process.env.TEST_WORKER_MAX_CACHED_WORKFLOWS === '0' ? 4 : 1;
 
-/** Polls `check` until it returns a truthy value or the timeout passes. */
+/**
+ * Polls `check` until it returns a truthy value or the timeout passes. `what` names the condition in
+ * the timeout's error; as a function it is read at the timeout, so it can report the state then
+ * (a process's output so far), not the state when the wait began.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | null | false>,
-  { timeoutMs: ceilingMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+  {
+    timeoutMs: ceilingMs = 20_000,
+    intervalMs = 100,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
 ): Promise<T> {
   const timeoutMs = ceilingMs * ceilingScale;
   const deadline = Date.now() + timeoutMs;
@@ -22,7 +30,8 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  const described = typeof what === 'function' ? what() : what;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}${last ? `: ${String(last)}` : ''}`);
 }
 
 /**

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   accepts,
+  describeGroup,
   distinctFreePorts,
   groupAlive,
   sendThroughDevStack,
@@ -58,7 +59,8 @@ async function killGroupAndWaitForNothingLeft(run: DevStackRun, dataDir: string)
   process.kill(-run.child.pid!, 'SIGKILL');
   await waitFor(async () => processesWithEnv('DATA_DIR', dataDir).length === 0, {
     timeoutMs: STOPPED_WITHIN_MS,
-    what: `every process the dev stack started to exit after its launcher was killed\n${run.output().slice(-4_000)}`,
+    what: () =>
+      `every process the dev stack started to exit after its launcher was killed\n${run.output().slice(-4_000)}`,
   });
   return Date.now() - killedAt;
 }
@@ -92,7 +94,7 @@ describe('npm start whose launcher is killed', () => {
         const first = start(ports, dataDir, env);
         await waitFor(async () => first.output().includes(banner), {
           timeoutMs: 180_000,
-          what: `the dev stack to be ready\n${first.output()}`,
+          what: () => `the dev stack to be ready\n${first.output()}\n${describeGroup(first.child.pid!)}`,
         });
         const postgresPort = postgresPortOf(first.output());
         expect(postgresPort).toBeGreaterThan(0);
@@ -112,7 +114,7 @@ describe('npm start whose launcher is killed', () => {
         const second = start(ports, dataDir, env);
         await waitFor(async () => second.output().includes(banner) || second.child.exitCode !== null, {
           timeoutMs: 180_000,
-          what: `the dev stack to be ready again\n${second.output()}`,
+          what: () => `the dev stack to be ready again\n${second.output()}\n${describeGroup(second.child.pid!)}`,
         });
         console.log(`started again on the same ports and DATA_DIR: ready after ${Date.now() - startedAt} ms`);
         expect(second.output()).toContain(banner);
@@ -125,7 +127,8 @@ describe('npm start whose launcher is killed', () => {
         await second.exited;
         await waitFor(async () => processesWithEnv('DATA_DIR', dataDir).length === 0, {
           timeoutMs: 60_000,
-          what: `every process the restarted dev stack started to exit on SIGINT\n${second.output().slice(-4_000)}`,
+          what: () =>
+            `every process the restarted dev stack started to exit on SIGINT\n${second.output().slice(-4_000)}`,
         });
         expect(second.output()).toContain('[hookflow] stopped.');
         await expectNothingListening([ports.api, ports.temporal, ports.ui]);
@@ -147,7 +150,7 @@ describe('npm start whose launcher is killed', () => {
       // Temporal is up and PostgreSQL is starting: the start is halfway.
       await waitFor(async () => run.stdout().includes('Temporal dev server listening'), {
         timeoutMs: 180_000,
-        what: `the Temporal dev server to be up\n${run.output()}`,
+        what: () => `the Temporal dev server to be up\n${run.output()}`,
       });
       expect(run.stdout()).not.toContain('[hookflow] ready.');
       // An IDE's console stops reading when its run is stopped: every later write of the stack fails.

@@ -31,7 +31,7 @@ describe('npm start and Ctrl-C', () => {
       try {
         await waitFor(async () => output().includes('[hookflow] ready.'), {
           timeoutMs: 90_000,
-          what: `the dev stack to be ready\n${output()}`,
+          what: () => `the dev stack to be ready\n${output()}`,
         });
         const eventId = await sendThroughDevStack({ url: `http://127.0.0.1:${ports.api}`, managementKey }, sink.url);
         await waitFor(async () => sink.received.length > 0, {
