@@ -1,18 +1,16 @@
 // `npm run test:cluster`: provisions the production topology instead of the dev server (a Temporal
 // server on PostgreSQL with SQL visibility, src/dev/temporal-cluster.ts) and provides the same values
 // as test/global-setup.ts, so the integration files run unchanged against it.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeWorkflowBundle } from './helpers/workflow-bundle-file.js';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
-import { closeDatabase, openDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
+import { migrateDatabaseAt } from '../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { freePort, freePortBlock } from '../src/dev/free-port.js';
 import { provisionTemporalCli } from '../src/dev/temporal-cli.js';
 import { startTemporalCluster } from '../src/dev/temporal-cluster.js';
-import { workflowsPath } from '../src/worker-setup/workflow-bundle.js';
 import { dropTemporalDatabases } from './helpers/temporal-databases.js';
 
 export default async function setup(project: TestProject) {
@@ -22,12 +20,7 @@ export default async function setup(project: TestProject) {
   const database = `hookflow_cluster_${Date.now().toString(36)}_${process.pid}`;
   // Its own embedded cluster: Temporal's databases and Hookflow's on one server, as in the compose file.
   const postgres = await startEmbeddedPostgres(join(config.DATA_DIR, 'test-cluster-postgres'), database, log);
-  const db = openDatabase(postgres.url, 1);
-  try {
-    await migrateDatabase(db);
-  } finally {
-    await closeDatabase(db);
-  }
+  await migrateDatabaseAt(postgres.url);
   const pg = new URL(postgres.url);
   const base = await freePortBlock(9);
   const dataDir = resolve(config.DATA_DIR, 'test-cluster');
@@ -43,13 +36,7 @@ export default async function setup(project: TestProject) {
     log,
   });
   const cli = await provisionTemporalCli({ dataDir: config.DATA_DIR, allowSdkDownload: false, log });
-  mkdirSync(dataDir, { recursive: true });
-  const bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
-  });
-  const workflowBundlePath = join(dataDir, `workflow-bundle-${process.pid}.js`);
-  writeFileSync(workflowBundlePath, bundle.code);
+  const workflowBundlePath = await writeWorkflowBundle(dataDir, `workflow-bundle-${process.pid}.js`);
 
   project.provide('temporalAddress', temporal.address);
   project.provide('databaseUrl', postgres.url);

@@ -1,15 +1,14 @@
 // Provisions a test-owned Temporal dev server and a throwaway PostgreSQL database, exactly the way
 // the dev stack does, so a running `npm start` never interferes with `npm test`.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeWorkflowBundle } from './helpers/workflow-bundle-file.js';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { startInfrastructure } from '../src/dev/dev-stack.js';
 import { freePort } from '../src/dev/free-port.js';
-import { workflowsPath } from '../src/worker-setup/start-worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,14 +53,10 @@ export default async function setup(project: TestProject) {
       log: (line) => console.log(`[test-setup] ${line}`),
     },
   );
-  const bundleDir = resolve(config.DATA_DIR, 'test');
-  mkdirSync(bundleDir, { recursive: true });
-  const bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
-  });
-  const workflowBundlePath = join(bundleDir, `workflow-bundle-${project.name}-${process.pid}.js`);
-  writeFileSync(workflowBundlePath, bundle.code);
+  const workflowBundlePath = await writeWorkflowBundle(
+    resolve(config.DATA_DIR, 'test'),
+    `workflow-bundle-${project.name}-${process.pid}.js`,
+  );
 
   project.provide('temporalAddress', infra.temporalAddress);
   project.provide('databaseUrl', infra.databaseUrl);

@@ -5,12 +5,12 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
-import { closeDatabase, openDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
+import { migrateDatabaseAt } from '../src/db/migrate.js';
 import { spawnEntry, stopChild, waitForReady } from '../src/dev/child-processes.js';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
 import { portInUse } from '../src/dev/free-port.js';
 import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
+import { stackShutdown } from '../src/dev/stack-shutdown.js';
 import { startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
@@ -27,25 +27,18 @@ const REPLICAS = [0, 1];
 const stops: (() => Promise<void>)[] = [];
 const apis: ChildProcess[] = [];
 const workers: ChildProcess[] = [];
-let stopping: Promise<void> | undefined;
 let ready = false;
-const stopAll = (graceMs?: number) =>
-  (stopping ??= (async () => {
+const lifecycle = stackShutdown({
+  say,
+  stoppingLine: 'stopping (APIs, workers, Temporal, PostgreSQL)…',
+  stop: async (graceMs) => {
     await Promise.all(apis.map((child) => stopChild(child, graceMs)));
     await Promise.all(workers.map((child) => stopChild(child, graceMs)));
     for (const stop of stops.reverse()) await stop().catch(() => {});
-  })());
-const shutdown = async (code: number, graceMs?: number) => {
-  if (stopping) return;
-  say('stopping (APIs, workers, Temporal, PostgreSQL)…');
-  await stopAll(graceMs);
-  say('stopped.');
-  process.exit(code);
-};
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
-const onLauncherGone = () => void shutdown(1, 5_000);
-if (launcherGone.aborted) onLauncherGone();
-else launcherGone.addEventListener('abort', onLauncherGone, { once: true });
+  },
+  launcherGone,
+  launcherGoneGraceMs: 5_000,
+});
 
 try {
   const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
@@ -61,12 +54,7 @@ try {
     ? { url: config.DATABASE_URL, stop: async () => {} }
     : await startEmbeddedPostgres(join(config.DATA_DIR, 'cluster-postgres'), 'hookflow', say);
   stops.push(() => database.stop());
-  const db = openDatabase(database.url, 1);
-  try {
-    await migrateDatabase(db);
-  } finally {
-    await closeDatabase(db);
-  }
+  await migrateDatabaseAt(database.url);
   const pg = new URL(database.url);
 
   const temporal: TemporalCluster = await startTemporalCluster({
@@ -110,10 +98,10 @@ try {
   ] as const)
     for (const child of group)
       child.on('exit', (code, signal) => {
-        if (!ready || stopping) return;
+        if (!ready || lifecycle.stopping) return;
         const left = group.filter((c) => c.exitCode === null && c.signalCode === null).length;
         say(`${kind} ${child.pid} exited (${code ?? signal}); ${left} ${kind} replica(s) left`);
-        if (left === 0) void shutdown(1);
+        if (left === 0) void lifecycle.shutdown(1);
       });
   for (const port of apiPorts) await waitForReady(`http://127.0.0.1:${port}`, [...apis, ...workers]);
   ready = true;
@@ -128,8 +116,8 @@ try {
   say(`  Management key: ${key}`);
   say('Ctrl-C stops everything.');
 } catch (error) {
-  const signalled = stopping !== undefined;
-  await stopAll(5_000);
+  const signalled = lifecycle.stopping;
+  await lifecycle.stopOnce(5_000);
   if (!signalled) {
     if (error instanceof Error && error.name === 'ConfigError') exitWithStartupError(error);
     process.stderr.write(`[hookflow cluster] start failed: ${describeStartupFailure(error)}\n`);

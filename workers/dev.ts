@@ -8,6 +8,7 @@ import { describeStartupFailure } from '../src/process/startup-failure.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { spawnEntry, stopChild, waitForReady } from '../src/dev/child-processes.js';
 import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
+import { stackShutdown } from '../src/dev/stack-shutdown.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 
 // Everything below runs in a process group of its own: a terminal's Ctrl-C reaches only the launcher,
@@ -24,36 +25,22 @@ const entry = (name: string) =>
 let infraStart: Promise<Infrastructure> | undefined;
 const children: ChildProcess[] = [];
 let ready = false;
-let stopping: Promise<void> | undefined;
 // A stop asked for while the infrastructure is still starting gives that start up, and nothing starts after it.
 const startAbort = new AbortController();
-/** Stops the children, then the infrastructure; once, however many paths (signal, child exit, failed start) ask. */
-const stopStarted = (graceMs?: number) =>
-  (stopping ??= (async () => {
+/** Stops the children, then the infrastructure. */
+const lifecycle = stackShutdown({
+  say,
+  stoppingLine: 'stopping…',
+  stop: async (graceMs) => {
     startAbort.abort();
     await Promise.all(children.map((child) => stopChild(child, graceMs)));
     // A start that gave up has stopped what it had started itself, and its error is the start's to report.
     const infra = await infraStart?.catch(() => undefined);
     await infra?.stop();
-  })());
-const shutdown = async (code: number, graceMs?: number) => {
-  if (stopping) return;
-  say('stopping…');
-  await stopStarted(graceMs);
-  say('stopped.');
-  process.exit(code);
-};
-// From the first moment, so a stop during startup stops what has been started so far.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
-// A launcher killed outright (SIGKILL of `npm start`'s group, an IDE's stop button) asks nothing: nobody
-// waits for a drain then, and the next `npm start` needs the ports within seconds.
-const onLauncherGone = () => {
-  if (stopping) return;
-  say('the launcher is gone (killed?): stopping the stack');
-  void shutdown(1, LAUNCHER_GONE_GRACE_MS);
-};
-if (launcherGone.aborted) onLauncherGone();
-else launcherGone.addEventListener('abort', onLauncherGone, { once: true });
+  },
+  launcherGone,
+  launcherGoneGraceMs: LAUNCHER_GONE_GRACE_MS,
+});
 
 try {
   const config = loadConfig({ ALLOW_PRIVATE_TARGETS: 'true', ...process.env });
@@ -89,7 +76,9 @@ try {
     child.on(
       'exit',
       (code) =>
-        ready && !stopping && (say(`a child process exited (code ${code}); stopping the stack`), void shutdown(1)),
+        ready &&
+        !lifecycle.stopping &&
+        (say(`a child process exited (code ${code}); stopping the stack`), void lifecycle.shutdown(1)),
     );
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;
@@ -107,8 +96,8 @@ try {
   say('Ctrl-C stops everything.');
 } catch (error) {
   // A signal during startup is a stop, not a failure: its shutdown reports and exits.
-  const signalled = stopping !== undefined;
-  await stopStarted(5_000);
+  const signalled = lifecycle.stopping;
+  await lifecycle.stopOnce(5_000);
   if (!signalled) {
     // A config error lists every bad variable, as each Hookflow process prints it.
     if (error instanceof Error && error.name === 'ConfigError') exitWithStartupError(error);

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
-import { closeDatabase, openDatabase } from '../db/client.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { migrateDatabaseAt } from '../db/migrate.js';
 import { portInUse } from './free-port.js';
 import { provisionTemporalCli } from './temporal-cli.js';
 import { startDevServer, type DevServer } from './temporal-dev-server.js';
@@ -100,15 +99,7 @@ export async function startInfrastructure(config: Config, options: Infrastructur
       checkpoint();
       databaseUrl = pg.url;
     }
-    const db = openDatabase(databaseUrl, 1);
-    try {
-      await migrateDatabase(db);
-    } catch (error) {
-      // The host only: the URL may carry a password.
-      throw new Error(`PostgreSQL at ${new URL(databaseUrl).host} could not be migrated`, { cause: error });
-    } finally {
-      await closeDatabase(db);
-    }
+    await migrateDatabaseAt(databaseUrl);
     return { databaseUrl, temporalAddress, temporalUiUrl, temporalCliPath, temporalPid, stop: stopAll };
   } catch (error) {
     await stopAll();

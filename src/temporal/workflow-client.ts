@@ -58,11 +58,7 @@ export class WorkflowStarter {
 
   constructor(
     readonly client: Client,
-    private readonly config: Pick<
-      Config,
-      'TEMPORAL_TASK_QUEUE' | 'ORDERING_REORDER_WINDOW' | 'DISPATCHER_ADMISSIONS_PER_RUN'
-    > &
-      Parameters<typeof buildPolicies>[0],
+    private readonly config: Config,
   ) {
     this.policies = buildPolicies(config);
     this.taskQueue = config.TEMPORAL_TASK_QUEUE;
