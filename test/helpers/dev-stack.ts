@@ -1,7 +1,6 @@
 // `npm start` as the dev-stack tests run it: in a process group of its own (as a shell runs a
 // foreground job), with its own DATA_DIR and ports, so whatever it leaves behind is found by them.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
@@ -79,18 +78,6 @@ export function spawnDevStack(
   child.stderr!.on('data', (chunk: Buffer) => ((stderr += chunk.toString()), (output += chunk.toString())));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, output: () => output, exited };
-}
-
-/** Whether a TCP connection to 127.0.0.1:port is accepted. */
-export function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Whether any process of the group `pgid` is alive. */

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  accepts,
   describeGroup,
   distinctFreePorts,
   groupAlive,
@@ -16,7 +15,7 @@ import {
   type DevStackPorts,
   type DevStackRun,
 } from '../helpers/dev-stack.js';
-import { processesWithEnv } from '../helpers/processes.js';
+import { ownListeners, processesWithEnv } from '../helpers/processes.js';
 import { startSink } from '../helpers/sink.js';
 import { uniqueId } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
@@ -65,8 +64,9 @@ async function killGroupAndWaitForNothingLeft(run: DevStackRun, dataDir: string)
   return Date.now() - killedAt;
 }
 
-async function expectNothingListening(ports: number[]): Promise<void> {
-  for (const port of ports) expect(await accepts(port), `port ${port}`).toBe(false);
+/** No process of this run still listens on `ports` (another test file may have taken a freed port since). */
+function expectNothingListening(ports: number[], dataDir: string): void {
+  for (const port of ports) expect(ownListeners(port, dataDir), `port ${port}`).toEqual([]);
 }
 
 const postgresPortOf = (output: string) =>
@@ -108,7 +108,7 @@ describe('npm start whose launcher is killed', () => {
         const stoppedMs = await killGroupAndWaitForNothingLeft(first, dataDir);
         console.log(`launcher killed with a delivery in flight: nothing left after ${stoppedMs} ms`);
         expect(first.output()).toContain('[hookflow] the launcher is gone');
-        await expectNothingListening([ports.api, ports.temporal, ports.ui, postgresPort]);
+        expectNothingListening([ports.api, ports.temporal, ports.ui, postgresPort], dataDir);
 
         const startedAt = Date.now();
         const second = start(ports, dataDir, env);
@@ -131,7 +131,7 @@ describe('npm start whose launcher is killed', () => {
             `every process the restarted dev stack started to exit on SIGINT\n${second.output().slice(-4_000)}`,
         });
         expect(second.output()).toContain('[hookflow] stopped.');
-        await expectNothingListening([ports.api, ports.temporal, ports.ui]);
+        expectNothingListening([ports.api, ports.temporal, ports.ui], dataDir);
       } finally {
         release();
         await sink.close();
@@ -159,7 +159,7 @@ describe('npm start whose launcher is killed', () => {
 
       const stoppedMs = await killGroupAndWaitForNothingLeft(run, dataDir);
       console.log(`launcher killed during startup, console gone: nothing left after ${stoppedMs} ms`);
-      await expectNothingListening([ports.api, ports.temporal, ports.ui]);
+      expectNothingListening([ports.api, ports.temporal, ports.ui], dataDir);
     },
   );
 });

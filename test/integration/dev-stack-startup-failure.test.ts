@@ -6,14 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
-import {
-  accepts,
-  distinctFreePorts,
-  groupAlive,
-  spawnDevStack,
-  type DevStackPorts as Ports,
-} from '../helpers/dev-stack.js';
-import { processesWithEnv } from '../helpers/processes.js';
+import { distinctFreePorts, groupAlive, spawnDevStack, type DevStackPorts as Ports } from '../helpers/dev-stack.js';
+import { ownListeners, processesWithEnv } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
 
 const dataDirs: string[] = [];
@@ -114,9 +108,8 @@ async function expectNothingLeft(run: FailedStart, ports: Ports): Promise<void> 
     timeoutMs: 10_000,
     what: 'every process the dev stack started to exit',
   });
-  expect(await accepts(ports.temporal)).toBe(false);
-  expect(await accepts(ports.ui)).toBe(false);
-  expect(await accepts(ports.api)).toBe(false);
+  for (const port of [ports.temporal, ports.ui, ports.api])
+    expect(ownListeners(port, run.dataDir), `port ${port}`).toEqual([]);
 }
 
 describe('npm start that fails to start', () => {
