@@ -84,6 +84,13 @@ export const configSchema = z
     SECRET_ROTATION_GRACE: duration('24h'),
     AUTO_DISABLE_AFTER: duration('5d'),
     AUTO_DISABLE_MIN_FAILURES: int(10, 1),
+    // README "Transformations": the longest a subscription's JSONata expression may run per delivery.
+    TRANSFORM_TIMEOUT_MS: int(50, 1),
+    // README "Pause and circuit breaker": the defaults of a subscription's circuitBreaker (threshold 0 = off
+    // unless the subscription sets one), and how often a held lane looks again in case a resume signal was missed.
+    CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(10, 0),
+    CIRCUIT_BREAKER_PROBE_INTERVAL: duration('30s'),
+    PAUSE_RECHECK_INTERVAL: duration('1m'),
     RETENTION_DAYS: int(30, 1),
     ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),

@@ -1,20 +1,18 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnavailable, rootMessage, withinDeadline } from '../db/availability.js';
-import { loadDeliveryTarget, noteDeliveryError, type DeliveryTarget } from '../db/delivery-target.js';
+import { loadDeliveryTarget, markCancelled, noteDeliveryError } from '../db/delivery-target.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
 import { deliveryFailureTypes } from '../domain/failures.js';
 import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
-import { buildSignedMessage, sendMessage, settleAttempt } from './delivery-stages.js';
+import { buildSignedMessage, sendMessage, settleAttempt, shapeMessage, type ReadyTarget } from './delivery-stages.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 
 const EXCERPT_BYTES = 1024;
 /** A rate-limit slot at most this far away is waited for inside the activity; farther, by a workflow timer. */
 const IN_ACTIVITY_WAIT_MS = 1_000;
-
-/** A target that can be sent to: its event exists and its subscription is enabled. */
-type ReadyTarget = DeliveryTarget & { subscription: NonNullable<DeliveryTarget['subscription']> };
 
 /**
  * One delivery attempt, in named stages: load the target (the subscription as of now, so an
@@ -45,7 +43,14 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       if ('kind' in target) return target;
       const throttled = await reserveRateSlot(db, target);
       if (throttled) return throttled;
-      const message = buildSignedMessage(target);
+      const shaped = await shapeMessage(target, config.TRANSFORM_TIMEOUT_MS);
+      if (!shaped) {
+        await beforeSend(markCancelled(db, input.deliveryId));
+        metrics?.transformCancelled.inc({ subscription: input.subscriptionId });
+        log.info({ event: 'delivery_cancelled' }, 'the subscription transform cancelled the delivery');
+        return { kind: 'cancelled', attempts: target.delivery.attempts };
+      }
+      const message = buildSignedMessage(target, shaped);
       const sent = await sendMessage(message, limits, targetPolicy);
       metrics?.deliveryAttempts.inc({ outcome: sent.outcome.kind });
       metrics?.attemptLatency.observe({ outcome: sent.outcome.kind }, sent.durationMs);
@@ -58,6 +63,8 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         error: sent.error,
         responseExcerpt: sent.response ? sent.response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
         delivered: sent.outcome.kind === 'delivered',
+        bodyBytes: Buffer.byteLength(message.body),
+        bodySha256: createHash('sha256').update(message.body).digest('hex'),
       });
       const statusCode = sent.response?.status ?? null;
       log.info(
@@ -88,6 +95,7 @@ async function loadTarget(db: Database, deliveryId: string): Promise<ReadyTarget
   const { delivery, subscription, event } = target ?? {};
   if (delivery?.status === 'delivered')
     return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
+  if (delivery?.status === 'cancelled') return { kind: 'cancelled', attempts: delivery.attempts };
   if (target && subscription?.enabled) return { ...target, subscription };
   const why = !event
     ? 'the event no longer exists'

@@ -4,7 +4,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { BlockedTargetError, NoResponseError, sendRequest, type OutboundResponse } from '../delivery/http-client.js';
 import { classifyResponse, type AttemptOutcome } from '../delivery/outcome.js';
-import { deliveryBody, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
+import { deliveryEnvelope, deliveryHeaders, signingSecrets } from '../delivery/outbound-message.js';
+import { runTransform, TransformFailed } from '../delivery/transform.js';
 import type { DeliveryTarget } from '../db/delivery-target.js';
 import { delayAfterAttempt } from '../domain/delivery-policy.js';
 import { deliveryFailureTypes } from '../domain/failures.js';
@@ -16,28 +17,59 @@ export const USER_AGENT = 'Hookflow/0.1.0';
 
 export type Outcome = AttemptOutcome | { kind: 'blocked' };
 
-/** The signed request for one attempt: identical body bytes on every attempt, a fresh timestamp and signature. */
-export function buildSignedMessage(
-  target: DeliveryTarget & { subscription: NonNullable<DeliveryTarget['subscription']> },
-) {
+/** A target that can be sent to: its event exists and its subscription is enabled. */
+export type ReadyTarget = DeliveryTarget & { subscription: NonNullable<DeliveryTarget['subscription']> };
+
+/** The body and extra headers an attempt sends, after the subscription's transformation (if any). */
+export interface ShapedMessage {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Shapes what is sent: the standard envelope, or what the subscription's JSONata transform makes of
+ * it (README "Transformations"). `undefined` when the transform cancels the delivery; a failing
+ * transform ends the delivery non-retryably as `transform_failed` (it would fail the same way again).
+ */
+export async function shapeMessage(
+  target: ReadyTarget,
+  transformTimeoutMs: number,
+): Promise<ShapedMessage | undefined> {
   const { event, subscription } = target;
-  const body = deliveryBody({
+  const envelope = deliveryEnvelope({
     id: event.id,
     eventType: event.eventType,
     sourceId: event.sourceId,
     receivedAt: event.receivedAt,
     data: event.processedPayload ?? event.payload,
   });
+  if (!subscription.transform) return { body: JSON.stringify(envelope), headers: subscription.headers };
+  try {
+    const output = await runTransform(
+      subscription.transform,
+      { ...envelope, headers: event.headers },
+      { timeoutMs: transformTimeoutMs },
+    );
+    if (output.cancelled) return undefined;
+    return { body: JSON.stringify(output.body), headers: { ...subscription.headers, ...output.headers } };
+  } catch (error) {
+    if (!(error instanceof TransformFailed)) throw error;
+    throw ApplicationFailure.nonRetryable(`transform failed: ${error.message}`, deliveryFailureTypes.transformFailed);
+  }
+}
+
+/** The signed request for one attempt: identical body bytes on every attempt, a fresh timestamp and signature. */
+export function buildSignedMessage(target: ReadyTarget, shaped: ShapedMessage) {
   const now = new Date();
   const headers = deliveryHeaders(
-    event.id,
-    body,
-    signingSecrets(subscription, now),
+    target.event.id,
+    shaped.body,
+    signingSecrets(target.subscription, now),
     now,
-    subscription.headers,
+    shaped.headers,
     USER_AGENT,
   );
-  return { url: subscription.url, body, headers, startedAt: now };
+  return { url: target.subscription.url, body: shaped.body, headers, startedAt: now };
 }
 
 /** What one HTTP exchange came to: the answer (if any), its outcome, and the error text to record. */

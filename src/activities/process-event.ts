@@ -10,6 +10,7 @@ import {
 } from '../db/routing.js';
 import { sendRequest } from '../delivery/http-client.js';
 import { lanePolicyFor } from '../delivery/lane-policy.js';
+import { evaluateFilter } from '../delivery/payload-filter.js';
 import { matchSubscriptions } from '../delivery/subscription-matching.js';
 import { processingFailureTypes } from '../domain/failures.js';
 import { OPERATIONAL_SOURCE } from '../domain/vocabulary.js';
@@ -28,7 +29,7 @@ const FETCHED_DOCUMENT_MAX_BYTES = 1024 * 1024;
  * Runs the source's processor on the stored event, then routes it: creates one `deliveries` row
  * per matching enabled subscription (idempotently) and returns them for the workflow to fan out.
  */
-export function processEventActivity({ db, config }: ActivityDependencies) {
+export function processEventActivity({ db, config, metrics }: ActivityDependencies) {
   const defaultRetry = buildPolicies(config).deliveryRetry;
   return async function processEvent(input: ProcessEventInput): Promise<ProcessEventResult> {
     const loaded = await loadEventToProcess(db, input.eventId);
@@ -38,7 +39,9 @@ export function processEventActivity({ db, config }: ActivityDependencies) {
         processingFailureTypes.rejected,
       );
     if (loaded.processor.name !== 'passthrough') await runProcessor(db, config, loaded.event, loaded.processor);
-    return { deliveries: await route(db, config, loaded.event, input.workflowId, defaultRetry) };
+    const routed = await route(db, config, loaded.event, input.workflowId, defaultRetry);
+    for (const subscription of routed.filteredOut) metrics?.filtered.inc({ subscription });
+    return { deliveries: routed.deliveries };
   };
 }
 
@@ -67,9 +70,9 @@ async function runProcessor(
 }
 
 /**
- * Matches the enabled subscriptions and creates a delivery row for each. Lanes come in a stable
- * order; past FANOUT_INLINE_MAX they are split into `fanout:` children, and each delivery row names
- * the workflow that runs it.
+ * Matches the enabled subscriptions (type, source, then filter) and creates a delivery row for each.
+ * Lanes come in a stable order; past FANOUT_INLINE_MAX they are split into `fanout:` children, and
+ * each delivery row names the workflow that runs it.
  */
 async function route(
   db: Database,
@@ -77,12 +80,21 @@ async function route(
   event: StoredEvent,
   workflowId: string,
   defaultRetry: RetrySettings,
-): Promise<RoutedDelivery[]> {
+): Promise<{ deliveries: RoutedDelivery[]; filteredOut: string[] }> {
   // An operational event names the subscription it is about; that one never receives it.
   const about =
     event.sourceId === OPERATIONAL_SOURCE ? (event.payload as { subscriptionId?: string }).subscriptionId : undefined;
-  const matched = matchSubscriptions(await enabledSubscriptions(db), { ...event, aboutSubscriptionId: about });
-  matched.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const candidates = matchSubscriptions(await enabledSubscriptions(db), { ...event, aboutSubscriptionId: about });
+  candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const envelope = {
+    type: event.eventType,
+    source: event.sourceId,
+    data: event.processedPayload ?? event.payload,
+    headers: event.headers,
+  };
+  const passed = candidates.map((s) => !s.filter || evaluateFilter(s.filter, envelope).matches);
+  const matched = candidates.filter((_, index) => passed[index]);
+  const filteredOut = candidates.filter((_, index) => !passed[index]).map((s) => s.id);
   const inlineMax = config.FANOUT_INLINE_MAX;
   const laneWorkflow = (index: number) =>
     matched.length > inlineMax ? workflowIds.fanout(event.id, Math.floor(index / inlineMax)) : workflowId;
@@ -100,12 +112,14 @@ async function route(
         orderingQueue: admission?.fifo ? admission.dispatcherId : null,
       };
     }),
+    filteredOut,
   );
-  return matched.map((s, index) => ({
+  const deliveries = matched.map((s, index) => ({
     deliveryId: deliveryIds.get(s.id)!,
     subscriptionId: s.id,
     url: s.url,
     workflowId: laneWorkflow(index),
     policy: policies[index]!,
   }));
+  return { deliveries, filteredOut };
 }

@@ -11,6 +11,9 @@ export interface AttemptRecord {
   error: string | null;
   responseExcerpt: string | null;
   delivered: boolean;
+  /** The body as sent: its size in bytes and SHA-256 (hex). */
+  bodyBytes: number;
+  bodySha256: string;
 }
 
 /**
@@ -43,9 +46,9 @@ export async function recordAttempt(db: Database, attempt: AttemptRecord): Promi
       returning ${deliveries.attempts} as attempts
     ),
     health as (${health} returning 1)
-    insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+    insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt, body_bytes, body_sha256)
     select ${attempt.deliveryId}, bumped.attempts, ${attempt.startedAt.toISOString()}::timestamptz, ${attempt.durationMs}, ${attempt.statusCode},
-      ${attempt.error}, ${attempt.responseExcerpt}
+      ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.bodyBytes}, ${attempt.bodySha256}
     from bumped
     returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt`);
   return rows[0]?.attempt ?? 1;

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { apiClientFromEnv, CliError, exitCodes } from './api-client.js';
 import { addPolicyOptions, policyBody, type PolicyFlags } from './delivery-policy-flags.js';
+import {
+  addControlOptions,
+  controlBody,
+  registerControlCommands,
+  type ControlFlags,
+} from './delivery-control-commands.js';
 import { printObject, printRows } from './output.js';
 
 const columns = ['id', 'url', 'enabled', 'disabledReason', 'eventTypes', 'sourceIds', 'ordering', 'lastDeliveredAt'];
@@ -24,7 +30,7 @@ interface TargetFlags {
   json?: boolean;
 }
 
-/** `hookflow subscriptions list|show|create|update|delete|rotate|enable|disable|test`. */
+/** `hookflow subscriptions list|show|create|update|delete|rotate|enable|disable|test|filter-test|transform-test|pause|resume`. */
 export function registerSubscriptionCommands(program: Command): void {
   const subscriptions = program
     .command('subscriptions')
@@ -46,6 +52,7 @@ export function registerSubscriptionCommands(program: Command): void {
   registerCreate(subscriptions);
   registerUpdate(subscriptions);
   registerLifecycle(subscriptions);
+  registerControlCommands(subscriptions);
 }
 
 /** `subscriptions create <url>` with its delivery-policy flags. */
@@ -57,10 +64,10 @@ function registerCreate(subscriptions: Command): void {
     .option('--sources <ids>', 'comma-separated source ids (default: all)')
     .option('--description <text>')
     .option('--header <name:value...>', 'static header(s) to send');
-  addPolicyOptions(create, 'create')
+  addControlOptions(addPolicyOptions(create, 'create'), 'create')
     .option('--json', 'print JSON')
-    .action(async (url: string, opts: TargetFlags & PolicyFlags & { eventTypes: string }) => {
-      const policy = policyBody(opts);
+    .action(async (url: string, opts: TargetFlags & PolicyFlags & ControlFlags & { eventTypes: string }) => {
+      const policy = { ...policyBody(opts), ...controlBody(opts) };
       const created = await apiClientFromEnv().post<Record<string, unknown>>('/v1/subscriptions', {
         url,
         eventTypes: list(opts.eventTypes),
@@ -84,9 +91,9 @@ function registerUpdate(subscriptions: Command): void {
     .option('--sources <ids>', 'comma-separated source ids ("" for all)')
     .option('--description <text>')
     .option('--header <name:value...>', 'static header(s) to send (replace the current ones)');
-  addPolicyOptions(update, 'update')
+  addControlOptions(addPolicyOptions(update, 'update'), 'update')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: TargetFlags & PolicyFlags) => {
+    .action(async (id: string, opts: TargetFlags & PolicyFlags & ControlFlags) => {
       const body: Record<string, unknown> = {
         ...(opts.url === undefined ? {} : { url: opts.url }),
         ...(opts.eventTypes === undefined ? {} : { eventTypes: list(opts.eventTypes) }),
@@ -94,6 +101,7 @@ function registerUpdate(subscriptions: Command): void {
         ...(opts.description === undefined ? {} : { description: opts.description }),
         ...(opts.header === undefined ? {} : { headers: headerMap(opts.header) }),
         ...policyBody(opts),
+        ...controlBody(opts),
       };
       if (Object.keys(body).length === 0)
         throw new CliError('nothing to update: give at least one flag', exitCodes.usage);

@@ -15,7 +15,8 @@ const durationMs = (text: string): number => {
   }
 };
 
-const duration = z
+/** A positive duration of at most 30 days (`500ms`, `5s`, `10m`, `2h`, `1d`). */
+export const duration = z
   .string()
   .regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 5s, 10m, 2h or 1d')
   .refine((text) => durationMs(text) > 0, 'must be longer than 0')

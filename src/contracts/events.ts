@@ -29,6 +29,8 @@ const attemptSchema = z.object({
   durationMs: z.number().int(),
   startedAt: z.string(),
   responseExcerpt: z.string().nullable(),
+  bodyBytes: z.number().int().nullable().openapi({ description: 'Size of the body as sent (after the transform).' }),
+  bodySha256: z.string().nullable().openapi({ description: 'SHA-256 (hex) of the body as sent.' }),
 });
 
 export const eventDetailSchema = eventSummarySchema
@@ -43,6 +45,9 @@ export const eventDetailSchema = eventSummarySchema
         attempts: z.array(attemptSchema),
       }),
     ),
+    filteredOut: z
+      .array(z.string())
+      .openapi({ description: 'Subscriptions that matched by type and source but whose filter rejected the event.' }),
   })
   .openapi('EventDetail');
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { onDeadLetterModes, orderingModes } from '../domain/delivery-policy.js';
 import { deliveryStatuses, disabledReasons } from '../domain/vocabulary.js';
-import { deliveryPolicyFields, retryPolicySchema } from './delivery-policy.js';
+import { deliveryPolicyFields, duration, retryPolicySchema } from './delivery-policy.js';
 import { extractionSchema, graceSecondsSchema, sourceIdSchema } from './sources.js';
 
 const RESERVED_HEADERS = /^(host|content-type|content-length|transfer-encoding|connection|user-agent|webhook-.*)$/i;
@@ -31,6 +31,32 @@ const staticHeaders = z
   )
   .openapi({ description: 'Static headers added to every delivery (e.g. an Authorization for the endpoint).' });
 
+const filterField = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .optional()
+  .openapi({
+    description:
+      'A predicate over the envelope { type, source, data, headers }: dotted paths with $eq $ne $gt $gte $lt $lte $in $nin $exists $regex (RE2) $not, combined with $and $or $not. Events it rejects get no delivery.',
+    example: { type: 'order.created', 'data.order.total': { $gte: 100 } },
+  });
+
+const transformField = z.string().min(1).max(10_000).nullable().optional().openapi({
+  description:
+    'A JSONata expression over the envelope { id, type, source, timestamp, data, headers }. Its result is the body sent, or { body, headers?, cancel? }.',
+  example: '{ "orderId": data.order.id, "total": data.order.total }',
+});
+
+export const circuitBreakerSchema = z
+  .object({
+    failureThreshold: z.number().int().min(1).max(10_000),
+    probeInterval: duration,
+  })
+  .strict()
+  .openapi('CircuitBreaker', {
+    description: 'Open after this many consecutive retryable failures; while open, one probe attempt per interval.',
+  });
+
 const mutableFields = {
   url: z.string().url().max(2_000).openapi({ example: 'https://api.partner.example/hooks' }),
   description: z.string().max(500).nullable().optional(),
@@ -39,6 +65,12 @@ const mutableFields = {
   headers: staticHeaders,
   rateLimitPerSecond: z.number().int().min(1).max(10_000).nullable().optional(),
   ...deliveryPolicyFields,
+  filter: filterField,
+  transform: transformField,
+  circuitBreaker: circuitBreakerSchema
+    .nullable()
+    .optional()
+    .openapi({ description: 'null turns the circuit breaker off; absent keeps the defaults from config.' }),
 };
 
 export const createSubscriptionSchema = z
@@ -61,6 +93,9 @@ export const updateSubscriptionSchema = z
     headers: staticHeaders.optional(),
     rateLimitPerSecond: mutableFields.rateLimitPerSecond,
     ...deliveryPolicyFields,
+    filter: mutableFields.filter,
+    transform: mutableFields.transform,
+    circuitBreaker: mutableFields.circuitBreaker,
   })
   .strict()
   .openapi('UpdateSubscription');
@@ -99,6 +134,15 @@ export const subscriptionSchema = z
     ordering: z.enum(orderingModes),
     orderingKey: extractionSchema.nullable(),
     onDeadLetter: z.enum(onDeadLetterModes),
+    filter: z.record(z.string(), z.unknown()).nullable(),
+    transform: z.string().nullable(),
+    circuitBreaker: circuitBreakerSchema
+      .nullable()
+      .openapi({ description: 'The settings in force (the defaults when not set); null when off.' }),
+    pausedAt: z.string().nullable().openapi({ description: 'Set while the subscription is paused.' }),
+    circuit: z
+      .enum(['closed', 'open'])
+      .openapi({ description: 'open: lanes wait and one probe goes out per interval.' }),
     previousSecretExpiresAt: z.string().nullable(),
     lastDeliveredAt: z.string().nullable(),
     createdAt: z.string(),
@@ -128,3 +172,32 @@ export const deliverySummarySchema = z
 
 export type SubscriptionView = z.infer<typeof subscriptionSchema>;
 export type DeliverySummary = z.infer<typeof deliverySummarySchema>;
+
+export const filterTestSchema = z
+  .object({
+    payload: z.unknown().openapi({ description: "The event payload (the envelope's data)." }),
+    type: z.string().max(200).optional().openapi({ description: 'The event type (default: the first of eventTypes).' }),
+    source: z.string().max(200).optional().openapi({ description: 'The source id (default: "test").' }),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+  .openapi('FilterTest');
+
+export const filterTestResultSchema = z
+  .object({
+    matches: z.boolean(),
+    reasons: z
+      .array(z.string())
+      .openapi({ description: 'Each condition evaluated, what it found and whether it held.' }),
+  })
+  .openapi('FilterTestResult');
+
+export const transformTestSchema = filterTestSchema.openapi('TransformTest');
+
+export const transformTestResultSchema = z
+  .object({
+    body: z.unknown(),
+    headers: z.record(z.string(), z.string()),
+    cancelled: z.boolean(),
+  })
+  .openapi('TransformTestResult');

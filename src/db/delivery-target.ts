@@ -14,6 +14,8 @@ export interface DeliveryTarget {
     receivedAt: Date;
     payload: unknown;
     processedPayload: unknown;
+    /** The ingress headers kept with the event (a transformation may read them). */
+    headers: Record<string, string>;
   };
 }
 
@@ -34,6 +36,7 @@ export async function loadDeliveryTarget(db: Database, deliveryId: string): Prom
         receivedAt: events.receivedAt,
         payload: events.payload,
         processedPayload: events.processedPayload,
+        headers: events.headers,
       },
     })
     .from(deliveries)
@@ -41,6 +44,11 @@ export async function loadDeliveryTarget(db: Database, deliveryId: string): Prom
     .leftJoin(subscriptions, eq(subscriptions.id, deliveries.subscriptionId))
     .where(eq(deliveries.id, deliveryId));
   return row;
+}
+
+/** Settles a delivery its subscription's transformation cancelled: no request, nothing to retry. */
+export async function markCancelled(db: Database, deliveryId: string): Promise<void> {
+  await db.update(deliveries).set({ status: 'cancelled', lastError: null }).where(eq(deliveries.id, deliveryId));
 }
 
 /** Notes why a delivery cannot be attempted (shown with the delivery until the next attempt). */

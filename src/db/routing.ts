@@ -38,6 +38,7 @@ export function enabledSubscriptions(db: Database) {
       ordering: subscriptions.ordering,
       orderingKey: subscriptions.orderingKey,
       onDeadLetter: subscriptions.onDeadLetter,
+      filter: subscriptions.filter,
     })
     .from(subscriptions)
     .where(eq(subscriptions.enabled, true));
@@ -53,11 +54,17 @@ export interface RoutedRow {
 }
 
 /**
- * Creates the event's delivery rows and marks it `dispatched` (or `skipped` with none). A retried
- * activity finds the rows its first try created: the no-op update makes RETURNING answer for existing
- * rows too, so one statement serves both. Returns each subscription's delivery id.
+ * Creates the event's delivery rows and marks it `dispatched` (or `skipped` with none), noting the
+ * subscriptions whose filter rejected it. A retried activity finds the rows its first try created:
+ * the no-op update makes RETURNING answer for existing rows too, so one statement serves both.
+ * Returns each subscription's delivery id.
  */
-export async function createDeliveries(db: Database, eventId: string, rows: RoutedRow[]): Promise<Map<string, string>> {
+export async function createDeliveries(
+  db: Database,
+  eventId: string,
+  rows: RoutedRow[],
+  filteredOut: string[] = [],
+): Promise<Map<string, string>> {
   const created = rows.length
     ? await db
         .insert(deliveries)
@@ -70,7 +77,7 @@ export async function createDeliveries(db: Database, eventId: string, rows: Rout
     : [];
   await db
     .update(events)
-    .set({ status: rows.length ? 'dispatched' : 'skipped' })
+    .set({ status: rows.length ? 'dispatched' : 'skipped', filteredOut })
     .where(eq(events.id, eventId));
   return new Map(created.map((r) => [r.subscriptionId, r.id]));
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import {
+  type CircuitBreakerSettings,
   onDeadLetterModes,
   orderingModes,
   type OrderingKeySource,
@@ -76,6 +77,16 @@ export const subscriptions = pgTable('subscriptions', {
   ordering: text('ordering', { enum: orderingModes }).notNull().default('none'),
   orderingKey: jsonb('ordering_key').$type<OrderingKeySource>(),
   onDeadLetter: text('on_dead_letter', { enum: onDeadLetterModes }).notNull().default('block'),
+  // README "Payload filters" and "Transformations": a predicate over the envelope, a JSONata expression.
+  filter: jsonb('filter').$type<Record<string, unknown>>(),
+  transform: text('transform'),
+  // README "Pause and circuit breaker": set while an operator holds the lanes; circuitBreaker null = the
+  // defaults from config, false = off.
+  pausedAt: timestamp('paused_at', { withTimezone: true }),
+  circuitBreaker: jsonb('circuit_breaker').$type<CircuitBreakerSettings | false>(),
+  circuitOpenedAt: timestamp('circuit_opened_at', { withTimezone: true }),
+  // While the circuit is open: when the next probe attempt may go out (claimed by one lane at a time).
+  circuitNextProbeAt: timestamp('circuit_next_probe_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true }),
@@ -97,6 +108,11 @@ export const events = pgTable(
     payloadSha256: text('payload_sha256').notNull(),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    // Subscriptions that matched the event's type and source but whose filter rejected it.
+    filteredOut: text('filtered_out')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     status: text('status', { enum: eventStatuses }).notNull().default('received'),
     workflowId: text('workflow_id').notNull(),
     // The run that recorded the event: a retried recordEvent recognises its own row by it.
@@ -160,6 +176,9 @@ export const deliveryAttempts = pgTable(
     statusCode: integer('status_code'),
     error: text('error'),
     responseExcerpt: text('response_excerpt'),
+    // The body as sent (after the subscription's transformation): its size and SHA-256.
+    bodyBytes: integer('body_bytes'),
+    bodySha256: text('body_sha256'),
   },
   (t) => [
     uniqueIndex('delivery_attempts_delivery_attempt_uq').on(t.deliveryId, t.attempt),

@@ -10,13 +10,18 @@ export interface DeliverableEvent {
 
 /** The envelope every subscriber receives (README "Deliver to subscribers"); identical bytes on every attempt. */
 export function deliveryBody(event: DeliverableEvent): string {
-  return JSON.stringify({
+  return JSON.stringify(deliveryEnvelope(event));
+}
+
+/** The standard body as an object: what a subscription's transformation is evaluated on (with the headers). */
+export function deliveryEnvelope(event: DeliverableEvent) {
+  return {
     id: event.id,
     type: event.eventType,
     source: event.sourceId,
     timestamp: event.receivedAt.toISOString(),
     data: event.data,
-  });
+  };
 }
 
 export interface SigningSecrets {

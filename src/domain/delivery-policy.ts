@@ -15,6 +15,16 @@ export type SubscriptionRetryPolicy =
   | { initialInterval?: string; backoffCoefficient?: number; maximumInterval?: string; maximumAttempts?: number }
   | { schedule: string[]; jitter?: number };
 
+/** `circuitBreaker` as a subscription stores it (README "Pause and circuit breaker"); null on the row = off. */
+export interface CircuitBreakerSettings {
+  /** Consecutive retryable failures across the subscription's lanes that open the circuit. */
+  failureThreshold: number;
+  /** While open, one probe attempt per this interval (a duration such as "30s"). */
+  probeInterval: string;
+}
+
+export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerSettings = { failureThreshold: 10, probeInterval: '30s' };
+
 /** A fixed schedule resolved to milliseconds: the delays between attempts (attempts = delays + 1). */
 export interface RetrySchedule {
   delaysMs: number[];

@@ -7,6 +7,8 @@ export const deliveryFailureTypes = {
   rejected: 'RejectedByEndpoint',
   blocked: 'BlockedTarget',
   disabled: 'SubscriptionDisabled',
+  /** The subscription's transformation failed: thrown non-retryable (a retry would fail the same way). */
+  transformFailed: 'TransformFailed',
 } as const;
 
 /** Delivery failures no retry can fix. */
@@ -31,6 +33,8 @@ export function deadLetterReasonFor(failureType: string | undefined): DeadLetter
       return 'blocked_target';
     case deliveryFailureTypes.disabled:
       return 'subscription_disabled';
+    case deliveryFailureTypes.transformFailed:
+      return 'transform_failed';
     default:
       return 'retries_exhausted';
   }

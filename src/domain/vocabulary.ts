@@ -13,6 +13,8 @@ export const deliveryStatuses = [
   'dead_lettered',
   'replaying',
   'discarded',
+  // The subscription's transformation answered { cancel: true }: settled without a request.
+  'cancelled',
 ] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
@@ -34,6 +36,7 @@ export const deadLetterReasons = [
   'blocked_target',
   'subscription_disabled',
   'processing_failed',
+  'transform_failed',
 ] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
@@ -61,7 +64,15 @@ export const workflowStatuses = [
 export type WorkflowStatus = (typeof workflowStatuses)[number];
 
 /** Where a delivery lane stands; `dead_lettered` lanes wait for the operator until the replay window closes. */
-export const laneStatuses = ['queued', 'delivering', 'delivered', 'dead_lettered', 'replaying', 'discarded'] as const;
+export const laneStatuses = [
+  'queued',
+  'delivering',
+  'delivered',
+  'dead_lettered',
+  'replaying',
+  'discarded',
+  'cancelled',
+] as const;
 export type LaneStatus = (typeof laneStatuses)[number];
 
 /** The verification schemes a source may use. */

@@ -87,6 +87,11 @@ export type DeliveryAttemptResult =
       attempts: number;
     }
   | {
+      /** The subscription's transformation answered { cancel: true }: settled without a request. */
+      kind: 'cancelled';
+      attempts: number;
+    }
+  | {
       /** The subscription's rate limit has no slot soon: wait this long, then call again. */
       kind: 'throttled';
       waitMs: number;

@@ -6,6 +6,7 @@ import { ingressRoutes } from './ingress-route.js';
 import { Problem, problemHeaders, problems } from './problem.js';
 import { sourceRoutes } from './source-routes.js';
 import { subscriptionRoutes } from './subscription-routes.js';
+import { deliveryControlRoutes } from './delivery-control-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { traceIds } from './trace.js';
@@ -42,6 +43,7 @@ export function buildApp(deps: ApiDependencies, draining: { active: boolean } = 
   app.use('/v1/*', async (c, next) => (c.req.path.startsWith('/v1/webhooks/') ? next() : managementAuth(c, next)));
   app.route('/v1/sources', sourceRoutes(deps));
   app.route('/v1/subscriptions', subscriptionRoutes(deps));
+  app.route('/v1/subscriptions', deliveryControlRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/dead-letters', deadLetterRoutes(deps));
 

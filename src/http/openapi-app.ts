@@ -14,7 +14,7 @@ export function openApiRouter() {
 }
 
 /** Response entries shared by management routes, for the OpenAPI document. */
-const problemContent = { content: { 'application/problem+json': { schema: problemSchema } } };
+export const problemContent = { content: { 'application/problem+json': { schema: problemSchema } } };
 export const problemResponses = {
   400: { description: 'Invalid request (problem+json with `errors`)', ...problemContent },
   401: { description: 'Missing or wrong bearer token', ...problemContent },

@@ -58,6 +58,8 @@ export const problems = {
   badRequest: (detail: string, errors?: { path: string; message: string }[]) =>
     new Problem(400, 'invalid-request', 'Invalid request', detail, errors ? { errors } : {}),
   conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', detail),
+  transformFailed: (detail: string) =>
+    new Problem(422, 'transform-failed', 'Transformation failed', `The subscription's transform failed: ${detail}`),
   rateLimited: (retryAfterSeconds: number) =>
     new Problem(
       429,

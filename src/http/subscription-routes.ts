@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { deliveryStatuses } from '../domain/vocabulary.js';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
+import { deliveryControlProblems } from '../management/delivery-control.js';
 import { openDeadLetters } from '../management/dead-letter-reads.js';
 import { replayMany } from '../management/replay.js';
 import { sendTestEvent } from '../management/test-event.js';
@@ -16,7 +17,7 @@ import {
   disableSubscription,
   rotateSubscriptionSecret,
   subscriptionPatch,
-  subscriptionView,
+  subscriptionViewer,
   updateSubscription,
 } from '../management/subscriptions.js';
 import type { ApiDependencies } from './context.js';
@@ -137,6 +138,7 @@ const notFound = (id: string) => problems.notFound(`No subscription "${id}".`);
 
 /** Create, list, get, update, delete: a URL and a delivery policy are checked before they are stored. */
 function addCrudRoutes(app: Router, deps: ApiDependencies): void {
+  const view = subscriptionViewer(deps.config);
   const policy = { allowPrivateTargets: deps.config.ALLOW_PRIVATE_TARGETS, requireHttps: deps.config.REQUIRE_HTTPS };
   const checkUrl = async (url: string | undefined) => {
     const problem = url === undefined ? undefined : await subscriptionUrlProblem(url, policy);
@@ -144,6 +146,15 @@ function addCrudRoutes(app: Router, deps: ApiDependencies): void {
       throw problems.badRequest(`url is not an allowed delivery target: ${problem}`, [
         { path: '/url', message: problem },
       ]);
+  };
+
+  const checkControls = (body: { filter?: unknown; transform?: string | null | undefined }) => {
+    const errors = deliveryControlProblems(body);
+    if (errors.length)
+      throw problems.badRequest(
+        `The subscription's filter or transform is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+        errors,
+      );
   };
 
   const checkPolicy = (policy: Parameters<typeof deliveryPolicyProblems>[0]) => {
@@ -158,6 +169,7 @@ function addCrudRoutes(app: Router, deps: ApiDependencies): void {
   app.openapi(routes.create, async (c) => {
     const body = c.req.valid('json');
     await checkUrl(body.url);
+    checkControls(body);
     checkPolicy({
       maxInFlight: body.maxInFlight ?? null,
       ordering: body.ordering ?? 'none',
@@ -165,25 +177,26 @@ function addCrudRoutes(app: Router, deps: ApiDependencies): void {
     });
     const row = await createSubscription(deps.db, body);
     c.get('logger').info({ event: 'subscription_created', subscriptionId: row.id }, 'subscription created');
-    return c.json({ ...subscriptionView(row), secret: row.secret }, 201);
+    return c.json({ ...view(row), secret: row.secret }, 201);
   });
   app.openapi(routes.list, async (c) => {
     const { limit, cursor } = c.req.valid('query');
     const rows = await listSubscriptions(deps.db, limit, cursor ? decodeCursor(cursor, cursorKeys.id)[0] : undefined);
     return c.json(
-      toPage(rows, limit, (r) => [r.id], subscriptionView),
+      toPage(rows, limit, (r) => [r.id], view),
       200,
     );
   });
   app.openapi(routes.get, async (c) => {
     const row = await findSubscription(deps.db, c.req.valid('param').id);
     if (!row) throw notFound(c.req.valid('param').id);
-    return c.json(subscriptionView(row), 200);
+    return c.json(view(row), 200);
   });
   app.openapi(routes.update, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await checkUrl(body.url);
+    checkControls(body);
     const current = await findSubscription(deps.db, id);
     if (!current) throw notFound(id);
     const patch = subscriptionPatch(body);
@@ -194,7 +207,7 @@ function addCrudRoutes(app: Router, deps: ApiDependencies): void {
     });
     const row = await updateSubscription(deps.db, id, patch);
     if (!row) throw notFound(id);
-    return c.json(subscriptionView(row), 200);
+    return c.json(view(row), 200);
   });
   app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid('param');
@@ -205,6 +218,7 @@ function addCrudRoutes(app: Router, deps: ApiDependencies): void {
 
 /** Secret rotation, enable (with replay), disable, the test event and the delivery list. */
 function addActionRoutes(app: Router, deps: ApiDependencies): void {
+  const view = subscriptionViewer(deps.config);
   app.openapi(routes.rotate, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json') ?? {};
@@ -216,7 +230,7 @@ function addActionRoutes(app: Router, deps: ApiDependencies): void {
       { event: 'subscription_secret_rotated', subscriptionId: id, graceMs },
       'subscription secret rotated',
     );
-    return c.json({ ...subscriptionView(row), secret }, 200);
+    return c.json({ ...view(row), secret }, 200);
   });
   app.openapi(routes.enable, async (c) => {
     const { id } = c.req.valid('param');
@@ -233,13 +247,13 @@ function addActionRoutes(app: Router, deps: ApiDependencies): void {
       const open = await openDeadLetters(deps.db, { subscriptionId: id, since: replaySince });
       replayed = await replayMany(deps, open, { reason: 're-enabled' });
     }
-    return c.json({ ...subscriptionView(row), replayed }, 200);
+    return c.json({ ...view(row), replayed }, 200);
   });
   app.openapi(routes.disable, async (c) => {
     const { id } = c.req.valid('param');
     const row = await disableSubscription({ ...deps, logger: c.get('logger') }, id);
     if (!row) throw notFound(id);
-    return c.json(subscriptionView(row), 200);
+    return c.json(view(row), 200);
   });
   app.openapi(routes.test, async (c) => {
     const { id } = c.req.valid('param');

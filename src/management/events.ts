@@ -76,7 +76,10 @@ export async function eventDetail(db: Database, id: string): Promise<EventDetail
           durationMs: a.durationMs,
           startedAt: a.startedAt.toISOString(),
           responseExcerpt: a.responseExcerpt,
+          bodyBytes: a.bodyBytes,
+          bodySha256: a.bodySha256,
         })),
     })),
+    filteredOut: event.filteredOut,
   };
 }

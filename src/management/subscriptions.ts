@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
+import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { deliveries, subscriptions } from '../db/schema.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   SubscriptionView,
   updateSubscriptionSchema,
 } from '../contracts/subscriptions.js';
+import type { CircuitBreakerSettings } from '../domain/delivery-policy.js';
 import type { DeliveryStatus } from '../domain/vocabulary.js';
 import { emitOperationalEvent } from '../temporal/operational-event-start.js';
 import type { OperatorDeps } from './deps.js';
@@ -24,8 +26,29 @@ export function generateSubscriptionSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
+/** The circuit-breaker settings a subscription without its own takes (config); null when off by default. */
+export function defaultCircuitBreaker(
+  config: Pick<Config, 'CIRCUIT_BREAKER_FAILURE_THRESHOLD' | 'CIRCUIT_BREAKER_PROBE_INTERVAL'>,
+): CircuitBreakerSettings | null {
+  return config.CIRCUIT_BREAKER_FAILURE_THRESHOLD > 0
+    ? {
+        failureThreshold: config.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+        probeInterval: `${config.CIRCUIT_BREAKER_PROBE_INTERVAL}ms`,
+      }
+    : null;
+}
+
+/** `subscriptionView` with the config's circuit-breaker default, for routes that show subscriptions. */
+export function subscriptionViewer(config: Parameters<typeof defaultCircuitBreaker>[0]) {
+  const breakerDefault = defaultCircuitBreaker(config);
+  return (row: SubscriptionRow) => subscriptionView(row, breakerDefault);
+}
+
 /** The public view of a subscription: everything but its secrets. */
-export function subscriptionView(row: SubscriptionRow): SubscriptionView {
+export function subscriptionView(
+  row: SubscriptionRow,
+  breakerDefault: CircuitBreakerSettings | null,
+): SubscriptionView {
   return {
     id: row.id,
     url: row.url,
@@ -41,6 +64,11 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
     ordering: row.ordering,
     orderingKey: row.orderingKey ?? null,
     onDeadLetter: row.onDeadLetter,
+    filter: row.filter ?? null,
+    transform: row.transform ?? null,
+    circuitBreaker: row.circuitBreaker === false ? null : (row.circuitBreaker ?? breakerDefault),
+    pausedAt: iso(row.pausedAt),
+    circuit: row.circuitOpenedAt ? 'open' : 'closed',
     previousSecretExpiresAt:
       row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > new Date()
         ? iso(row.previousSecretExpiresAt)
@@ -86,6 +114,9 @@ export async function createSubscription(
       ordering: input.ordering ?? 'none',
       orderingKey: input.orderingKey ?? null,
       onDeadLetter: input.onDeadLetter ?? 'block',
+      filter: input.filter ?? null,
+      transform: input.transform ?? null,
+      circuitBreaker: input.circuitBreaker === null ? false : (input.circuitBreaker ?? null),
       secret: input.secret ?? generateSubscriptionSecret(),
     })
     .returning();
@@ -151,6 +182,9 @@ export function subscriptionPatch(
     ordering: body.ordering,
     orderingKey: body.orderingKey,
     onDeadLetter: body.onDeadLetter,
+    filter: body.filter,
+    transform: body.transform,
+    circuitBreaker: body.circuitBreaker === null ? false : body.circuitBreaker,
   };
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MILLISECOND_BUCKETS } from './api-metrics.js';
 
 /** The worker process's Prometheus metrics: delivery outcomes and attempt latency. */
@@ -25,6 +25,24 @@ export function createWorkerMetrics() {
       name: 'hookflow_dependency_unavailable_total',
       help: 'Delivery activities that found one of our own dependencies unreachable before sending (no attempt spent)',
       labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    filtered: new Counter({
+      name: 'hookflow_filtered_total',
+      help: "Events a subscription's filter kept from it (matched by type and source, rejected by the filter)",
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    transformCancelled: new Counter({
+      name: 'hookflow_transform_cancelled_total',
+      help: "Deliveries the subscription's transformation cancelled (no request sent)",
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    circuitState: new Gauge({
+      name: 'hookflow_circuit_state',
+      help: "A subscription's circuit breaker as this worker last saw it change: 1 open, 0 closed",
+      labelNames: ['subscription'],
       registers: [registry],
     }),
     deadLettered: new Counter({

@@ -22,6 +22,12 @@ function hostOf(url: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url)?.[1] ?? url;
 }
 
+/** How a delivery ends without failing: delivered, or cancelled by the subscription's transformation. */
+export type SettledResult = Extract<DeliveryAttemptResult, { kind: 'delivered' | 'cancelled' }>;
+
+const isSettled = (result: DeliveryAttemptResult): result is SettledResult =>
+  result.kind === 'delivered' || result.kind === 'cancelled';
+
 /**
  * Runs deliverWebhook under the retry policy; rate-limit waits are timers and use up no attempt.
  * With `firstAttemptLocal`, the first attempt runs as a local activity inside the workflow task
@@ -32,7 +38,7 @@ export async function deliverWithinBudget(
   settings: { event: LaneEvent; policies: WorkflowPolicies; onChange: () => void },
   lane: BudgetLane,
   deliveryOptions: ActivityOptions,
-): Promise<Extract<DeliveryAttemptResult, { kind: 'delivered' }>> {
+): Promise<SettledResult> {
   const { event, policies } = settings;
   // The subscription's plan when it was routed, else the default delivery policy.
   const plan: RetryPlan = lane.route.policy?.retry ?? { exponential: policies.deliveryRetry };
@@ -55,7 +61,7 @@ export async function deliverWithinBudget(
     });
     try {
       const result = await deliverWebhook(attempt(attemptsOf(plan), 0));
-      if (result.kind === 'delivered') return result;
+      if (isSettled(result)) return result;
       await waitBeforeCallingAgain(settings, lane, result, outage);
     } catch (error) {
       const ended = activityEnding(error);
@@ -77,7 +83,7 @@ export async function deliverWithinBudget(
       summary,
     });
     const result = await deliverWebhook(attempt(retry.maximumAttempts, spent));
-    if (result.kind === 'delivered') return result;
+    if (isSettled(result)) return result;
     spent += result.temporalAttempt - 1;
     await waitBeforeCallingAgain(settings, lane, result, outage);
   }
@@ -91,7 +97,7 @@ export async function deliverWithinBudget(
 async function waitBeforeCallingAgain(
   settings: { onChange: () => void },
   lane: BudgetLane,
-  result: Exclude<DeliveryAttemptResult, { kind: 'delivered' }>,
+  result: Exclude<DeliveryAttemptResult, SettledResult>,
   outage: { waitMs: number },
 ): Promise<void> {
   if (result.kind === 'throttled') {

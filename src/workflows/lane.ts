@@ -106,7 +106,7 @@ export class Lane {
       const result = await deliverWithinBudget(this.context, this, this.context.deliveryOptions);
       this.state.attempts = result.attempts;
       this.state.lastError = null;
-      this.setStatus('delivered');
+      this.setStatus(result.kind);
       if (this.state.replayCount > 0)
         await this.report('hookflow.delivery.recovered', `${this.route.deliveryId}:${this.state.replayCount}`, {
           attempts: this.state.attempts,

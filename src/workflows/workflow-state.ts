@@ -17,7 +17,7 @@ export function initialState(status: WorkflowStatus): WorkflowState {
 /**
  * The event-level status from its lanes and its finished fan-out children (docs/architecture.md, "Search attributes"):
  * `dead_lettered` while some lane is, `delivering` while any lane or child runs, then
- * `delivered` when every lane was, else `discarded`.
+ * `delivered` when every lane was (or was cancelled by its transformation), else `discarded`.
  */
 export function statusOfLanes(
   lanes: LaneState[],
@@ -27,7 +27,8 @@ export function statusOfLanes(
   const statuses = [...lanes.map((lane) => lane.status), ...children.map((child) => child.status)];
   if (statuses.includes('dead_lettered')) return 'dead_lettered';
   if (childrenRunning > 0 || lanes.some((lane) => !lane.settled)) return 'delivering';
-  return statuses.every((status) => status === 'delivered') ? 'delivered' : 'discarded';
+  // A lane its subscription's transformation cancelled went where it was meant to: nowhere.
+  return statuses.every((status) => status === 'delivered' || status === 'cancelled') ? 'delivered' : 'discarded';
 }
 
 /**

@@ -88,7 +88,9 @@ describe('deadLetterReasonFor', () => {
       rejected: 'RejectedByEndpoint',
       blocked: 'BlockedTarget',
       disabled: 'SubscriptionDisabled',
+      transformFailed: 'TransformFailed',
     });
+    expect(deadLetterReasonFor('TransformFailed')).toBe('transform_failed');
   });
 });
 
