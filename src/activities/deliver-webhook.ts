@@ -3,27 +3,45 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnavailable, rootMessage, withinDeadline } from '../db/availability.js';
 import { loadDeliveryTarget, markCancelled, noteDeliveryError } from '../db/delivery-target.js';
+import { claimProbe } from '../db/endpoint-hold.js';
+import { circuitBreakerOf, type CircuitBreaker } from '../domain/delivery-policy.js';
+import type { HoldReason } from '../domain/vocabulary.js';
+import type { Logger } from '../logging.js';
+import { reportCircuitChange } from './circuit-transitions.js';
 import { reserveSendSlot } from '../delivery/rate-slot.js';
 import { deliveryFailureTypes } from '../domain/failures.js';
 import type { DeliveryAttemptInput, DeliveryAttemptResult } from '../domain/workflow-io.js';
 import type { ActivityDependencies } from './deps.js';
-import { buildSignedMessage, sendMessage, settleAttempt, shapeMessage, type ReadyTarget } from './delivery-stages.js';
+import {
+  buildSignedMessage,
+  sendMessage,
+  settleAttempt,
+  shapeMessage,
+  type ReadyTarget,
+  type ShapedMessage,
+} from './delivery-stages.js';
 import { recordAttemptPersistently } from './record-attempt.js';
 
 const EXCERPT_BYTES = 1024;
+/** The shortest wait of a lane held by an open circuit (its probe just went to another lane). */
+const MIN_HOLD_MS = 250;
 /** A rate-limit slot at most this far away is waited for inside the activity; farther, by a workflow timer. */
 const IN_ACTIVITY_WAIT_MS = 1_000;
 
 /**
  * One delivery attempt, in named stages: load the target (the subscription as of now, so an
- * operator's fix applies to the next retry), reserve a rate slot, build and sign the message, send
- * it, record the attempt, and settle the outcome for Temporal's retry policy: retryable failures are
- * thrown as retryable, the rest as non-retryable types. Our own PostgreSQL outage before the send is
- * a result (`dependency_unavailable`), not a failure: the lane waits without spending an attempt.
+ * operator's fix applies to the next retry), hold it while the subscription is paused or its circuit
+ * open (unless it is the probe), reserve a rate slot, shape the body (transform), build and sign the
+ * message, send it, record the attempt, and settle the outcome for Temporal's retry policy: retryable
+ * failures are thrown as retryable, the rest as non-retryable types. Our own PostgreSQL outage before
+ * the send is a result (`dependency_unavailable`), not a failure: the lane waits without spending an attempt.
  */
-export function deliverWebhookActivity({ db, config, logger, metrics }: ActivityDependencies) {
-  const targetPolicy = { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS };
-  const limits = { timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES };
+export function deliverWebhookActivity(deps: ActivityDependencies) {
+  const { db, config, logger, metrics } = deps;
+  const breakerDefaults = {
+    failureThreshold: config.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+    probeIntervalMs: config.CIRCUIT_BREAKER_PROBE_INTERVAL,
+  };
   return async function deliverWebhook(input: DeliveryAttemptInput): Promise<DeliveryAttemptResult> {
     const log = logger.child({
       traceId: input.traceId,
@@ -31,16 +49,12 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
       deliveryId: input.deliveryId,
       subscriptionId: input.subscriptionId,
     });
-    const ourOutage = (error: unknown): DeliveryAttemptResult => {
-      if (!isDatabaseUnavailable(error)) throw error;
-      const reason = `PostgreSQL unavailable: ${rootMessage(error)}`;
-      log.warn({ event: 'dependency_unavailable', dependency: 'PostgreSQL', reason }, 'dependency unavailable');
-      metrics?.dependencyUnavailable.inc({ dependency: 'postgresql' });
-      return { kind: 'dependency_unavailable', reason, temporalAttempt: Context.current().info.attempt };
-    };
     try {
       const target = await loadTarget(db, input.deliveryId);
       if ('kind' in target) return target;
+      const breaker = circuitBreakerOf(target.subscription.circuitBreaker ?? null, breakerDefaults);
+      const gate = await holdOrProbe(db, target, breaker, config.PAUSE_RECHECK_INTERVAL);
+      if (gate.held) return gate.held;
       const throttled = await reserveRateSlot(db, target);
       if (throttled) return throttled;
       const shaped = await shapeMessage(target, config.TRANSFORM_TIMEOUT_MS);
@@ -50,39 +64,107 @@ export function deliverWebhookActivity({ db, config, logger, metrics }: Activity
         log.info({ event: 'delivery_cancelled' }, 'the subscription transform cancelled the delivery');
         return { kind: 'cancelled', attempts: target.delivery.attempts };
       }
-      const message = buildSignedMessage(target, shaped);
-      const sent = await sendMessage(message, limits, targetPolicy);
-      metrics?.deliveryAttempts.inc({ outcome: sent.outcome.kind });
-      metrics?.attemptLatency.observe({ outcome: sent.outcome.kind }, sent.durationMs);
-      const attempts = await recordAttemptPersistently(db, {
-        deliveryId: input.deliveryId,
-        subscriptionId: input.subscriptionId,
-        startedAt: message.startedAt,
-        durationMs: sent.durationMs,
-        statusCode: sent.response?.status ?? null,
-        error: sent.error,
-        responseExcerpt: sent.response ? sent.response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
-        delivered: sent.outcome.kind === 'delivered',
-        bodyBytes: Buffer.byteLength(message.body),
-        bodySha256: createHash('sha256').update(message.body).digest('hex'),
-      });
-      const statusCode = sent.response?.status ?? null;
-      log.info(
-        {
-          event: 'delivery_attempt',
-          attempt: attempts,
-          statusCode,
-          durationMs: sent.durationMs,
-          outcome: sent.outcome.kind,
-        },
-        'delivery attempt',
-      );
-      return settleAttempt(input, sent, attempts, log);
+      return await sendAndRecord(deps, input, { target, shaped, breaker, probe: gate.probe }, log);
     } catch (error) {
-      if (error instanceof PreSendOutage) return ourOutage(error.cause);
+      if (error instanceof PreSendOutage) return ourOutage(error.cause, log, metrics);
       throw error;
     }
   };
+}
+
+/** Our own PostgreSQL outage before the send: a result, not a failure (the lane waits, no attempt spent). */
+function ourOutage(error: unknown, log: Logger, metrics: ActivityDependencies['metrics']): DeliveryAttemptResult {
+  if (!isDatabaseUnavailable(error)) throw error;
+  const reason = `PostgreSQL unavailable: ${rootMessage(error)}`;
+  log.warn({ event: 'dependency_unavailable', dependency: 'PostgreSQL', reason }, 'dependency unavailable');
+  metrics?.dependencyUnavailable.inc({ dependency: 'postgresql' });
+  return { kind: 'dependency_unavailable', reason, temporalAttempt: Context.current().info.attempt };
+}
+
+/** One attempt that will send: the message, its circuit breaker, and whether it is the open circuit's probe. */
+interface Sending {
+  target: ReadyTarget;
+  shaped: ShapedMessage;
+  breaker: CircuitBreaker | undefined;
+  probe: boolean;
+}
+
+/**
+ * Signs and sends the message, records the attempt (which may open or close the circuit) and settles
+ * the outcome. A failed probe is recorded like any attempt but spends no retry budget: the lane is
+ * held again until the next probe.
+ */
+async function sendAndRecord(
+  deps: ActivityDependencies,
+  input: DeliveryAttemptInput,
+  { target, shaped, breaker, probe }: Sending,
+  log: Logger,
+): Promise<DeliveryAttemptResult> {
+  const { db, config, metrics } = deps;
+  const message = buildSignedMessage(target, shaped);
+  const sent = await sendMessage(
+    message,
+    { timeoutMs: config.DELIVERY_TIMEOUT_MS, maxResponseBytes: config.DELIVERY_RESPONSE_MAX_BYTES },
+    { allowPrivateTargets: config.ALLOW_PRIVATE_TARGETS, requireHttps: config.REQUIRE_HTTPS },
+  );
+  metrics?.deliveryAttempts.inc({ outcome: sent.outcome.kind });
+  metrics?.attemptLatency.observe({ outcome: sent.outcome.kind }, sent.durationMs);
+  const recorded = await recordAttemptPersistently(db, {
+    deliveryId: input.deliveryId,
+    subscriptionId: input.subscriptionId,
+    startedAt: message.startedAt,
+    durationMs: sent.durationMs,
+    statusCode: sent.response?.status ?? null,
+    error: sent.error,
+    responseExcerpt: sent.response ? sent.response.body.subarray(0, EXCERPT_BYTES).toString('utf8') : null,
+    delivered: sent.outcome.kind === 'delivered',
+    bodyBytes: Buffer.byteLength(message.body),
+    bodySha256: createHash('sha256').update(message.body).digest('hex'),
+    circuit: breaker && { ...breaker, countsFailure: sent.outcome.kind === 'retryable' },
+  });
+  const attempts = recorded.attempt;
+  log.info(
+    {
+      event: 'delivery_attempt',
+      attempt: attempts,
+      statusCode: sent.response?.status ?? null,
+      durationMs: sent.durationMs,
+      outcome: sent.outcome.kind,
+      ...(probe ? { probe: true } : {}),
+    },
+    'delivery attempt',
+  );
+  if (recorded.circuit) reportCircuitChange(deps, input.subscriptionId, recorded.circuit, log);
+  if (probe && breaker && sent.outcome.kind === 'retryable') return held('circuit_open', breaker.probeIntervalMs);
+  return settleAttempt(input, sent, attempts, log);
+}
+
+const held = (reason: HoldReason, waitMs: number): DeliveryAttemptResult => ({
+  kind: 'held',
+  reason,
+  waitMs,
+  temporalAttempt: Context.current().info.attempt,
+});
+
+/**
+ * Whether the attempt may go out: not while the subscription is paused; while its circuit is open,
+ * only as the interval's one probe. A held lane waits until resumed or its recheck time: the pause
+ * recheck interval, or a moment after the next probe is due (spread, so they do not all wake at once).
+ */
+async function holdOrProbe(
+  db: Database,
+  target: ReadyTarget,
+  breaker: CircuitBreaker | undefined,
+  pauseRecheckMs: number,
+): Promise<{ held?: DeliveryAttemptResult; probe: boolean }> {
+  const { subscription } = target;
+  if (subscription.pausedAt) return { held: held('paused', pauseRecheckMs), probe: false };
+  if (!subscription.circuitOpenedAt || !breaker) return { probe: false };
+  if (await beforeSend(claimProbe(db, subscription.id, breaker.probeIntervalMs))) return { probe: true };
+  const dueInMs = (subscription.circuitNextProbeAt?.getTime() ?? Date.now()) - Date.now();
+  const spread = Math.random() * Math.min(5_000, breaker.probeIntervalMs / 4);
+  const waitMs = Math.min(pauseRecheckMs, Math.max(MIN_HOLD_MS, dueInMs) + spread);
+  return { held: held('circuit_open', Math.round(waitMs)), probe: false };
 }
 
 /**

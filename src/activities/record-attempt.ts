@@ -14,6 +14,17 @@ export interface AttemptRecord {
   /** The body as sent: its size in bytes and SHA-256 (hex). */
   bodyBytes: number;
   bodySha256: string;
+  /**
+   * The subscription's circuit breaker in force, and whether this attempt's failure is one that counts
+   * (retryable): the failure that makes the streak reach the threshold opens the circuit.
+   */
+  circuit?: { failureThreshold: number; probeIntervalMs: number; countsFailure: boolean } | undefined;
+}
+
+/** What recording an attempt did: its number, and whether it opened or closed the subscription's circuit. */
+export interface RecordedAttempt {
+  attempt: number;
+  circuit?: { change: 'opened' | 'closed'; openedAt: Date } | undefined;
 }
 
 /**
@@ -21,19 +32,14 @@ export interface AttemptRecord {
  * in one statement (data-modifying CTEs, so one round trip and atomic without a transaction).
  * Returns the attempt number (attempts so far, across retries and replays).
  */
-export async function recordAttempt(db: Database, attempt: AttemptRecord): Promise<number> {
-  // Health bookkeeping touches the (shared, hot) subscription row only when something changes:
-  // every delivery to one endpoint updating its row would serialise them on the row lock.
-  const health = attempt.delivered
-    ? sql`update ${subscriptions} set ${sql.identifier(subscriptions.lastDeliveredAt.name)} = now(), ${sql.identifier(subscriptions.failureStreak.name)} = 0,
-          ${sql.identifier(subscriptions.failingSince.name)} = null
-        where ${subscriptions.id} = ${attempt.subscriptionId}
-          and (${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null or ${subscriptions.lastDeliveredAt} < now() - interval '1 second')`
-    : sql`update ${subscriptions} set ${sql.identifier(subscriptions.failureStreak.name)} = ${subscriptions.failureStreak} + 1,
-          ${sql.identifier(subscriptions.failingSince.name)} = coalesce(${subscriptions.failingSince}, now())
-        where ${subscriptions.id} = ${attempt.subscriptionId}`;
+export async function recordAttempt(db: Database, attempt: AttemptRecord): Promise<RecordedAttempt> {
+  const health = attempt.delivered ? healthAfterSuccess(attempt) : healthAfterFailure(attempt);
   // drizzle has no expression for an INSERT … SELECT over an UPDATE … RETURNING: written as SQL on the schema's names.
-  const rows = await db.execute<{ attempt: number }>(sql`
+  const rows = await db.execute<{
+    attempt: number;
+    circuit_change: 'opened' | 'closed' | null;
+    opened_at: string | null;
+  }>(sql`
     with bumped as (
       update ${deliveries} set
         ${sql.identifier(deliveries.attempts.name)} = ${deliveries.attempts} + 1,
@@ -45,20 +51,64 @@ export async function recordAttempt(db: Database, attempt: AttemptRecord): Promi
       where ${deliveries.id} = ${attempt.deliveryId}
       returning ${deliveries.attempts} as attempts
     ),
-    health as (${health} returning 1)
-    insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt, body_bytes, body_sha256)
-    select ${attempt.deliveryId}, bumped.attempts, ${attempt.startedAt.toISOString()}::timestamptz, ${attempt.durationMs}, ${attempt.statusCode},
-      ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.bodyBytes}, ${attempt.bodySha256}
-    from bumped
-    returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt`);
-  return rows[0]?.attempt ?? 1;
+    health as (${health}),
+    inserted as (
+      insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt, body_bytes, body_sha256)
+      select ${attempt.deliveryId}, bumped.attempts, ${attempt.startedAt.toISOString()}::timestamptz, ${attempt.durationMs}, ${attempt.statusCode},
+        ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.bodyBytes}, ${attempt.bodySha256}
+      from bumped
+      returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt
+    )
+    select inserted.attempt, (select circuit_change from health) as circuit_change, (select opened_at from health) as opened_at
+    from inserted`);
+  const row = rows[0];
+  return {
+    attempt: row?.attempt ?? 1,
+    circuit: row?.circuit_change ? { change: row.circuit_change, openedAt: new Date(row.opened_at!) } : undefined,
+  };
+}
+
+const column = (c: { name: string }) => sql.identifier(c.name);
+
+/**
+ * A 2xx resets the failure streak and closes an open circuit (README "Pause and circuit breaker").
+ * Health bookkeeping touches the (shared, hot) subscription row only when something changes: every
+ * delivery to one endpoint updating its row would serialise them on the row lock.
+ */
+function healthAfterSuccess(attempt: AttemptRecord) {
+  return sql`update ${subscriptions} set ${column(subscriptions.lastDeliveredAt)} = now(), ${column(subscriptions.failureStreak)} = 0,
+      ${column(subscriptions.failingSince)} = null, ${column(subscriptions.circuitOpenedAt)} = null,
+      ${column(subscriptions.circuitNextProbeAt)} = null
+    from (select ${subscriptions.id} as id, ${subscriptions.circuitOpenedAt} as opened_at from ${subscriptions}
+          where ${subscriptions.id} = ${attempt.subscriptionId}) prior
+    where ${subscriptions.id} = prior.id
+      and (${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null
+           or ${subscriptions.lastDeliveredAt} < now() - interval '1 second' or ${subscriptions.circuitOpenedAt} is not null)
+    returning case when prior.opened_at is not null then 'closed' end as circuit_change, prior.opened_at as opened_at`;
+}
+
+/** A failure extends the streak; the retryable one that makes it reach the threshold opens the circuit. */
+function healthAfterFailure(attempt: AttemptRecord) {
+  const breaker = attempt.circuit;
+  const opens =
+    breaker?.countsFailure === true
+      ? sql`(${subscriptions.circuitOpenedAt} is null and ${subscriptions.failureStreak} + 1 >= ${breaker.failureThreshold})`
+      : sql`false`;
+  const probeAfter = sql`now() + ${breaker?.probeIntervalMs ?? 0} * interval '1 millisecond'`;
+  return sql`update ${subscriptions} set ${column(subscriptions.failureStreak)} = ${subscriptions.failureStreak} + 1,
+      ${column(subscriptions.failingSince)} = coalesce(${subscriptions.failingSince}, now()),
+      ${column(subscriptions.circuitOpenedAt)} = case when ${opens} then now() else ${subscriptions.circuitOpenedAt} end,
+      ${column(subscriptions.circuitNextProbeAt)} = case when ${opens} then ${probeAfter} else ${subscriptions.circuitNextProbeAt} end
+    where ${subscriptions.id} = ${attempt.subscriptionId}
+    returning case when ${subscriptions.circuitOpenedAt} = now() then 'opened' end as circuit_change,
+      ${subscriptions.circuitOpenedAt} as opened_at`;
 }
 
 /**
  * The HTTP request has already gone out: keep trying to record it (about 10 s, through a short
  * PostgreSQL blip) rather than fail the activity, whose retry would send the message again.
  */
-export async function recordAttemptPersistently(db: Database, attempt: AttemptRecord): Promise<number> {
+export async function recordAttemptPersistently(db: Database, attempt: AttemptRecord): Promise<RecordedAttempt> {
   for (let delay = 250; ; delay *= 2) {
     try {
       return await recordAttempt(db, attempt);

@@ -1,4 +1,5 @@
 // Per-subscription delivery policy (README "Delivery policies (per subscription)"), as the API takes it and as a lane carries it. Pure.
+import { parseDuration } from './duration.js';
 import type { RetrySettings } from './workflow-policies.js';
 
 export const orderingModes = ['none', 'fifo'] as const;
@@ -23,7 +24,24 @@ export interface CircuitBreakerSettings {
   probeInterval: string;
 }
 
-export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerSettings = { failureThreshold: 10, probeInterval: '30s' };
+/** A circuit breaker in force, its interval in milliseconds. */
+export interface CircuitBreaker {
+  failureThreshold: number;
+  probeIntervalMs: number;
+}
+
+/**
+ * The circuit breaker in force for a subscription: its own settings, `false` (off), or (null) the
+ * config's defaults, which a threshold of 0 turns off.
+ */
+export function circuitBreakerOf(
+  own: CircuitBreakerSettings | false | null,
+  defaults: { failureThreshold: number; probeIntervalMs: number },
+): CircuitBreaker | undefined {
+  if (own === false) return undefined;
+  if (own) return { failureThreshold: own.failureThreshold, probeIntervalMs: parseDuration(own.probeInterval) };
+  return defaults.failureThreshold > 0 ? defaults : undefined;
+}
 
 /** A fixed schedule resolved to milliseconds: the delays between attempts (attempts = delays + 1). */
 export interface RetrySchedule {

@@ -17,6 +17,8 @@ export const searchAttributes = {
   subscriptionIds: defineSearchAttributeKey('HookflowSubscriptionIds', SearchAttributeType.KEYWORD_LIST),
   /** Subscriptions whose lane is dead-lettered now: `HookflowDeadLettered = "sub_…"` finds what is stuck. */
   deadLettered: defineSearchAttributeKey('HookflowDeadLettered', SearchAttributeType.KEYWORD_LIST),
+  /** Paused or circuit-open subscriptions a lane of this workflow is waiting on. */
+  paused: defineSearchAttributeKey('HookflowPaused', SearchAttributeType.KEYWORD_LIST),
   status: defineSearchAttributeKey('HookflowStatus', SearchAttributeType.KEYWORD),
   attempts: defineSearchAttributeKey('HookflowAttempts', SearchAttributeType.INT),
 } as const;

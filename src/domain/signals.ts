@@ -12,6 +12,11 @@ export const replaySignal = defineSignal<[OperatorRequest?]>('replay');
 export const discardSignal = defineSignal<[OperatorRequest?]>('discard');
 export const stateQuery = defineQuery<WorkflowState>('state');
 /**
+ * A paused subscription was resumed, or its circuit closed: its held lanes try again now instead of at
+ * their next recheck (sent to the workflows whose `HookflowPaused` names it).
+ */
+export const resumeHeldSignal = defineSignal<[{ subscriptionId: string }]>('resumeHeld');
+/**
  * The same two decisions as Updates, which the API and CLI use: refused (by a validator) when no
  * dead letter of the workflow is waiting for one, answered once the workflow has carried them out.
  */

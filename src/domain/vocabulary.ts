@@ -75,6 +75,10 @@ export const laneStatuses = [
 ] as const;
 export type LaneStatus = (typeof laneStatuses)[number];
 
+/** Why a lane waits without making attempts (README "Pause and circuit breaker"). */
+export const holdReasons = ['paused', 'circuit_open'] as const;
+export type HoldReason = (typeof holdReasons)[number];
+
 /** The verification schemes a source may use. */
 export const schemeNames = ['standard-webhooks', 'stripe', 'github', 'shopify', 'hmac-sha256'] as const;
 export type SchemeName = (typeof schemeNames)[number];
@@ -97,6 +101,8 @@ export const operationalEventTypes = [
   'hookflow.delivery.dead_lettered',
   'hookflow.delivery.recovered',
   'hookflow.subscription.blocked',
+  'hookflow.subscription.circuit_opened',
+  'hookflow.subscription.circuit_closed',
 ] as const;
 export type OperationalEventType = (typeof operationalEventTypes)[number];
 

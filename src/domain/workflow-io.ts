@@ -4,6 +4,7 @@ import type { WorkflowPolicies } from './workflow-policies.js';
 import type {
   DeadLetterReason,
   DeadLetterStage,
+  HoldReason,
   LaneStatus,
   OperationalEventType,
   WorkflowStatus,
@@ -99,6 +100,16 @@ export type DeliveryAttemptResult =
       temporalAttempt: number;
     }
   | {
+      /**
+       * The subscription is paused or its circuit is open: no attempt was made (or a failed probe,
+       * which spends no retry budget). Wait until resumed or this long, then call again.
+       */
+      kind: 'held';
+      reason: HoldReason;
+      waitMs: number;
+      temporalAttempt: number;
+    }
+  | {
       /** Our own dependency (PostgreSQL) could not be reached before the POST: no attempt was made. */
       kind: 'dependency_unavailable';
       reason: string;
@@ -126,6 +137,8 @@ export interface LaneState {
   replayCount: number;
   /** True once the lane has nothing more to do (delivered, discarded, or its replay window closed). */
   settled: boolean;
+  /** Set while the lane waits on its paused or circuit-open subscription (no attempts, no budget spent). */
+  heldBy?: HoldReason;
 }
 
 /** What the `state` query answers (and what every Hookflow workflow returns). */

@@ -1,9 +1,11 @@
-import { findSubscription } from '../management/subscriptions.js';
-import { testFilter, testTransform } from '../management/delivery-control.js';
+import { z } from '@hono/zod-openapi';
+import { findSubscription, subscriptionViewer } from '../management/subscriptions.js';
+import { pause, resume, testFilter, testTransform } from '../management/delivery-control.js';
 import { TransformFailed } from '../delivery/transform.js';
 import {
   filterTestResultSchema,
   filterTestSchema,
+  subscriptionSchema,
   transformTestResultSchema,
   transformTestSchema,
 } from '../contracts/subscriptions.js';
@@ -33,14 +35,39 @@ const routes = {
       422: { description: "The expression's error (problem+json)", ...problemContent },
     },
   }),
+  pause: route({
+    method: 'post',
+    path: '/{id}/pause',
+    summary: 'Hold its deliveries: no attempts and no retry budget spent until resumed',
+    request: { params },
+    responses: { 200: { description: 'Paused', ...json(subscriptionSchema) } },
+  }),
+  resume: route({
+    method: 'post',
+    path: '/{id}/resume',
+    summary: 'Release its held deliveries (at its rate limit and in-flight cap, FIFO in order)',
+    request: { params },
+    responses: {
+      200: {
+        description: 'Resumed',
+        ...json(
+          subscriptionSchema.extend({
+            released: z.number().int().openapi({ description: 'Workflows with held lanes signalled to go on now.' }),
+          }),
+        ),
+      },
+    },
+  }),
 };
 
-/** Per-subscription delivery controls (README "Payload filters", "Transformations"). */
+/** Per-subscription delivery controls (README "Payload filters", "Transformations", "Pause and circuit breaker"). */
 export function deliveryControlRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
+  const view = subscriptionViewer(deps.config);
+  const notFound = (id: string) => problems.notFound(`No subscription "${id}".`);
   const subscription = async (id: string) => {
     const row = await findSubscription(deps.db, id);
-    if (!row) throw problems.notFound(`No subscription "${id}".`);
+    if (!row) throw notFound(id);
     return row;
   };
   app.openapi(routes.filterTest, async (c) => {
@@ -55,6 +82,18 @@ export function deliveryControlRoutes(deps: ApiDependencies) {
       if (error instanceof TransformFailed) throw problems.transformFailed(error.message);
       throw error;
     }
+  });
+  app.openapi(routes.pause, async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await pause({ ...deps, logger: c.get('logger') }, id);
+    if (!row) throw notFound(id);
+    return c.json(view(row), 200);
+  });
+  app.openapi(routes.resume, async (c) => {
+    const { id } = c.req.valid('param');
+    const resumed = await resume({ ...deps, logger: c.get('logger') }, id);
+    if (!resumed) throw notFound(id);
+    return c.json({ ...view(resumed.row), released: resumed.released }, 200);
   });
   return app;
 }

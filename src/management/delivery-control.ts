@@ -1,9 +1,12 @@
 // What an operator does to a subscription's flow of events without touching code (README "Payload
-// filters", "Transformations"): check a filter or transform before it is stored, and try either on a
-// sample payload without sending anything.
+// filters", "Transformations", "Pause and circuit breaker"): check a filter or transform before it is
+// stored, try either on a sample payload without sending anything, pause and resume.
 import { deliveryEnvelope } from '../delivery/outbound-message.js';
 import { evaluateFilter, filterIssues, type Filter, type FilterVerdict } from '../delivery/payload-filter.js';
 import { runTransform, transformIssue, type TransformOutput } from '../delivery/transform.js';
+import { pauseSubscription, resumeSubscription } from '../db/endpoint-hold.js';
+import { resumeHeldLanes } from '../temporal/held-lanes-release.js';
+import type { OperatorDeps } from './deps.js';
 import type { SubscriptionRow } from './subscriptions.js';
 
 /** A sample event for filter-test and transform-test. */
@@ -61,4 +64,35 @@ export async function testTransform(
   });
   if (!subscription.transform) return { body: envelope, headers: {}, cancelled: false };
   return runTransform(subscription.transform, { ...envelope, headers: sample.headers ?? {} }, { timeoutMs });
+}
+
+/** Holds the subscription's lanes (new and retrying) from their next attempt on; undefined when it does not exist. */
+export async function pause(deps: OperatorDeps, id: string): Promise<SubscriptionRow | undefined> {
+  const row = await pauseSubscription(deps.db, id);
+  if (row) deps.logger.info({ event: 'subscription_paused', subscriptionId: id }, 'subscription paused');
+  return row;
+}
+
+/**
+ * Releases the subscription's held lanes: they go on at once where Temporal's visibility already
+ * lists them, the rest at their recheck time (PAUSE_RECHECK_INTERVAL). `released` counts the
+ * workflows signalled.
+ */
+export async function resume(
+  deps: OperatorDeps,
+  id: string,
+): Promise<{ row: SubscriptionRow; released: number } | undefined> {
+  const row = await resumeSubscription(deps.db, id);
+  if (!row) return undefined;
+  let released = 0;
+  try {
+    released = await resumeHeldLanes(deps.temporal, id);
+  } catch (error) {
+    deps.logger.warn(
+      { err: error, subscriptionId: id },
+      'could not signal the held lanes; they go on at their recheck',
+    );
+  }
+  deps.logger.info({ event: 'subscription_resumed', subscriptionId: id, released }, 'subscription resumed');
+  return { row, released };
 }

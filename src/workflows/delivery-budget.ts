@@ -4,6 +4,7 @@ import { attemptsOf, delayAfterAttempt, longestDelayOf, type RetryPlan } from '.
 import { nonRetryableDeliveryTypes } from '../domain/failures.js';
 import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { DeliveryAttemptResult, LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
+import type { HeldLanes } from './held-lanes.js';
 import { activityEnding } from './local-activity-failure.js';
 import { retryPolicyAfter } from './retry-plan.js';
 
@@ -35,7 +36,7 @@ const isSettled = (result: DeliveryAttemptResult): result is SettledResult =>
  * retrying delivery shows in the UI's pending-activity panel as usual.
  */
 export async function deliverWithinBudget(
-  settings: { event: LaneEvent; policies: WorkflowPolicies; onChange: () => void },
+  settings: { event: LaneEvent; policies: WorkflowPolicies; onChange: () => void; held: HeldLanes },
   lane: BudgetLane,
   deliveryOptions: ActivityOptions,
 ): Promise<SettledResult> {
@@ -90,12 +91,13 @@ export async function deliverWithinBudget(
 }
 
 /**
- * A throttle waits for the rate-limit slot; our own outage (PostgreSQL unreachable before the
- * POST) waits with a backoff of its own, 1 s doubling to at most a minute. Neither spends an
- * attempt of the subscription's budget nor counts as an endpoint failure.
+ * A throttle waits for the rate-limit slot; a held lane (paused subscription, open circuit) waits
+ * until it is resumed or its recheck time, showing in `HookflowPaused` meanwhile; our own outage
+ * (PostgreSQL unreachable before the POST) waits with a backoff of its own, 1 s doubling to at most
+ * a minute. None spends an attempt of the subscription's budget or counts as an endpoint failure.
  */
 async function waitBeforeCallingAgain(
-  settings: { onChange: () => void },
+  settings: { onChange: () => void; held: HeldLanes },
   lane: BudgetLane,
   result: Exclude<DeliveryAttemptResult, SettledResult>,
   outage: { waitMs: number },
@@ -103,6 +105,15 @@ async function waitBeforeCallingAgain(
   if (result.kind === 'throttled') {
     outage.waitMs = 0;
     await sleep(result.waitMs);
+    return;
+  }
+  if (result.kind === 'held') {
+    outage.waitMs = 0;
+    lane.state.heldBy = result.reason;
+    settings.onChange();
+    await settings.held.wait(lane.route.subscriptionId, result.waitMs);
+    delete lane.state.heldBy;
+    settings.onChange();
     return;
   }
   lane.state.lastError = result.reason;

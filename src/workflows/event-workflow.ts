@@ -52,6 +52,8 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
       (requestTargetsProcessing(request) && processing.mailbox.isWaiting) ||
       lanes.accepts(request) ||
       children.running().length > 0,
+    // Fan-out children upsert HookflowPaused themselves and are signalled directly.
+    resume: (subscriptionId) => lanes.resume(subscriptionId),
   });
 
   // Published with routing (or with how the run ended early) rather than at start: the ingress start stays cheap.

@@ -4,6 +4,7 @@ import { deadLetterReasonFor } from '../domain/failures.js';
 import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
 import type { Admissions } from './dispatcher-admission.js';
+import type { HeldLanes } from './held-lanes.js';
 import { deliverWithinBudget } from './delivery-budget.js';
 import { activityEnding } from './local-activity-failure.js';
 import { OperatorMailbox, type OperatorDecision } from './operator-mailbox.js';
@@ -18,6 +19,8 @@ export interface LaneContext {
   bookkeeping: ReturnType<typeof proxyActivities<HookflowActivities>>;
   deliveryOptions: ReturnType<typeof activityOptions>['delivery'];
   admissions: Admissions;
+  /** Where lanes wait while their subscription is paused or its circuit is open. */
+  held: HeldLanes;
   /** False for Hookflow's own operational events: reports about them could ping-pong between failing operator endpoints. */
   reportsOperationalEvents: boolean;
 }

@@ -4,6 +4,7 @@ import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import { OPERATIONAL_PREFIX } from '../domain/vocabulary.js';
 import type { LaneEvent, LaneState, OperatorRequest, RoutedDelivery } from '../domain/workflow-io.js';
 import { Admissions } from './dispatcher-admission.js';
+import { HeldLanes } from './held-lanes.js';
 import { Lane, type LaneContext } from './lane.js';
 import { requestTargets } from './operator-control.js';
 import { OperatorDecision } from './operator-mailbox.js';
@@ -43,6 +44,7 @@ export class LaneSet {
       bookkeeping,
       deliveryOptions: options.delivery,
       admissions: new Admissions(bookkeeping.requestAdmission),
+      held: new HeldLanes(),
       reportsOperationalEvents: !settings.event.eventType.startsWith(OPERATIONAL_PREFIX),
     };
   }
@@ -69,6 +71,11 @@ export class LaneSet {
       // A lane whose replay window closed while the workflow still runs comes back for it.
       if (lane.state.settled) this.run(lane);
     }
+  }
+
+  /** Lets the lanes held on `subscriptionId` (paused, circuit open) try again now. */
+  resume(subscriptionId: string): void {
+    this.context.held.resume(subscriptionId);
   }
 
   /** Whether some dead-lettered lane would take the request now. */

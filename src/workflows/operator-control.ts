@@ -4,6 +4,7 @@ import {
   discardSignal,
   replayDeadLetterUpdate,
   replaySignal,
+  resumeHeldSignal,
   stateQuery,
 } from '../domain/signals.js';
 import type { OperatorOutcome, OperatorRequest, WorkflowState } from '../domain/workflow-io.js';
@@ -15,11 +16,13 @@ export interface OperatorTarget {
   offer(decision: OperatorDecision, request: OperatorRequest): string[];
   /** Whether a request would be taken by something in this workflow (the Updates' validators ask). */
   accepts(request: OperatorRequest): boolean;
+  /** Lets the lanes held on a paused or circuit-open subscription try again (the `resumeHeld` signal). */
+  resume(subscriptionId: string): void;
 }
 
 /**
  * Installs the `replay`/`discard` signals, the `replayDeadLetter`/`discardDeadLetter` Updates (one
- * handler behind both kinds) and the `state` query; call first in a workflow, so that a signal
+ * handler behind both kinds), the `resumeHeld` signal and the `state` query; call first in a workflow, so that a signal
  * delivered with the start (signal-with-start) is not missed. A signal that no dead letter is
  * waiting for changes nothing; the same request as an Update is refused with the reason.
  */
@@ -50,6 +53,7 @@ export function listenToOperator(state: WorkflowState, target: OperatorTarget): 
   setHandler(replayDeadLetterUpdate, decide('replay'), { validator });
   setHandler(discardDeadLetterUpdate, decide('discard'), { validator });
   setHandler(stateQuery, () => state);
+  setHandler(resumeHeldSignal, (request) => target.resume(request.subscriptionId));
 }
 
 /** Waits until every Update handler has answered: call before a workflow returns, so none is cut off. */

@@ -25,6 +25,7 @@ export async function runLanes(
       return [];
     },
     accepts: (request) => lanes.accepts(request),
+    resume: (subscriptionId) => lanes.resume(subscriptionId),
   });
   publisher.identify(
     searchAttributesOf.laneWorkflow(

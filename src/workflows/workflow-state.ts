@@ -96,14 +96,15 @@ export class StatePublisher {
       0,
     );
     const deadLettered = lanes.filter((lane) => lane.status === 'dead_lettered').map((lane) => lane.subscriptionId);
+    const held = lanes.filter((lane) => lane.heldBy !== undefined).map((lane) => lane.subscriptionId);
+    // An empty list unsets the attribute, so `HookflowDeadLettered = "sub_…"` stops matching (the
+    // same for HookflowPaused, which runs that never held a lane never set).
+    const list = (ids: string[]) => (ids.length ? fitKeywordList([...new Set(ids)]) : null);
     const pairs: SearchAttributeUpdatePair[] = [
       { key: searchAttributes.status, value: this.state.status },
       { key: searchAttributes.attempts, value: this.state.attempts },
-      // An empty list unsets the attribute, so `HookflowDeadLettered = "sub_…"` stops matching.
-      {
-        key: searchAttributes.deadLettered,
-        value: deadLettered.length ? fitKeywordList([...new Set(deadLettered)]) : null,
-      },
+      { key: searchAttributes.deadLettered, value: list(deadLettered) },
+      { key: searchAttributes.paused, value: list(held) },
     ];
     if (this.perActivation) {
       this.stage(pairs);
@@ -111,8 +112,8 @@ export class StatePublisher {
       return;
     }
     // Attempts ride along; they alone (a lane settling while others still run) are no reason to upsert.
-    const [status, , deadLetteredPair] = pairs;
-    if (!this.differs(status!) && !this.differs(deadLetteredPair!)) return;
+    const [status, , deadLetteredPair, heldPair] = pairs;
+    if (!this.differs(status!) && !this.differs(deadLetteredPair!) && !this.differs(heldPair!)) return;
     this.stage(pairs);
     this.flush();
   }

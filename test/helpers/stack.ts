@@ -81,6 +81,9 @@ export async function startTestStack(
     // Tests of the direct path answer repeats deterministically (200): spill only when Temporal is
     // unavailable, not when a start is slow on a loaded machine (spillover.test.ts tests the threshold).
     INGRESS_SPILLOVER_AFTER: '10s',
+    // Failing-endpoint tests are about retries and dead letters: the circuit breaker (on by default,
+    // README "Pause and circuit breaker") is off unless a test or a subscription turns it on.
+    CIRCUIT_BREAKER_FAILURE_THRESHOLD: '0',
     ...env,
     // The cache-less project (vitest.config.ts) replays every workflow task from the whole history.
     // Fewer local activities there (see itWithCache): lanes start with a regular activity.

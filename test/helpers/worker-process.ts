@@ -12,6 +12,8 @@ export async function spawnWorkerProcess(config: Config, env: Record<string, str
       env: {
         ...process.env,
         INGRESS_SPILLOVER_AFTER: '10s',
+        // As in the in-process stack: the circuit breaker only where a test turns it on.
+        CIRCUIT_BREAKER_FAILURE_THRESHOLD: String(config.CIRCUIT_BREAKER_FAILURE_THRESHOLD),
         ...env,
         NODE_ENV: 'test',
         LOG_LEVEL: 'info',
