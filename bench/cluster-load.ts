@@ -3,10 +3,10 @@
 // reports what was delivered and the connection peak per database (docs/deployment.md, "Connections").
 import { writeFileSync } from 'node:fs';
 import postgres from 'postgres';
-import { runHttpLoad, type LoadResult } from './http-load.js';
-import { signedRequests } from './signed-requests.js';
-import { startSubscriber } from './subscriber.js';
-import { waitForDeliveries } from './wait-deliveries.js';
+import { runHttpLoad, type LoadResult } from './runner/http-load.js';
+import { signedRequests } from './runner/signed-requests.js';
+import { startSubscriber } from './runner/subscriber.js';
+import { waitForDeliveries } from './runner/wait-deliveries.js';
 
 const say = (line: string) => process.stdout.write(`[cluster-load] ${line}\n`);
 const arg = (name: string, fallback: string) =>

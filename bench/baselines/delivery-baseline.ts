@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { cpuSeconds } from '../rss.js';
-import { startSubscriber } from '../subscriber.js';
-import { waitForDeliveries } from '../wait-deliveries.js';
+import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
+import { orderPaidBody } from '../runner/signed-requests.js';
+import { startSubscriber } from '../runner/subscriber.js';
+import { waitForDeliveries } from '../runner/wait-deliveries.js';
 import { historyEventsPerDelivery } from './history.js';
 import type { BaselineEventInput, childEventWorkflow } from './workflows.js';
 
@@ -42,15 +43,6 @@ export interface BaselineResult {
   cpuPercentOfOneCore: { temporalServerPct: number; workerPct: number; benchAndSubscribersPct: number };
 }
 
-/** A ~300-byte JSON event like the e2e phase's. */
-function eventBody(i: number): string {
-  return JSON.stringify({
-    type: 'order.paid',
-    timestamp: new Date().toISOString(),
-    data: { orderId: `ord_${i}`, amount: 1999, currency: 'EUR', note: 'x'.repeat(200) },
-  });
-}
-
 /**
  * One bare delivery shape: starts `events` workflows (concurrency `concurrency`) fanning out to two
  * fresh sinks (one failing ~5% of first tries) and waits until every pair is answered 2xx.
@@ -70,11 +62,8 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
         (n, e) => n + (steady.delivered.has(e.eventId) ? 1 : 0) + (flaky.delivered.has(e.eventId) ? 1 : 0),
         0,
       );
-    const before = {
-      temporal: cpuSeconds(run.temporalPid),
-      worker: cpuSeconds(run.workerPid),
-      bench: process.cpuUsage(),
-    };
+    const pids = { temporal: run.temporalPid, worker: run.workerPid };
+    const before = readCpu(pids);
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -84,7 +73,7 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
           const input: BaselineEventInput = {
             eventId: event.eventId,
             urls: [steady.url, flaky.url],
-            body: eventBody(event.i),
+            body: orderPaidBody(event.i), // the e2e phase's events
           };
           await run.client.workflow.start<typeof childEventWorkflow>(workflowType[run.shape], {
             taskQueue: run.taskQueue,
@@ -100,12 +89,12 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
       ...(run.stallMs ? { stallMs: run.stallMs } : {}),
     });
     const window = (performance.now() - t0) / 1000;
-    const bench = process.cpuUsage(before.bench);
-    const share = (seconds: number) => Math.round((seconds / window) * 100);
+    const used = cpuUsed(before, readCpu(pids));
+    const share = (seconds: number) => percentOfOneCore(seconds, window);
     const cpuPercentOfOneCore = {
-      temporalServerPct: share(cpuSeconds(run.temporalPid) - before.temporal),
-      workerPct: share(cpuSeconds(run.workerPid) - before.worker),
-      benchAndSubscribersPct: share((bench.user + bench.system) / 1e6),
+      temporalServerPct: share(used.processes.temporal),
+      workerPct: share(used.processes.worker),
+      benchAndSubscribersPct: share(used.bench),
     };
     const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, t0 + 1) - t0) / 1000;
     // Happy path only: events whose first attempts all succeeded (the steady sink never fails).

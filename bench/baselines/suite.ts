@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { stopChild } from '../../src/dev/child-processes.js';
-import { spawnTs } from '../spawn-ts.js';
+import { spawnTs } from '../runner/spawn-ts.js';
 import { runDeliveryBaseline, type BaselineResult, type BaselineShape } from './delivery-baseline.js';
 
 export interface BaselineSuiteOptions {

@@ -1,4 +1,4 @@
-// No vitest imports: bench/soak.ts drives ingest with this too.
+// No vitest imports: the soak benchmark (bench/soak/ingest.ts) drives ingest with this too.
 import { courierEnvelope, postHmacWebhook } from './send.js';
 
 /** One ingress request as the partner saw it. */

@@ -1,4 +1,4 @@
-// No vitest imports: bench/soak.ts runs Hookflow processes with this too.
+// No vitest imports: the soak benchmark (bench/soak/stack.ts) runs Hookflow processes with this too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../src/dev/child-processes.js';

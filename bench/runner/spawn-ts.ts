@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { repoRoot } from './repo-root.js';
 
 /**
  * Spawns `node [nodeArgs] [--import tsx] <repo>/<file>` and resolves once its stdout shows `readyLine`
@@ -15,7 +13,7 @@ export function spawnTs(
 ): Promise<ChildProcess> {
   // Built JavaScript (dist/) runs on plain Node, as in production; TypeScript sources through tsx.
   const loader = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, `${root}${file}`], {
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, `${repoRoot}${file}`], {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

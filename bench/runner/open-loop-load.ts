@@ -1,6 +1,6 @@
 import http from 'node:http';
 import * as hdr from 'hdr-histogram-js';
-import { postRequest, type LoadRequest } from './http-load.js';
+import { latencyPercentiles, postRequest, type LoadRequest } from './http-load.js';
 
 export interface OpenLoopResult {
   ratePerSec: number;
@@ -66,17 +66,13 @@ export async function runOpenLoopLoad(
   }
   await Promise.all(inFlight);
   agent.destroy();
-  const ms = (us: number) => Math.round(us / 10) / 100;
   return {
     ratePerSec: Math.round(ratePerSec),
     seconds,
     sent: total,
     statuses,
     errors,
-    p50Ms: ms(histogram.getValueAtPercentile(50)),
-    p95Ms: ms(histogram.getValueAtPercentile(95)),
-    p99Ms: ms(histogram.getValueAtPercentile(99)),
-    maxMs: ms(histogram.maxValue),
+    ...latencyPercentiles(histogram),
     maxSendLagMs: Math.round(maxSendLagMs * 10) / 10,
   };
 }

@@ -52,6 +52,17 @@ export function postRequest(
   });
 }
 
+/** The latency percentiles of a histogram recorded in microseconds, in ms (two decimals). */
+export function latencyPercentiles(histogram: ReturnType<typeof hdr.build>) {
+  const ms = (us: number) => Math.round(us / 10) / 100;
+  return {
+    p50Ms: ms(histogram.getValueAtPercentile(50)),
+    p95Ms: ms(histogram.getValueAtPercentile(95)),
+    p99Ms: ms(histogram.getValueAtPercentile(99)),
+    maxMs: ms(histogram.maxValue),
+  };
+}
+
 /** Sends `requests` over keep-alive connections with at most `concurrency` in flight; latencies in an HDR histogram. */
 export async function runHttpLoad(baseUrl: string, requests: LoadRequest[], concurrency: number): Promise<LoadResult> {
   const url = new URL(baseUrl);
@@ -86,17 +97,13 @@ export async function runHttpLoad(baseUrl: string, requests: LoadRequest[], conc
   );
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  const ms = (us: number) => Math.round(us / 10) / 100;
   return {
     requests: requests.length,
     seconds,
     perSecond: requests.length / seconds,
     statuses,
     errors,
-    p50Ms: ms(histogram.getValueAtPercentile(50)),
-    p95Ms: ms(histogram.getValueAtPercentile(95)),
-    p99Ms: ms(histogram.getValueAtPercentile(99)),
-    maxMs: ms(histogram.maxValue),
+    ...latencyPercentiles(histogram),
     answers,
   };
 }

@@ -1,5 +1,19 @@
+// The benchmarks' webhook subscribers: local HTTP servers that record what they were delivered.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** Listens on a free loopback port; resolves with the server's base URL. */
+export function listenOnLoopback(server: Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
+}
+
+/** Stops accepting and drops the connections still open. */
+export function closeServer(server: Server): void {
+  server.close();
+  server.closeAllConnections();
+}
 
 export interface Subscriber {
   server: Server;
@@ -15,7 +29,7 @@ export interface Subscriber {
 }
 
 /** A subscriber that records each message id answered 2xx; `failFirst` answers 503 to the first try of ~5% of ids. */
-export function startSubscriber(failFirst: boolean): Promise<Subscriber> {
+export async function startSubscriber(failFirst: boolean): Promise<Subscriber> {
   const delivered = new Map<string, number>();
   const seen = new Set<string>();
   const failedIds = new Set<string>();
@@ -36,24 +50,18 @@ export function startSubscriber(failFirst: boolean): Promise<Subscriber> {
       res.writeHead(200).end();
     });
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        server,
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        delivered,
-        failedIds,
-        get failed() {
-          return failedIds.size;
-        },
-        get lastDeliveredAt() {
-          return state.lastDeliveredAt;
-        },
-        close() {
-          server.close();
-          server.closeAllConnections();
-        },
-      }),
-    ),
-  );
+  const url = await listenOnLoopback(server);
+  return {
+    server,
+    url,
+    delivered,
+    failedIds,
+    get failed() {
+      return failedIds.size;
+    },
+    get lastDeliveredAt() {
+      return state.lastDeliveredAt;
+    },
+    close: () => closeServer(server),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { evenSample } from './baselines/history.js';
+import { evenSample } from '../../baselines/history.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 

@@ -1,0 +1,171 @@
+// The end-to-end phase of `npm run bench`: signed events with 10% duplicates through Hookflow's API
+// and worker, fanned out to 2 subscribers (one failing 5% of first attempts), until every delivery is
+// confirmed; compared with the bare Temporal delivery shapes measured just before on the same server.
+import { randomBytes } from 'node:crypto';
+import { historyEventsPerDelivery } from '../baselines/history.js';
+import type { BaselineSuiteResult } from '../baselines/suite.js';
+import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
+import { runHttpLoad } from '../runner/http-load.js';
+import { sampleRss } from '../runner/memory.js';
+import { required, type Phase, type PhaseContext } from '../runner/phase.js';
+import { signedRequests } from '../runner/signed-requests.js';
+import type { HookflowProcesses } from '../runner/stack.js';
+import { startSubscriber, type Subscriber } from '../runner/subscriber.js';
+import { waitForDeliveries } from '../runner/wait-deliveries.js';
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Sends the e2e events and waits until every delivery is confirmed; what was sent, delivered and the CPU it cost. */
+async function sendAndDeliver(
+  { stack, options, log }: PhaseContext,
+  hookflow: HookflowProcesses,
+  [steady, flaky]: [Subscriber, Subscriber],
+  secret: string,
+) {
+  const set = signedRequests('bench-e2e', secret, options.sizes.e2e, 'e2e');
+  const pids = { temporal: stack.infra.temporalPid, worker: hookflow.worker.pid, api: hookflow.api.pid };
+  const before = readCpu(pids, { postgres: true });
+  const start = performance.now();
+  const sent = await runHttpLoad(stack.baseUrl, set.requests, options.sizes.concurrency);
+  const acceptedAnswers = sent.answers
+    .filter((a) => a.status === 202)
+    .map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
+  const acceptedIds = new Set(acceptedAnswers.map((a) => a.eventId));
+  const expected = acceptedIds.size * 2;
+  // Wait until every delivery is confirmed; give up only when nothing has progressed for 90 s
+  // (or after 40 min): what is still missing then is reported as lost.
+  const confirmed = () =>
+    [...acceptedIds].filter((id) => steady.delivered.has(id)).length +
+    [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
+  await waitForDeliveries(confirmed, expected, { log, label: 'e2e' });
+  // The moment of the last 2xx a subscriber answered (not when the wait gave up).
+  const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, start + 1) - start) / 1000;
+  const used = cpuUsed(before, readCpu(pids, { postgres: true }));
+  // Where the two cores went during e2e: the component near one full core is the bound.
+  const share = (cpu: number) => percentOfOneCore(cpu, seconds);
+  const cpu = {
+    temporalServerPct: share(used.processes.temporal),
+    workerPct: share(used.processes.worker),
+    apiPct: share(used.processes.api),
+    postgresPct: share(used.postgresNet),
+    benchAndSubscribersPct: share(used.bench),
+  };
+  return { set, sent, acceptedAnswers, acceptedIds, expected, delivered: confirmed(), seconds, cpu };
+}
+
+type Delivery = Awaited<ReturnType<typeof sendAndDeliver>>;
+
+/** How the bare shapes did, as e2e reports them next to its own figures. */
+function baselineFigures(baselines: BaselineSuiteResult) {
+  return {
+    baselineFlatDeliveriesPerSec: baselines.flat.deliveriesPerSec,
+    baselineChildDeliveriesPerSec: baselines.child.deliveriesPerSec,
+    baselineLocalFirstDeliveriesPerSec: baselines.localFirst.deliveriesPerSec,
+  };
+}
+
+function e2eResult(
+  run: Delivery,
+  flaky: Subscriber,
+  duplicateDeliveries: number,
+  baselines: BaselineSuiteResult,
+  measured: { history: number; apiPeakRssMb: number; workerPeakRssMb: number },
+) {
+  const { set, acceptedIds, delivered, expected, seconds } = run;
+  const deliveriesPerSec = delivered / seconds;
+  const { flat, child, localFirst } = baselines;
+  const bestBaseline = Math.max(flat.deliveriesPerSec, child.deliveriesPerSec, localFirst.deliveriesPerSec);
+  return {
+    events: set.requests.length,
+    uniqueEvents: set.unique,
+    duplicatesInjected: set.requests.length - set.unique,
+    accepted: acceptedIds.size,
+    duplicateAcks: run.sent.answers.filter((a) => a.status === 200).length,
+    delivered,
+    expectedDeliveries: expected,
+    lost: expected - delivered,
+    processedTwice: Math.max(0, acceptedIds.size - set.unique),
+    duplicateDeliveries,
+    firstAttempt503s: flaky.failed,
+    seconds: round1(seconds),
+    deliveriesPerSec: Math.round(deliveriesPerSec),
+    ...baselineFigures(baselines),
+    e2eRatio: round2(deliveriesPerSec / flat.deliveriesPerSec),
+    e2eRatioBest: round2(deliveriesPerSec / bestBaseline),
+    historyEventsPerDelivery: round1(measured.history),
+    baselineFlatHistoryEventsPerDelivery: flat.historyEventsPerDelivery,
+    baselineChildHistoryEventsPerDelivery: child.historyEventsPerDelivery,
+    baselineLocalFirstHistoryEventsPerDelivery: localFirst.historyEventsPerDelivery,
+    historyRatio: round2(measured.history / flat.historyEventsPerDelivery),
+    baselineCpuPercentOfOneCore: {
+      flat: flat.cpuPercentOfOneCore,
+      child: child.cpuPercentOfOneCore,
+      localFirst: localFirst.cpuPercentOfOneCore,
+    },
+    baselineRuns: Object.fromEntries(
+      Object.values(baselines).map((b) => [
+        b.shape,
+        {
+          events: b.events,
+          delivered: b.delivered,
+          expected: b.expected,
+          lost: b.lost,
+          firstAttempt503s: b.firstAttempt503s,
+          seconds: b.seconds,
+        },
+      ]),
+    ),
+    ingestPerSec: Math.round(run.sent.perSecond),
+    apiPeakRssMb: measured.apiPeakRssMb,
+    workerPeakRssMb: measured.workerPeakRssMb,
+    cpuPercentOfOneCore: run.cpu,
+  };
+}
+
+/** Its three `[bench]` lines. */
+function describeE2e(r: ReturnType<typeof e2eResult>): string[] {
+  return [
+    `e2e: ${r.delivered}/${r.expectedDeliveries} deliveries in ${r.seconds} s = ${r.deliveriesPerSec}/s; lost ${r.lost}, processed twice ${r.processedTwice}, duplicate deliveries ${r.duplicateDeliveries}; peak RSS api ${r.apiPeakRssMb} MB, worker ${r.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(r.cpuPercentOfOneCore)}`,
+    `e2e vs bare Temporal: flat ${r.baselineFlatDeliveriesPerSec}/s, child ${r.baselineChildDeliveriesPerSec}/s, localFirst ${r.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${r.e2eRatio}, e2eRatioBest ${r.e2eRatioBest}; CPU % of one core ${JSON.stringify(r.baselineCpuPercentOfOneCore)}`,
+    `history events/delivery: hookflow ${r.historyEventsPerDelivery}, flat ${r.baselineFlatHistoryEventsPerDelivery}, child ${r.baselineChildHistoryEventsPerDelivery}, localFirst ${r.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${r.historyRatio}`,
+  ];
+}
+
+/**
+ * Starts Hookflow's worker and API (which the ordered phase uses next), sends `--events` events and
+ * reads the Temporal cost per delivery from a sample of happy-path histories. Leaves its deliveries/s
+ * for the ordered phase's ratio.
+ */
+export const e2ePhase: Phase = {
+  name: 'e2e',
+  async run(ctx) {
+    const { stack, findings, log } = ctx;
+    const baselines = required(ctx, 'deliveryBaselines', 'e2e');
+    const hookflow = await stack.hookflow();
+    const apiRss = sampleRss(hookflow.api.pid!);
+    const workerRss = sampleRss(hookflow.worker.pid!);
+    log('e2e: fan-out to 2 subscribers, one failing 5% of first attempts…');
+    const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
+    stack.closeAtEnd(steady);
+    stack.closeAtEnd(flaky);
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    await stack.api.post('/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret });
+    for (const sub of [steady, flaky])
+      await stack.api.post('/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
+    const run = await sendAndDeliver(ctx, hookflow, [steady, flaky], secret);
+    const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
+    // Temporal cost on the happy path: event workflows (and any children) of events whose first attempts all succeeded.
+    const happy = run.acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);
+    const history = await historyEventsPerDelivery(await stack.client(), happy, 2);
+    findings.unorderedDeliveriesPerSec = run.delivered / run.seconds;
+    // Peak RSS of the e2e phase alone (the ordered phase runs on the same processes next).
+    const apiPeakRssMb = Math.max(apiRss.stop(), findings.ingressApiPeakRssMb ?? 0);
+    const result = e2eResult(run, flaky, duplicateDeliveries, baselines, {
+      history,
+      apiPeakRssMb,
+      workerPeakRssMb: workerRss.stop(),
+    });
+    return { result, lines: describeE2e(result) };
+  },
+};
