@@ -91,6 +91,8 @@ export const configSchema = z
     CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(10, 0),
     CIRCUIT_BREAKER_PROBE_INTERVAL: duration('30s'),
     PAUSE_RECHECK_INTERVAL: duration('1m'),
+    // README "Recover a time window": resends per second a recovery makes at most.
+    RECOVER_RATE_PER_SECOND: int(50, 1),
     RETENTION_DAYS: int(30, 1),
     ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     REQUIRE_HTTPS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),

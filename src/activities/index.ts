@@ -8,6 +8,7 @@ import { maintenanceActivities } from './maintenance-jobs.js';
 import { operationalEventActivity } from './emit-operational-event.js';
 import { processEventActivity } from './process-event.js';
 import { recordEventActivity } from './record-event.js';
+import { recoverPageActivity } from './recover-page.js';
 
 /** Builds every activity the worker registers (the contract workflows proxy is `HookflowActivities`). */
 export function createActivities(deps: ActivityDependencies): HookflowActivities {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDependencies): HookflowActivities
     acceptanceFloorOf: acceptanceFloorActivity(deps),
     ...deadLetterActivities(deps),
     emitOperationalEventActivity: operationalEventActivity(deps),
+    recoverPage: recoverPageActivity(deps),
     ...maintenanceActivities(deps),
   };
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { apiClientFromEnv, CliError, exitCodes } from './api-client.js';
-import { printObject } from './output.js';
+import { printObject, progress } from './output.js';
 
 export interface ControlFlags {
   filter?: string;
@@ -77,8 +77,9 @@ interface SampleFlags {
   json?: boolean;
 }
 
-/** `subscriptions filter-test|transform-test <id> --payload <json>` and `pause|resume <id>`. */
+/** `subscriptions filter-test|transform-test <id> --payload <json>`, `pause|resume <id>` and `recover <id>`. */
 export function registerControlCommands(subscriptions: Command): void {
+  registerRecover(subscriptions);
   for (const [name, description] of [
     ['filter-test', "would the subscription's filter let this payload through, and why"],
     ['transform-test', "what the subscription's transform sends for this payload"],
@@ -109,4 +110,51 @@ export function registerControlCommands(subscriptions: Command): void {
         printObject(await apiClientFromEnv().post(path(id, `/${name}`)), !!opts.json);
       });
   }
+}
+
+interface Recovery {
+  workflowId: string;
+  status: string;
+  progress: { scanned: number; redelivered: number; replayed: number; inProgress: number; done: boolean } | null;
+}
+
+/** `subscriptions recover <id> --since … [--until …] [--all]`: starts a recovery and shows its progress until it ends. */
+function registerRecover(subscriptions: Command): void {
+  subscriptions
+    .command('recover')
+    .description('resend its deliveries of a time window (dead-lettered ones, or --all), in acceptance order')
+    .argument('<id>')
+    .requiredOption('--since <time>', 'events accepted at or after this time (ISO 8601)')
+    .option('--until <time>', 'events accepted before this time (default: now)')
+    .option('--all', 'every delivery, delivered ones too (default: the dead-lettered ones)')
+    .option('--no-wait', 'print the workflow id and return at once')
+    .option('--json', 'print JSON')
+    .action(
+      async (id: string, opts: { since: string; until?: string; all?: boolean; wait: boolean; json?: boolean }) => {
+        const client = apiClientFromEnv();
+        const started = await client.post<{ workflowId: string; recoveryId: string; deliveries: number }>(
+          path(id, '/recover'),
+          { since: opts.since, ...(opts.until ? { until: opts.until } : {}), status: opts.all ? 'all' : 'failed' },
+        );
+        if (!opts.wait) return printObject(started, !!opts.json);
+        process.stderr.write(`${started.workflowId}: ${started.deliveries} deliveries in the window\n`);
+        for (;;) {
+          const recovery = await client.get<Recovery>(path(id, `/recover/${started.recoveryId}`));
+          const p = recovery.progress;
+          if (p)
+            progress(
+              Math.min(p.scanned, started.deliveries),
+              started.deliveries,
+              ` (${p.redelivered + p.replayed} resent)`,
+            );
+          if (recovery.status !== 'running') {
+            printObject({ workflowId: recovery.workflowId, status: recovery.status, ...(p ?? {}) }, !!opts.json);
+            if (recovery.status !== 'completed')
+              throw new CliError(`the recovery ended ${recovery.status}`, exitCodes.partial);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      },
+    );
 }

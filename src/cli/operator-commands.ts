@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { apiClientFromEnv, CliError, exitCodes } from './api-client.js';
-import { printObject, printRows } from './output.js';
+import { printObject, printRows, progress } from './output.js';
 
 function query(params: Record<string, string | undefined>): string {
   const search = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
@@ -15,15 +15,6 @@ function withDeadLetterFilters(command: Command): Command {
     .option('--source <id>')
     .option('--reason <reason>')
     .option('--since <time>');
-}
-
-/** A one-line progress bar on stderr (only when it is a terminal). */
-function progress(done: number, total: number): void {
-  if (!process.stderr.isTTY) return;
-  const width = 30;
-  const filled = total ? Math.round((done / total) * width) : width;
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done === total) process.stderr.write('\n');
 }
 
 /** `events list|show|redeliver`, `dead-letters list|show|discard`, `replay`. */

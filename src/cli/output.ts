@@ -35,3 +35,12 @@ export function printObject(value: Record<string, unknown>, json: boolean): void
     process.stdout.write(`${key}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
   }
 }
+
+/** A one-line progress bar on stderr (only when it is a terminal); `note` follows the count. */
+export function progress(done: number, total: number, note = ''): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = total ? Math.min(width, Math.round((done / total) * width)) : width;
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${note}`);
+  if (done >= total) process.stderr.write('\n');
+}

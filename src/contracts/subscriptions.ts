@@ -201,3 +201,36 @@ export const transformTestResultSchema = z
     cancelled: z.boolean(),
   })
   .openapi('TransformTestResult');
+
+export const recoverSchema = z
+  .object({
+    since: z.iso.datetime({ offset: true }).openapi({ description: 'Events accepted at or after this time.' }),
+    until: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Events accepted before this time (default: now).' }),
+    status: z.enum(['failed', 'all']).default('failed').openapi({
+      description: '`failed` (default): the dead-lettered deliveries; `all`: every delivery, delivered ones too.',
+    }),
+  })
+  .strict()
+  .openapi('Recover');
+
+export const recoveryProgressSchema = z
+  .object({
+    scanned: z.number().int(),
+    redelivered: z.number().int(),
+    replayed: z.number().int(),
+    inProgress: z.number().int().openapi({ description: 'Still being delivered or retried: left alone.' }),
+    done: z.boolean(),
+    cursor: z.object({ receivedAt: z.string(), eventId: z.string() }).nullable(),
+  })
+  .openapi('RecoveryProgress');
+
+export const recoverySchema = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(['running', 'completed', 'cancelled', 'failed', 'terminated', 'timed_out']),
+    progress: recoveryProgressSchema.nullable(),
+  })
+  .openapi('Recovery');

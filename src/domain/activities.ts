@@ -14,6 +14,8 @@ import type {
   ProcessEventInput,
   ProcessEventResult,
   RecordEventResult,
+  RecoverPageInput,
+  RecoverPageResult,
 } from './workflow-io.js';
 
 /** Every activity the worker registers, by the name workflows call it. */
@@ -34,6 +36,8 @@ export interface HookflowActivities {
   requestAdmission(input: AdmissionInput): Promise<void>;
   /** A FIFO queue's acceptance floor: waiting deliveries accepted before it may be admitted. */
   acceptanceFloorOf(input: AcceptanceFloorInput): Promise<AcceptanceFloorAnswer>;
+  /** Resends one page of a recovery window, in acceptance order (heartbeats its position). */
+  recoverPage(input: RecoverPageInput): Promise<RecoverPageResult>;
   /** Emits one of Hookflow's operational events. */
   emitOperationalEventActivity(event: OperationalEvent): Promise<void>;
   /** Disables subscriptions that failed for too long; returns their ids. */

@@ -4,6 +4,7 @@ import type {
   DispatcherState,
   OperatorOutcome,
   OperatorRequest,
+  RecoverProgress,
   WorkflowState,
 } from './workflow-io.js';
 
@@ -33,3 +34,6 @@ export const releaseSignal = defineSignal<[{ deliveryId: string }]>('release');
 export const blockedSignal = defineSignal<[{ deliveryId: string; eventId: string; reason: string }]>('blocked');
 /** What a dispatcher is doing: admitted lanes, waiting lanes, and whether a dead letter holds it. */
 export const dispatcherStateQuery = defineQuery<DispatcherState>('state');
+
+/** What a `recover:` workflow has done so far. */
+export const recoverProgressQuery = defineQuery<RecoverProgress>('progress');

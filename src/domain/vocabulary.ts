@@ -60,6 +60,8 @@ export const workflowStatuses = [
   // A dispatcher whose FIFO queue is held by a dead letter (onDeadLetter: block), and one with nothing to do.
   'blocked',
   'idle',
+  // A `recover:` workflow resending a window.
+  'recovering',
 ] as const;
 export type WorkflowStatus = (typeof workflowStatuses)[number];
 

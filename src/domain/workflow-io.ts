@@ -274,3 +274,62 @@ export interface DispatcherState {
   /** Admissions by this run (it continues as new every 1,000). */
   admissions: number;
 }
+
+/** Which deliveries a recovery resends: the dead-lettered ones, or every one (delivered too). */
+export type RecoverScope = 'failed' | 'all';
+
+/** Where a recovery stands: a position in acceptance order (received_at, then event id). */
+export interface RecoverCursor {
+  receivedAt: string;
+  eventId: string;
+}
+
+/** What a recovery has done so far (its `progress` query, carried across continue-as-new). */
+export interface RecoverProgress {
+  /** Deliveries in the window it looked at. */
+  scanned: number;
+  /** Sent again in a redelivery workflow. */
+  redelivered: number;
+  /** Open dead letters replayed in the workflow holding them. */
+  replayed: number;
+  /** Still being delivered or retried: left alone, so nothing goes out twice at once. */
+  inProgress: number;
+  done: boolean;
+  /** The last delivery handled, in acceptance order. */
+  cursor: RecoverCursor | null;
+}
+
+/** `recover:<subscriptionId>:<ulid>`: resends a subscription's deliveries of `[since, until)`. */
+export interface RecoverInput {
+  subscriptionId: string;
+  since: string;
+  until: string;
+  scope: RecoverScope;
+  /** Resends per second at most. */
+  ratePerSecond: number;
+  /** Deliveries per page (one activity each). */
+  pageSize: number;
+  /** Pages per run before it continues as new (keeps its history short). */
+  pagesPerRun: number;
+  progress: RecoverProgress;
+}
+
+/** One page of a recovery: the activity resends these deliveries in acceptance order. */
+export interface RecoverPageInput {
+  recoveryId: string;
+  subscriptionId: string;
+  since: string;
+  until: string;
+  scope: RecoverScope;
+  after: RecoverCursor | null;
+  limit: number;
+}
+
+export interface RecoverPageResult {
+  scanned: number;
+  redelivered: number;
+  replayed: number;
+  inProgress: number;
+  /** The last delivery of the page; null when the window held nothing more. */
+  cursor: RecoverCursor | null;
+}

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { deadLetterView, findDeadLetter, listDeadLetters, openDeadLetters } from '../management/dead-letter-reads.js';
-import { discardDeadLetter, replayDeadLetter, replayMany } from '../management/replay.js';
+import { discardDeadLetter, replayDeadLetter, replayMany } from '../temporal/redelivery.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';

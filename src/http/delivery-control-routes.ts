@@ -2,9 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { findSubscription, subscriptionViewer } from '../management/subscriptions.js';
 import { pause, resume, testFilter, testTransform } from '../management/delivery-control.js';
 import { TransformFailed } from '../delivery/transform.js';
+import { cancelRecovery, recoveryOf, startRecovery } from '../management/recovery.js';
 import {
   filterTestResultSchema,
   filterTestSchema,
+  recoverSchema,
+  recoverySchema,
   subscriptionSchema,
   transformTestResultSchema,
   transformTestSchema,
@@ -16,6 +19,12 @@ import { idParam, json } from './route-helpers.js';
 
 const route = managementRoutesOf(['Subscriptions']);
 const params = idParam('sub_01jd3k5v7w8x9y0z1a2b3c4d5e');
+const recoveryParams = params.extend({
+  recoveryId: z
+    .string()
+    .regex(/^[0-9a-z]{26}$/, 'must be the ULID part of a recover: workflow id')
+    .openapi({ param: { name: 'recoveryId', in: 'path' }, example: '01jd3k5v7w8x9y0z1a2b3c4d5e' }),
+});
 
 const routes = {
   filterTest: route({
@@ -58,9 +67,44 @@ const routes = {
       },
     },
   }),
+  recover: route({
+    method: 'post',
+    path: '/{id}/recover',
+    summary: 'Resend its deliveries of a time window, in acceptance order, as one recover: workflow',
+    request: { params, body: { ...json(recoverSchema), required: true } },
+    responses: {
+      202: {
+        description: 'Started; follow it with GET …/recover/{recoveryId} or in the Temporal UI',
+        ...json(
+          z.object({
+            workflowId: z.string(),
+            recoveryId: z.string(),
+            deliveries: z.number().int().openapi({ description: 'Deliveries the window held when it started.' }),
+          }),
+        ),
+      },
+    },
+  }),
+  recovery: route({
+    method: 'get',
+    path: '/{id}/recover/{recoveryId}',
+    summary: "A recovery's status and progress",
+    request: { params: recoveryParams },
+    responses: { 200: { description: 'The recovery', ...json(recoverySchema) } },
+  }),
+  cancelRecovery: route({
+    method: 'post',
+    path: '/{id}/recover/{recoveryId}/cancel',
+    summary: 'Stop a running recovery (what it resent stays resent)',
+    request: { params: recoveryParams },
+    responses: { 200: { description: 'Cancellation requested (or it had finished)', ...json(recoverySchema) } },
+  }),
 };
 
-/** Per-subscription delivery controls (README "Payload filters", "Transformations", "Pause and circuit breaker"). */
+/**
+ * Per-subscription delivery controls (README "Payload filters", "Transformations", "Pause and
+ * circuit breaker", "Recover a time window").
+ */
 export function deliveryControlRoutes(deps: ApiDependencies) {
   const app = openApiRouter();
   const view = subscriptionViewer(deps.config);
@@ -95,5 +139,40 @@ export function deliveryControlRoutes(deps: ApiDependencies) {
     if (!resumed) throw notFound(id);
     return c.json({ ...view(resumed.row), released: resumed.released }, 200);
   });
+  addRecoveryRoutes(app, deps, subscription);
   return app;
+}
+
+/** `recover` and the routes that follow or stop one (README "Recover a time window"). */
+function addRecoveryRoutes(
+  app: ReturnType<typeof openApiRouter>,
+  deps: ApiDependencies,
+  subscription: (id: string) => Promise<unknown>,
+): void {
+  const missing = (id: string, recoveryId: string) =>
+    problems.notFound(`No recovery "${recoveryId}" of subscription "${id}".`);
+  app.openapi(routes.recover, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    await subscription(id);
+    const since = new Date(body.since);
+    const until = body.until ? new Date(body.until) : new Date();
+    if (!(since < until))
+      throw problems.badRequest('since must be before until', [{ path: '/since', message: 'must be before until' }]);
+    const started = await startRecovery({ ...deps, logger: c.get('logger') }, id, { since, until, scope: body.status });
+    const recoveryId = started.workflowId.slice(started.workflowId.lastIndexOf(':') + 1);
+    return c.json({ ...started, recoveryId }, 202);
+  });
+  app.openapi(routes.recovery, async (c) => {
+    const { id, recoveryId } = c.req.valid('param');
+    const recovery = await recoveryOf({ ...deps, logger: c.get('logger') }, id, recoveryId);
+    if (!recovery) throw missing(id, recoveryId);
+    return c.json(recovery, 200);
+  });
+  app.openapi(routes.cancelRecovery, async (c) => {
+    const { id, recoveryId } = c.req.valid('param');
+    const recovery = await cancelRecovery({ ...deps, logger: c.get('logger') }, id, recoveryId);
+    if (!recovery) throw missing(id, recoveryId);
+    return c.json(recovery, 200);
+  });
 }

@@ -1,5 +1,5 @@
 import { eventDetail, eventSummary, listEvents } from '../management/events.js';
-import { redeliverEvent } from '../management/replay.js';
+import { redeliverEvent } from '../temporal/redelivery.js';
 import type { ApiDependencies } from './context.js';
 import { managementRoutesOf, openApiRouter } from './openapi-app.js';
 import { cursorKeys, decodeCursor, pageOf, pageQuerySchema, toPage } from './pagination.js';

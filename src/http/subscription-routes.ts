@@ -3,7 +3,7 @@ import { deliveryStatuses } from '../domain/vocabulary.js';
 import { subscriptionUrlProblem } from '../delivery/validate-target.js';
 import { deliveryControlProblems } from '../management/delivery-control.js';
 import { openDeadLetters } from '../management/dead-letter-reads.js';
-import { replayMany } from '../management/replay.js';
+import { replayMany } from '../temporal/redelivery.js';
 import { sendTestEvent } from '../management/test-event.js';
 import {
   createSubscription,

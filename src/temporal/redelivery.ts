@@ -1,14 +1,30 @@
+// Replays, discards and redeliveries of stored events (README "Dead letters, replay and redelivery").
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deadLetters, deliveries, events, subscriptions } from '../db/schema.js';
-import { RedeliveryRunning } from '../temporal/workflow-client.js';
-import { decideDeadLetter } from '../temporal/operator-updates.js';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../logging.js';
+import { RedeliveryRunning, type WorkflowStarter } from './workflow-client.js';
+import { decideDeadLetter } from './operator-updates.js';
 import { unsettledDeliveryStatuses, type DeliveryStatus, type RedeliveryOutcomeKind } from '../domain/vocabulary.js';
 import type { EventData, LaneData, LaneEvent, OperatorRequest } from '../domain/workflow-io.js';
 import { workflowIds } from '../domain/workflow-ids.js';
-import type { DeadLetterRow } from './dead-letter-reads.js';
-import type { OperatorDeps } from './deps.js';
+
+/**
+ * What replays and redeliveries are carried out with: the API's operator routes and the recover
+ * workflow's activity both use this module.
+ */
+export interface RedeliveryDeps {
+  db: Database;
+  /** Updates to the workflows holding dead letters. */
+  temporal: Client;
+  /** Redelivery and event-workflow starts. */
+  starter: WorkflowStarter;
+  logger: Logger;
+}
+
+type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 type EventRow = typeof events.$inferSelect;
 
@@ -24,7 +40,7 @@ function laneEvent(event: EventRow, traceId: string): LaneEvent {
 
 /** The redelivery workflow's input for one delivery of a stored event (same delivery row, same webhook-id). */
 async function laneOf(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   event: EventRow,
   delivery: { id: string; subscriptionId: string },
   reason?: string,
@@ -48,7 +64,7 @@ async function laneOf(
 
 /** Runs one delivery again in a redelivery workflow: same delivery row, same webhook-id. */
 async function redeliver(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   event: EventRow,
   delivery: { id: string; subscriptionId: string },
   reason?: string,
@@ -92,7 +108,7 @@ function targetOf(deadLetter: DeadLetterRow, reason?: string): OperatorRequest {
  * over. Rows are written by those workflows only.
  */
 export async function replayDeadLetter(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   deadLetter: DeadLetterRow,
   request: OperatorRequest = {},
 ): Promise<DecisionResult> {
@@ -130,7 +146,7 @@ export async function replayDeadLetter(
  * once that has closed, through a short run that only closes it; resolves when the row is closed.
  */
 export async function discardDeadLetter(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   deadLetter: DeadLetterRow,
   request: OperatorRequest = {},
 ): Promise<DecisionResult> {
@@ -160,7 +176,7 @@ export async function discardDeadLetter(
 
 /** Replays many dead letters with bounded concurrency; returns how many were replayed (refusals are skipped). */
 export async function replayMany(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   rows: DeadLetterRow[],
   request: OperatorRequest = {},
   concurrency = 16,
@@ -194,7 +210,7 @@ const unsettled = new Set<DeliveryStatus>(unsettledDeliveryStatuses);
  * progress is left to finish (it would otherwise be sent twice at once).
  */
 export async function redeliverEvent(
-  deps: OperatorDeps,
+  deps: RedeliveryDeps,
   eventId: string,
   subscriptionIds?: string[],
   reason?: string,

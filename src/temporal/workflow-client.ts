@@ -17,9 +17,11 @@ import type {
   EventWorkflowInput,
   LaneData,
   OperatorRequest,
+  RecoverScope,
 } from '../domain/workflow-io.js';
 import { dispatcherWorkflow } from '../workflows/dispatcher-workflow.js';
 import { eventWorkflow } from '../workflows/event-workflow.js';
+import { recoverWorkflow } from '../workflows/recover-workflow.js';
 import { redeliveryWorkflow } from '../workflows/redelivery-workflow.js';
 import { buildPolicies } from './policies-from-config.js';
 
@@ -37,6 +39,10 @@ function isUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** A recovery's page (one activity, one heartbeat per delivery) and pages per run before it continues as new. */
+const RECOVER_PAGE_SIZE = 100;
+const RECOVER_PAGES_PER_RUN = 50;
 
 /** Temporal did not take the workflow: nothing may be acknowledged. */
 export class TemporalUnavailable extends Error {
@@ -164,6 +170,43 @@ export class WorkflowStarter {
         throw new RedeliveryRunning(`${workflowId} is running: discard its dead letter when it has one`);
       throw error;
     }
+    return workflowId;
+  }
+
+  /**
+   * Starts `recover:<subscriptionId>:<ulid>`, which resends the subscription's deliveries of
+   * `[since, until)` (README "Recover a time window"); returns its workflow id.
+   */
+  async startRecovery(request: {
+    recoveryUlid: string;
+    subscriptionId: string;
+    since: Date;
+    until: Date;
+    scope: RecoverScope;
+  }): Promise<string> {
+    const workflowId = workflowIds.recover(request.subscriptionId, request.recoveryUlid);
+    await this.client.workflow.start(recoverWorkflow, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [
+        {
+          subscriptionId: request.subscriptionId,
+          since: request.since.toISOString(),
+          until: request.until.toISOString(),
+          scope: request.scope,
+          ratePerSecond: this.config.RECOVER_RATE_PER_SECOND,
+          // A page is at most a second of the rate's budget, so resends go out evenly rather than in bursts.
+          pageSize: Math.min(RECOVER_PAGE_SIZE, this.config.RECOVER_RATE_PER_SECOND),
+          pagesPerRun: RECOVER_PAGES_PER_RUN,
+          progress: { scanned: 0, redelivered: 0, replayed: 0, inProgress: 0, done: false, cursor: null },
+        },
+      ],
+      staticSummary: `resends ${request.scope === 'all' ? 'every delivery' : 'the dead-lettered deliveries'} of ${request.subscriptionId} from ${request.since.toISOString()} to ${request.until.toISOString()}`,
+      typedSearchAttributes: [
+        { key: searchAttributes.subscriptionIds, value: [request.subscriptionId] },
+        { key: searchAttributes.status, value: 'recovering' },
+      ],
+    });
     return workflowId;
   }
 

@@ -143,6 +143,7 @@ const activities: HookflowActivities = {
   autoDisableFailingSubscriptions: unused('autoDisableFailingSubscriptions'),
   expirePreviousSecrets: unused('expirePreviousSecrets'),
   purgeExpiredData: unused('purgeExpiredData'),
+  recoverPage: unused('recoverPage'),
 };
 
 // ---------------------------------------------------------------------------------------------
