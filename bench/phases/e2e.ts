@@ -16,14 +16,17 @@ import { waitForDeliveries } from '../runner/wait-deliveries.js';
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** Sends the e2e events and waits until every delivery is confirmed; what was sent, delivered and the CPU it cost. */
-async function sendAndDeliver(
+/**
+ * Sends `--events` signed events (10% duplicates) to `source` and waits until every delivery to the
+ * two subscribers is confirmed; what was sent, delivered and the CPU it cost.
+ */
+export async function sendAndDeliver(
   { stack, options, log }: PhaseContext,
   hookflow: HookflowProcesses,
   [steady, flaky]: [Subscriber, Subscriber],
-  secret: string,
+  source: { id: string; secret: string; tag: string },
 ) {
-  const set = signedRequests('bench-e2e', secret, options.sizes.e2e, 'e2e');
+  const set = signedRequests(source.id, source.secret, options.sizes.e2e, source.tag);
   const pids = { temporal: stack.infra.temporalPid, worker: hookflow.worker.pid, api: hookflow.api.pid };
   const before = readCpu(pids, { postgres: true });
   const start = performance.now();
@@ -38,7 +41,7 @@ async function sendAndDeliver(
   const confirmed = () =>
     [...acceptedIds].filter((id) => steady.delivered.has(id)).length +
     [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
-  await waitForDeliveries(confirmed, expected, { log, label: 'e2e' });
+  await waitForDeliveries(confirmed, expected, { log, label: source.tag });
   // The moment of the last 2xx a subscriber answered (not when the wait gave up).
   const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, start + 1) - start) / 1000;
   const used = cpuUsed(before, readCpu(pids, { postgres: true }));
@@ -153,7 +156,7 @@ export const e2ePhase: Phase = {
     await stack.api.post('/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret });
     for (const sub of [steady, flaky])
       await stack.api.post('/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
-    const run = await sendAndDeliver(ctx, hookflow, [steady, flaky], secret);
+    const run = await sendAndDeliver(ctx, hookflow, [steady, flaky], { id: 'bench-e2e', secret, tag: 'e2e' });
     const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
     // Temporal cost on the happy path: event workflows (and any children) of events whose first attempts all succeeded.
     const happy = run.acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);

@@ -1,7 +1,8 @@
 // The command line of `npm run bench` (README "Performance" lists the flags).
 
-/** Which phases run: all of them, or one alone (`--only ordered|spillover`, with what it needs). */
-export type BenchMode = 'full' | 'ordered' | 'spillover';
+/** Which phases run: all of them, or one alone (`--only ordered|spillover|controls`, with what it needs). */
+export const benchModes = ['full', 'ordered', 'spillover', 'controls'] as const;
+export type BenchMode = (typeof benchModes)[number];
 
 export interface BenchOptions {
   /** `--quick`: smaller sizes for a run of a few minutes. */
@@ -39,13 +40,13 @@ function numberFlag(argv: string[], name: string): number | undefined {
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');
   const only = flagValue(argv, 'only');
-  if (only !== undefined && only !== 'ordered' && only !== 'spillover') {
-    process.stderr.write(`--only takes "ordered" or "spillover" (got ${only})\n`);
+  if (only !== undefined && (only === 'full' || !(benchModes as readonly string[]).includes(only))) {
+    process.stderr.write(`--only takes "ordered", "spillover" or "controls" (got ${only})\n`);
     process.exit(2);
   }
   return {
     quick,
-    mode: only ?? 'full',
+    mode: (only as BenchMode | undefined) ?? 'full',
     sizes: {
       ingress: numberFlag(argv, 'requests') ?? (quick ? 1_000 : 5_000),
       e2e: numberFlag(argv, 'events') ?? (quick ? 1_000 : 10_000),

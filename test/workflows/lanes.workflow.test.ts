@@ -22,6 +22,7 @@ import {
   discardSignal,
   replayDeadLetterUpdate,
   replaySignal,
+  resumeHeldSignal,
   stateQuery,
 } from '../../src/domain/signals.js';
 import type {
@@ -298,6 +299,48 @@ describe.each([{ firstAttemptLocal: true }, { firstAttemptLocal: false }])(
         'hookflow.delivery.recovered',
       ]);
       expect(script.discards).toEqual([]);
+    });
+
+    it('hold: a paused lane waits without spending its budget, shows heldBy, and resumeHeld lets it go on', async () => {
+      const held = (attempt: number): DeliveryAttemptResult => ({
+        kind: 'held',
+        reason: 'paused',
+        waitMs: 60_000,
+        temporalAttempt: attempt,
+      });
+      const { handle, script, stateWhen } = await startLanes(
+        {
+          sub_a: ({ n, attempt }) => (n <= 2 ? held(attempt) : delivered(n)),
+          // One failure spends an attempt; the hold after it spends none (a 10 ms recheck, no signal).
+          sub_b: ({ n, attempt }) =>
+            n === 1
+              ? failing503()
+              : n === 2
+                ? { kind: 'held', reason: 'circuit_open', waitMs: 10, temporalAttempt: attempt }
+                : delivered(n),
+        },
+        policies({ firstAttemptLocal, maximumAttempts: 2 }),
+      );
+      for (const round of [1, 2]) {
+        const waiting = await stateWhen(
+          (state) =>
+            lane(state, 'sub_a').heldBy === 'paused' &&
+            script.deliverCalls.filter((c) => c.subscriptionId === 'sub_a').length === round,
+          `sub_a held (round ${round})`,
+        );
+        expect(lane(waiting, 'sub_a')).toMatchObject({ status: 'delivering', settled: false });
+        await handle.signal(resumeHeldSignal, { subscriptionId: 'sub_a' });
+      }
+      const result = await handle.result();
+
+      expect(statuses(result)).toEqual({ sub_a: 'delivered', sub_b: 'delivered' });
+      expect(lane(result, 'sub_a').heldBy).toBeUndefined();
+      expect(script.deadLetters).toEqual([]);
+      const budgets = (subscriptionId: string) =>
+        script.deliverCalls.filter((c) => c.subscriptionId === subscriptionId).map((c) => c.maximumAttempts);
+      // Every call after a hold has the whole budget that was left before it.
+      expect(budgets('sub_a')).toEqual([2, 2, 2]);
+      expect(budgets('sub_b').at(-1)).toBe(1);
     });
 
     it('throttle: a rate-limit wait uses up no attempt (maximumAttempts 1: throttled, then delivered)', async () => {
