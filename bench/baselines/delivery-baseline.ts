@@ -4,7 +4,7 @@ import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
 import { orderPaidBody } from '../runner/signed-requests.js';
 import { startSubscriber } from '../runner/subscriber.js';
 import { waitForDeliveries } from '../runner/wait-deliveries.js';
-import { historyEventsPerDelivery } from './history.js';
+import { temporalCostPerDelivery } from './history.js';
 import type { BaselineEventInput, childEventWorkflow } from './workflows.js';
 
 export type BaselineShape = 'flat' | 'child' | 'localFirst';
@@ -40,6 +40,7 @@ export interface BaselineResult {
   seconds: number;
   deliveriesPerSec: number;
   historyEventsPerDelivery: number;
+  billableActionsPerDelivery: number;
   cpuPercentOfOneCore: { temporalServerPct: number; workerPct: number; benchAndSubscribersPct: number };
 }
 
@@ -99,7 +100,10 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
     const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, t0 + 1) - t0) / 1000;
     // Happy path only: events whose first attempts all succeeded (the steady sink never fails).
     const happy = events.filter((e) => !flaky.failedIds.has(e.eventId)).map((e) => e.workflowId);
-    const history = run.history === false ? 0 : await historyEventsPerDelivery(run.client, happy, 2);
+    const cost =
+      run.history === false
+        ? { historyEvents: 0, billableActions: 0 }
+        : await temporalCostPerDelivery(run.client, happy, 2);
     return {
       shape: run.shape,
       events: events.length,
@@ -109,7 +113,8 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
       firstAttempt503s: flaky.failed,
       seconds: Math.round(seconds * 10) / 10,
       deliveriesPerSec: Math.round(delivered / seconds),
-      historyEventsPerDelivery: Math.round(history * 10) / 10,
+      historyEventsPerDelivery: Math.round(cost.historyEvents * 10) / 10,
+      billableActionsPerDelivery: Math.round(cost.billableActions * 10) / 10,
       cpuPercentOfOneCore,
     };
   } finally {

@@ -6,12 +6,48 @@ export function evenSample<T>(items: T[], count: number): T[] {
   return Array.from({ length: count }, (_, k) => items[Math.floor((k * items.length) / count)]!);
 }
 
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
+>[number];
+
+/**
+ * Temporal Cloud billable actions in one history, as docs.temporal.io/cloud/actions lists them and as
+ * far as a history shows them: the workflow start; each activity attempt (the started event's attempt
+ * number counts the retries); local activities once per workflow task that ran any; each timer,
+ * signal received or sent, child start, search-attribute upsert and other marker (patch markers
+ * included); each accepted Update. Queries and heartbeats leave no event and are not counted.
+ */
+export function billableActions(events: HistoryEvent[]): number {
+  let actions = 0;
+  const localActivityTasks = new Set<string>();
+  for (const e of events) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      localActivityTasks.add(String(marker.workflowTaskCompletedEventId));
+      continue;
+    }
+    if (e.activityTaskStartedEventAttributes) actions += Math.max(1, e.activityTaskStartedEventAttributes.attempt ?? 1);
+    if (
+      e.workflowExecutionStartedEventAttributes ||
+      e.timerStartedEventAttributes ||
+      e.workflowExecutionSignaledEventAttributes ||
+      e.signalExternalWorkflowExecutionInitiatedEventAttributes ||
+      e.startChildWorkflowExecutionInitiatedEventAttributes ||
+      e.upsertWorkflowSearchAttributesEventAttributes ||
+      e.workflowExecutionUpdateAcceptedEventAttributes ||
+      marker
+    )
+      actions += 1;
+  }
+  return actions + localActivityTasks.size;
+}
+
 /** The workflow's history once it has closed (waiting up to `waitMs`), and the ids of the children it started. */
 async function historyOf(
   client: Client,
   workflowId: string,
   waitMs: number,
-): Promise<{ events: number; children: string[] }> {
+): Promise<{ events: number; actions: number; children: string[] }> {
   const handle = client.workflow.getHandle(workflowId);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([handle.result().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -21,22 +57,29 @@ async function historyOf(
   const children = events
     .map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId)
     .filter((id): id is string => !!id);
-  return { events: events.length, children };
+  return { events: events.length, actions: billableActions(events), children };
+}
+
+/** What a delivery costs Temporal: history events and billable actions, each per delivery. */
+export interface TemporalCost {
+  historyEvents: number;
+  billableActions: number;
 }
 
 /**
- * Temporal cost: history events per delivery over a sample of the given workflows (waited for until
- * closed), children they started included (followed from their histories, recursively).
+ * Temporal cost per delivery over a sample of the given workflows (waited for until closed),
+ * children they started included (followed from their histories, recursively).
  */
-export async function historyEventsPerDelivery(
+export async function temporalCostPerDelivery(
   client: Client,
   workflowIds: string[],
   deliveriesPerWorkflow: number,
   sample = 50,
-): Promise<number> {
+): Promise<TemporalCost> {
   const picked = evenSample(workflowIds, sample);
-  if (picked.length === 0 || deliveriesPerWorkflow <= 0) return 0;
+  if (picked.length === 0 || deliveriesPerWorkflow <= 0) return { historyEvents: 0, billableActions: 0 };
   let total = 0;
+  let actions = 0;
   const seen = new Set<string>();
   let queue = [...picked];
   while (queue.length > 0) {
@@ -44,7 +87,9 @@ export async function historyEventsPerDelivery(
     batch.forEach((id) => seen.add(id));
     const histories = await Promise.all(batch.map((id) => historyOf(client, id, 30_000)));
     total += histories.reduce((sum, h) => sum + h.events, 0);
+    actions += histories.reduce((sum, h) => sum + h.actions, 0);
     queue = histories.flatMap((h) => h.children);
   }
-  return total / (picked.length * deliveriesPerWorkflow);
+  const deliveries = picked.length * deliveriesPerWorkflow;
+  return { historyEvents: total / deliveries, billableActions: actions / deliveries };
 }

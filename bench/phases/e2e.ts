@@ -2,7 +2,7 @@
 // and worker, fanned out to 2 subscribers (one failing 5% of first attempts), until every delivery is
 // confirmed; compared with the bare Temporal delivery shapes measured just before on the same server.
 import { randomBytes } from 'node:crypto';
-import { historyEventsPerDelivery } from '../baselines/history.js';
+import { temporalCostPerDelivery, type TemporalCost } from '../baselines/history.js';
 import type { BaselineSuiteResult } from '../baselines/suite.js';
 import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
 import { runHttpLoad } from '../runner/http-load.js';
@@ -73,7 +73,7 @@ function e2eResult(
   flaky: Subscriber,
   duplicateDeliveries: number,
   baselines: BaselineSuiteResult,
-  measured: { history: number; apiPeakRssMb: number; workerPeakRssMb: number },
+  measured: { cost: TemporalCost; apiPeakRssMb: number; workerPeakRssMb: number },
 ) {
   const { set, acceptedIds, delivered, expected, seconds } = run;
   const deliveriesPerSec = delivered / seconds;
@@ -96,11 +96,26 @@ function e2eResult(
     ...baselineFigures(baselines),
     e2eRatio: round2(deliveriesPerSec / flat.deliveriesPerSec),
     e2eRatioBest: round2(deliveriesPerSec / bestBaseline),
-    historyEventsPerDelivery: round1(measured.history),
+    historyEventsPerDelivery: round1(measured.cost.historyEvents),
     baselineFlatHistoryEventsPerDelivery: flat.historyEventsPerDelivery,
     baselineChildHistoryEventsPerDelivery: child.historyEventsPerDelivery,
     baselineLocalFirstHistoryEventsPerDelivery: localFirst.historyEventsPerDelivery,
-    historyRatio: round2(measured.history / flat.historyEventsPerDelivery),
+    historyRatio: round2(measured.cost.historyEvents / flat.historyEventsPerDelivery),
+    // Temporal Cloud billable actions per delivery, counted from the same histories (bench/baselines/history.ts says how).
+    billableActionsPerDelivery: round1(measured.cost.billableActions),
+    baselineBillableActionsPerDelivery: {
+      flat: flat.billableActionsPerDelivery,
+      child: child.billableActionsPerDelivery,
+      localFirst: localFirst.billableActionsPerDelivery,
+    },
+    // Worker CPU per delivery: every millisecond of it is taken from Temporal on a 2-core machine.
+    workerCpuMsPerDelivery: round1((run.cpu.workerPct * 10 * seconds) / Math.max(1, delivered)),
+    baselineWorkerCpuMsPerDelivery: Object.fromEntries(
+      Object.values(baselines).map((b) => [
+        b.shape,
+        round1((b.cpuPercentOfOneCore.workerPct * 10 * b.seconds) / Math.max(1, b.delivered)),
+      ]),
+    ),
     baselineCpuPercentOfOneCore: {
       flat: flat.cpuPercentOfOneCore,
       child: child.cpuPercentOfOneCore,
@@ -126,12 +141,13 @@ function e2eResult(
   };
 }
 
-/** Its three `[bench]` lines. */
+/** Its four `[bench]` lines. */
 function describeE2e(r: ReturnType<typeof e2eResult>): string[] {
   return [
     `e2e: ${r.delivered}/${r.expectedDeliveries} deliveries in ${r.seconds} s = ${r.deliveriesPerSec}/s; lost ${r.lost}, processed twice ${r.processedTwice}, duplicate deliveries ${r.duplicateDeliveries}; peak RSS api ${r.apiPeakRssMb} MB, worker ${r.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(r.cpuPercentOfOneCore)}`,
     `e2e vs bare Temporal: flat ${r.baselineFlatDeliveriesPerSec}/s, child ${r.baselineChildDeliveriesPerSec}/s, localFirst ${r.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${r.e2eRatio}, e2eRatioBest ${r.e2eRatioBest}; CPU % of one core ${JSON.stringify(r.baselineCpuPercentOfOneCore)}`,
     `history events/delivery: hookflow ${r.historyEventsPerDelivery}, flat ${r.baselineFlatHistoryEventsPerDelivery}, child ${r.baselineChildHistoryEventsPerDelivery}, localFirst ${r.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${r.historyRatio}`,
+    `per delivery: billable actions hookflow ${r.billableActionsPerDelivery}, bare ${JSON.stringify(r.baselineBillableActionsPerDelivery)}; worker CPU ms hookflow ${r.workerCpuMsPerDelivery}, bare ${JSON.stringify(r.baselineWorkerCpuMsPerDelivery)}`,
   ];
 }
 
@@ -160,12 +176,12 @@ export const e2ePhase: Phase = {
     const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
     // Temporal cost on the happy path: event workflows (and any children) of events whose first attempts all succeeded.
     const happy = run.acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);
-    const history = await historyEventsPerDelivery(await stack.client(), happy, 2);
+    const cost = await temporalCostPerDelivery(await stack.client(), happy, 2);
     findings.unorderedDeliveriesPerSec = run.delivered / run.seconds;
     // Peak RSS of the e2e phase alone (the ordered phase runs on the same processes next).
     const apiPeakRssMb = Math.max(apiRss.stop(), findings.ingressApiPeakRssMb ?? 0);
     const result = e2eResult(run, flaky, duplicateDeliveries, baselines, {
-      history,
+      cost,
       apiPeakRssMb,
       workerPeakRssMb: workerRss.stop(),
     });

@@ -31,3 +31,17 @@ export function openDatabase(url: string, poolSize = 10): Database {
 export async function closeDatabase(db: Database): Promise<void> {
   await db.$client.end({ timeout: 5 });
 }
+
+const preparedByPool = new WeakMap<Database, Map<unknown, unknown>>();
+
+/**
+ * A drizzle prepared statement built once per pool by `prepare` (keyed by that function): hot
+ * queries skip rebuilding their SQL text on every call, and postgres.js reuses the server-side plan.
+ */
+export function preparedOnce<T>(db: Database, prepare: (db: Database) => T): T {
+  let statements = preparedByPool.get(db);
+  if (!statements) preparedByPool.set(db, (statements = new Map()));
+  let statement = statements.get(prepare) as T | undefined;
+  if (statement === undefined) statements.set(prepare, (statement = prepare(db)));
+  return statement;
+}

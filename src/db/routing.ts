@@ -1,7 +1,7 @@
 // The queries of an event's processing and routing: the stored event and its source's processor,
 // the candidate subscriptions, and the delivery rows routing creates.
 import { eq, sql } from 'drizzle-orm';
-import type { Database } from './client.js';
+import { preparedOnce, type Database } from './client.js';
 import { deliveries, events, sources, subscriptions } from './schema.js';
 
 export type StoredEvent = typeof events.$inferSelect;
@@ -10,12 +10,21 @@ export type StoredEvent = typeof events.$inferSelect;
 export async function loadEventToProcess(db: Database, eventId: string) {
   const event = await db.query.events.findFirst({ where: eq(events.id, eventId) });
   if (!event) return undefined;
-  const source = await db.query.sources.findFirst({
-    where: eq(sources.id, event.sourceId),
-    columns: { processor: true },
-  });
-  return { event, processor: source?.processor ?? { name: 'passthrough' as const } };
+  return { event, processor: await sourceProcessor(db, event.sourceId) };
 }
+
+/** The processor of a source (passthrough when it has none or is gone). */
+export async function sourceProcessor(db: Database, sourceId: string) {
+  const [source] = await preparedOnce(db, prepareSourceProcessor).execute({ sourceId });
+  return source?.processor ?? { name: 'passthrough' as const };
+}
+
+const prepareSourceProcessor = (db: Database) =>
+  db
+    .select({ processor: sources.processor })
+    .from(sources)
+    .where(eq(sources.id, sql.placeholder('sourceId')))
+    .prepare('hookflow_source_processor');
 
 export async function storeProcessedPayload(db: Database, eventId: string, processed: unknown): Promise<void> {
   await db
@@ -24,8 +33,12 @@ export async function storeProcessedPayload(db: Database, eventId: string, proce
     .where(eq(events.id, eventId));
 }
 
-/** Every enabled subscription, with what matching and its lane policy need. */
+/** Every enabled subscription, with what matching and its lane policy need (a statement prepared once per pool). */
 export function enabledSubscriptions(db: Database) {
+  return preparedOnce(db, prepareEnabledSubscriptions).execute();
+}
+
+function prepareEnabledSubscriptions(db: Database) {
   return db
     .select({
       id: subscriptions.id,
@@ -41,7 +54,8 @@ export function enabledSubscriptions(db: Database) {
       filter: subscriptions.filter,
     })
     .from(subscriptions)
-    .where(eq(subscriptions.enabled, true));
+    .where(eq(subscriptions.enabled, true))
+    .prepare('hookflow_enabled_subscriptions');
 }
 
 /** One delivery row to create at routing. */
@@ -65,19 +79,22 @@ export async function createDeliveries(
   rows: RoutedRow[],
   filteredOut: string[] = [],
 ): Promise<Map<string, string>> {
-  const created = rows.length
-    ? await db
-        .insert(deliveries)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: [deliveries.eventId, deliveries.subscriptionId],
-          set: { eventId: sql`excluded.event_id` },
-        })
-        .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
-    : [];
-  await db
-    .update(events)
-    .set({ status: rows.length ? 'dispatched' : 'skipped', filteredOut })
-    .where(eq(events.id, eventId));
+  // Independent statements, sent together: one round trip's wait instead of two.
+  const [created] = await Promise.all([
+    rows.length
+      ? db
+          .insert(deliveries)
+          .values(rows)
+          .onConflictDoUpdate({
+            target: [deliveries.eventId, deliveries.subscriptionId],
+            set: { eventId: sql`excluded.event_id` },
+          })
+          .returning({ id: deliveries.id, subscriptionId: deliveries.subscriptionId })
+      : Promise.resolve([]),
+    db
+      .update(events)
+      .set({ status: rows.length ? 'dispatched' : 'skipped', filteredOut })
+      .where(eq(events.id, eventId)),
+  ]);
   return new Map(created.map((r) => [r.subscriptionId, r.id]));
 }

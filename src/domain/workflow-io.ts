@@ -36,6 +36,11 @@ export type EventData = Omit<EventWorkflowInput, 'policies'>;
 export interface RecordEventResult {
   /** False when another run already recorded this (source, key): the event is a duplicate. */
   recorded: boolean;
+  /**
+   * Set when recordEvent routed the event itself (its source has no processor): the workflow goes
+   * straight to delivery. Absent: `processEvent` processes and routes it.
+   */
+  routed?: ProcessEventResult;
 }
 
 /** What every lane of one event shares: the event's identity, fixed when it was routed. */

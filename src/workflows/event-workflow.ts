@@ -74,7 +74,8 @@ async function runEvent(input: EventWorkflowInput): Promise<WorkflowState> {
   // Started by signal-with-start after the replay window closed: this run is the replay.
   if (input.replay) state.replayCount = (await markReplaying({ eventId: input.eventId })).replayCount;
 
-  const routes = await processing.route();
+  // A passthrough event was routed with its ledger write; others are processed and routed now.
+  const routes = recorded.routed?.deliveries ?? (await processing.route());
   if (!routes) return state;
   if (routes.length === 0) {
     publisher.setStatus('skipped');

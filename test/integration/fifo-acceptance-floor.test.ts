@@ -10,7 +10,7 @@ import { WorkflowStarter } from '../../src/temporal/workflow-client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { deliveries, ingressOutbox } from '../../src/db/schema.js';
 import { compareAcceptance, floorFor } from '../../src/domain/acceptance-order.js';
-import type { EventWorkflowInput, RoutedDelivery } from '../../src/domain/workflow-io.js';
+import type { EventWorkflowInput, RoutedDelivery, RecordEventResult } from '../../src/domain/workflow-io.js';
 import { createLogger } from '../../src/logging.js';
 import { buildPolicies } from '../../src/temporal/policies-from-config.js';
 import { startOutboxRelay } from '../../src/worker-setup/outbox-relay.js';
@@ -60,15 +60,15 @@ describe('the acceptance floor of a FIFO queue', () => {
         policies: buildPolicies(stack.config),
       };
     };
-    /** Records and routes the event as its workflow would; returns its one delivery. */
+    /** Records and routes the event as its workflow would (a passthrough source: recordEvent routes too); returns its one delivery. */
     const route = async (input: EventWorkflowInput): Promise<RoutedDelivery> => {
       const workflowId = `event:${source.id}:${input.idempotencyKey}`;
       // recordEvent writes the id of the workflow it runs in.
       const inWorkflow = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: randomUUID() } });
-      expect(await inWorkflow.run(activities.recordEvent, input)).toEqual({ recorded: true });
-      const routed = await activities.processEvent({ eventId: input.eventId, workflowId });
-      expect(routed.deliveries.map((d) => d.subscriptionId)).toEqual([subscription.id]);
-      return routed.deliveries[0]!;
+      const recorded: RecordEventResult = await inWorkflow.run(activities.recordEvent, input);
+      expect(recorded.recorded).toBe(true);
+      expect(recorded.routed!.deliveries.map((d) => d.subscriptionId)).toEqual([subscription.id]);
+      return recorded.routed!.deliveries[0]!;
     };
     const floor = () =>
       activities.acceptanceFloorOf({ subscriptionId: subscription.id, reorderWindowMs: REORDER_WINDOW_MS });
