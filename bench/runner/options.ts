@@ -24,6 +24,8 @@ export interface BenchOptions {
   profileApiDir: string | undefined;
   /** `--profile-worker DIR` writes a V8 CPU profile of Hookflow's worker there (to see what bounds e2e). */
   profileWorkerDir: string | undefined;
+  /** `--temporal cluster`: the Temporal server on PostgreSQL (the production topology) instead of the dev server. */
+  temporal: 'dev' | 'cluster';
 }
 
 /** The word after `--<name>`, when the flag is given. */
@@ -34,6 +36,12 @@ function flagValue(argv: string[], name: string): string | undefined {
 function numberFlag(argv: string[], name: string): number | undefined {
   const value = flagValue(argv, name);
   return value === undefined ? undefined : Number(value);
+}
+
+function temporalFlag(value: string | undefined): 'dev' | 'cluster' {
+  if (value === undefined || value === 'dev' || value === 'cluster') return value ?? 'dev';
+  process.stderr.write(`--temporal takes "dev" or "cluster" (got ${value})\n`);
+  process.exit(2);
 }
 
 /** Reads the flags; an unknown `--only` value ends the process with exit code 2. */
@@ -58,5 +66,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     spilloverLogDir: flagValue(argv, 'spillover-logs'),
     profileApiDir: flagValue(argv, 'profile-api'),
     profileWorkerDir: flagValue(argv, 'profile-worker'),
+    temporal: temporalFlag(flagValue(argv, 'temporal')),
   };
 }

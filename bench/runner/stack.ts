@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startInfrastructure, type Infrastructure } from '../../src/dev/dev-stack.js';
 import { freePort } from '../../src/dev/free-port.js';
+import { startClusterInfrastructure } from './cluster-infrastructure.js';
 import { managementApi, type ManagementApi } from './management-api.js';
 import { repoRoot } from './repo-root.js';
 import { spawnTs } from './spawn-ts.js';
@@ -86,15 +87,14 @@ function hookflowEnv(infra: Infrastructure, managementKey: string, port: number)
 
 /** Starts the infrastructure and builds dist/; phases start their processes through the returned stack. */
 export async function startBenchStack(
-  options: { profileWorkerDir?: string | undefined },
+  options: { profileWorkerDir?: string | undefined; temporal?: 'dev' | 'cluster' },
   log: (line: string) => void,
 ): Promise<BenchStack> {
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS });
-  const { infra } = await startStackInfrastructure(
-    { ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL },
-    'bench',
-    log,
-  );
+  const { infra } =
+    options.temporal === 'cluster'
+      ? await startClusterInfrastructure(config, 'bench', log)
+      : await startStackInfrastructure({ ...config, DATABASE_URL: process.env.BENCH_DATABASE_URL }, 'bench', log);
   const managementKey = newManagementKey('bench');
   const port = await freePort();
   buildDist(log);

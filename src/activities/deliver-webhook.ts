@@ -91,8 +91,8 @@ interface Sending {
 
 /**
  * Signs and sends the message, records the attempt (which may open or close the circuit) and settles
- * the outcome. A failed probe is recorded like any attempt but spends no retry budget: the lane is
- * held again until the next probe.
+ * the outcome. A retryable failure that finds the circuit open (a failed probe, or the failure that
+ * opened it) is recorded like any attempt but spends no retry budget: the lane is held until the next probe.
  */
 async function sendAndRecord(
   deps: ActivityDependencies,
@@ -135,7 +135,10 @@ async function sendAndRecord(
     'delivery attempt',
   );
   if (recorded.circuit) reportCircuitChange(deps, input.subscriptionId, recorded.circuit, log);
-  if (probe && breaker && sent.outcome.kind === 'retryable') return held('circuit_open', breaker.probeIntervalMs);
+  // A retryable failure made while the circuit is open — the probe's, the one that opened it, or one
+  // that raced another lane's opening — spends no budget: the lane waits for the next probe instead.
+  if (breaker && sent.outcome.kind === 'retryable' && (probe || recorded.circuitOpen))
+    return held('circuit_open', breaker.probeIntervalMs);
   return settleAttempt(input, sent, attempts, log);
 }
 

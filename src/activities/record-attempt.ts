@@ -21,10 +21,12 @@ export interface AttemptRecord {
   circuit?: { failureThreshold: number; probeIntervalMs: number; countsFailure: boolean } | undefined;
 }
 
-/** What recording an attempt did: its number, and whether it opened or closed the subscription's circuit. */
+/** What recording an attempt did: its number, whether it opened or closed the subscription's circuit, and whether the circuit is open now. */
 export interface RecordedAttempt {
   attempt: number;
   circuit?: { change: 'opened' | 'closed'; openedAt: Date } | undefined;
+  /** A failure found the circuit open once recorded (it opened it, or another lane's failure did meanwhile). */
+  circuitOpen: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function recordAttempt(db: Database, attempt: AttemptRecord): Promi
     attempt: number;
     circuit_change: 'opened' | 'closed' | null;
     opened_at: string | null;
+    circuit_open: boolean | null;
   }>(sql`
     with bumped as (
       update ${deliveries} set
@@ -59,12 +62,14 @@ export async function recordAttempt(db: Database, attempt: AttemptRecord): Promi
       from bumped
       returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt
     )
-    select inserted.attempt, (select circuit_change from health) as circuit_change, (select opened_at from health) as opened_at
+    select inserted.attempt, (select circuit_change from health) as circuit_change, (select opened_at from health) as opened_at,
+      (select circuit_open from health) as circuit_open
     from inserted`);
   const row = rows[0];
   return {
     attempt: row?.attempt ?? 1,
     circuit: row?.circuit_change ? { change: row.circuit_change, openedAt: new Date(row.opened_at!) } : undefined,
+    circuitOpen: row?.circuit_open === true,
   };
 }
 
@@ -84,7 +89,8 @@ function healthAfterSuccess(attempt: AttemptRecord) {
     where ${subscriptions.id} = prior.id
       and (${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null
            or ${subscriptions.lastDeliveredAt} < now() - interval '1 second' or ${subscriptions.circuitOpenedAt} is not null)
-    returning case when prior.opened_at is not null then 'closed' end as circuit_change, prior.opened_at as opened_at`;
+    returning case when prior.opened_at is not null then 'closed' end as circuit_change, prior.opened_at as opened_at,
+      false as circuit_open`;
 }
 
 /** A failure extends the streak; the retryable one that makes it reach the threshold opens the circuit. */
@@ -101,7 +107,7 @@ function healthAfterFailure(attempt: AttemptRecord) {
       ${column(subscriptions.circuitNextProbeAt)} = case when ${opens} then ${probeAfter} else ${subscriptions.circuitNextProbeAt} end
     where ${subscriptions.id} = ${attempt.subscriptionId}
     returning case when ${subscriptions.circuitOpenedAt} = now() then 'opened' end as circuit_change,
-      ${subscriptions.circuitOpenedAt} as opened_at`;
+      ${subscriptions.circuitOpenedAt} as opened_at, ${subscriptions.circuitOpenedAt} is not null as circuit_open`;
 }
 
 /**

@@ -160,7 +160,13 @@ describe('circuit breaker', () => {
         circuitBreaker: { failureThreshold: threshold, probeInterval },
       };
       const unordered = await subscribe(stack, plain.url, source.id, policy);
-      const fifo = await subscribe(stack, ordered.url, source.id, { ...policy, ordering: 'fifo' });
+      // A FIFO subscription has one delivery in flight: its failure streak grows only with that
+      // delivery's attempts, so its threshold must not exceed the budget (README "Pause and circuit breaker").
+      const fifo = await subscribe(stack, ordered.url, source.id, {
+        ...policy,
+        circuitBreaker: { failureThreshold: Math.min(threshold, 5), probeInterval },
+        ordering: 'fifo',
+      });
       const created = await manage(stack, 'POST', '/v1/subscriptions', {
         url: operator.url,
         eventTypes: ['hookflow.subscription.*'],

@@ -1,0 +1,72 @@
+// `npm run bench -- --temporal cluster`: the stack's Temporal is the production topology of
+// `npm run cluster` (the Temporal server on PostgreSQL persistence and SQL visibility, docs/deployment.md)
+// instead of the dev server, sharing one embedded PostgreSQL with Hookflow as the compose file does.
+import { join } from 'node:path';
+import type { Config } from '../../src/config.js';
+import type { Infrastructure } from '../../src/dev/dev-stack.js';
+import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
+import { freePort, portInUse } from '../../src/dev/free-port.js';
+import { startTemporalCluster } from '../../src/dev/temporal-cluster.js';
+import { migrateDatabaseAt } from '../../src/db/migrate.js';
+
+/** Eight free ports in a row from a random base (the server's services take them after the frontend). */
+async function freePortRange(count: number): Promise<number> {
+  for (let tries = 0; tries < 50; tries += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (!(await Promise.all(ports.map((port) => portInUse(port)))).some(Boolean)) return base;
+  }
+  throw new Error(`no ${count} free ports in a row found for the Temporal server's services`);
+}
+
+/** An embedded PostgreSQL (migrated) and a Temporal server cluster on it; stopped together. */
+export async function startClusterInfrastructure(
+  config: Config,
+  name: string,
+  log: (line: string) => void,
+): Promise<{ infra: Infrastructure; database: string }> {
+  const database = `${name}_${Date.now().toString(36)}`;
+  const postgres = await startEmbeddedPostgres(join(config.DATA_DIR, `${name}-cluster-postgres`), database, log);
+  try {
+    await migrateDatabaseAt(postgres.url);
+    const pg = new URL(postgres.url);
+    const temporal = await startTemporalCluster({
+      dataDir: config.DATA_DIR,
+      clusterDir: join(config.DATA_DIR, `${name}-cluster`),
+      postgres: {
+        host: pg.hostname,
+        port: Number(pg.port || 5432),
+        user: decodeURIComponent(pg.username),
+        password: decodeURIComponent(pg.password),
+      },
+      ports: {
+        frontend: await freePort(),
+        internalBase: await freePortRange(8),
+        metrics: await freePort(),
+        ui: await freePort(),
+      },
+      namespace: config.TEMPORAL_NAMESPACE,
+      retentionDays: 1,
+      log,
+    });
+    log(
+      `Temporal cluster listening on ${temporal.address} (server pid ${temporal.serverPid}, log ${temporal.logFile})`,
+    );
+    return {
+      database,
+      infra: {
+        databaseUrl: postgres.url,
+        temporalAddress: temporal.address,
+        temporalUiUrl: temporal.uiUrl,
+        temporalPid: temporal.serverPid,
+        async stop() {
+          await temporal.stop();
+          await postgres.stop();
+        },
+      },
+    };
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+}
