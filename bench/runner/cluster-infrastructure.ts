@@ -9,10 +9,14 @@ import { freePort, portInUse } from '../../src/dev/free-port.js';
 import { startTemporalCluster } from '../../src/dev/temporal-cluster.js';
 import { migrateDatabaseAt } from '../../src/db/migrate.js';
 
-/** Eight free ports in a row from a random base (the server's services take them after the frontend). */
+/**
+ * `count` free ports in a row from a random base below 32768: the server records its services' gRPC
+ * ports in `cluster_membership.rpc_port`, a smallint, so the kernel's ephemeral ports (from 32768) are
+ * refused there (found by this bench: the server exits at start).
+ */
 async function freePortRange(count: number): Promise<number> {
   for (let tries = 0; tries < 50; tries += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = 20_000 + Math.floor(Math.random() * (32_767 - 20_000 - count));
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if (!(await Promise.all(ports.map((port) => portInUse(port)))).some(Boolean)) return base;
   }
@@ -30,6 +34,8 @@ export async function startClusterInfrastructure(
   try {
     await migrateDatabaseAt(postgres.url);
     const pg = new URL(postgres.url);
+    // The frontend and the eight ports its services take after it, all below 32768.
+    const base = await freePortRange(9);
     const temporal = await startTemporalCluster({
       dataDir: config.DATA_DIR,
       clusterDir: join(config.DATA_DIR, `${name}-cluster`),
@@ -40,8 +46,8 @@ export async function startClusterInfrastructure(
         password: decodeURIComponent(pg.password),
       },
       ports: {
-        frontend: await freePort(),
-        internalBase: await freePortRange(8),
+        frontend: base,
+        internalBase: base + 1,
         metrics: await freePort(),
         ui: await freePort(),
       },

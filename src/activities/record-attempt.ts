@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { deliveries, deliveryAttempts, subscriptions } from '../db/schema.js';
 
@@ -29,42 +30,101 @@ export interface RecordedAttempt {
   circuitOpen: boolean;
 }
 
+/** The statement's values, by placeholder name. */
+function valuesOf(attempt: AttemptRecord): Record<string, unknown> {
+  return {
+    deliveryId: attempt.deliveryId,
+    subscriptionId: attempt.subscriptionId,
+    status: attempt.delivered ? 'delivered' : 'retrying',
+    statusCode: attempt.statusCode,
+    error: attempt.error,
+    startedAt: attempt.startedAt.toISOString(),
+    durationMs: attempt.durationMs,
+    responseExcerpt: attempt.responseExcerpt,
+    bodyBytes: attempt.bodyBytes,
+    bodySha256: attempt.bodySha256,
+    failureThreshold: attempt.circuit?.failureThreshold ?? 0,
+    probeIntervalMs: attempt.circuit?.probeIntervalMs ?? 0,
+  };
+}
+
+type Variant = 'delivered' | 'failed' | 'failedCounting';
+
+const variantOf = (attempt: AttemptRecord): Variant =>
+  attempt.delivered ? 'delivered' : attempt.circuit?.countsFailure ? 'failedCounting' : 'failed';
+
+const placeholder = (name: string) => sql.placeholder(name);
+
+/**
+ * The statement of one variant, with placeholders for every value. Its shape depends only on the
+ * variant, so its text is built once per pool and postgres.js reuses the server-side plan: building
+ * it on every attempt showed in the worker's profile.
+ */
+function statementOf(variant: Variant): SQL {
+  const delivered = variant === 'delivered';
+  const health = delivered ? healthAfterSuccess() : healthAfterFailure(variant === 'failedCounting');
+  // drizzle has no expression for an INSERT … SELECT over an UPDATE … RETURNING: written as SQL on the schema's names.
+  return sql`
+    with bumped as (
+      update ${deliveries} set
+        ${sql.identifier(deliveries.attempts.name)} = ${deliveries.attempts} + 1,
+        ${sql.identifier(deliveries.status.name)} = ${placeholder('status')},
+        ${sql.identifier(deliveries.lastStatusCode.name)} = ${placeholder('statusCode')}::integer,
+        ${sql.identifier(deliveries.lastError.name)} = ${placeholder('error')}::text,
+        ${sql.identifier(deliveries.lastAttemptAt.name)} = ${placeholder('startedAt')}::timestamptz,
+        ${sql.identifier(deliveries.deliveredAt.name)} = ${delivered ? sql`now()` : deliveries.deliveredAt}
+      where ${deliveries.id} = ${placeholder('deliveryId')}
+      returning ${deliveries.attempts} as attempts
+    ),
+    health as (${health}),
+    inserted as (
+      insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt, body_bytes, body_sha256)
+      select ${placeholder('deliveryId')}, bumped.attempts, ${placeholder('startedAt')}::timestamptz, ${placeholder('durationMs')}::integer,
+        ${placeholder('statusCode')}::integer, ${placeholder('error')}::text, ${placeholder('responseExcerpt')}::text,
+        ${placeholder('bodyBytes')}::integer, ${placeholder('bodySha256')}::text
+      from bumped
+      returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt
+    )
+    select inserted.attempt, (select circuit_change from health) as circuit_change, (select opened_at from health) as opened_at,
+      (select circuit_open from health) as circuit_open
+    from inserted`;
+}
+
+interface Compiled {
+  text: string;
+  params: unknown[];
+}
+
+const compiledByPool = new WeakMap<Database, Map<Variant, Compiled>>();
+
+function compiled(db: Database, variant: Variant): Compiled {
+  let variants = compiledByPool.get(db);
+  if (!variants) compiledByPool.set(db, (variants = new Map()));
+  let statement = variants.get(variant);
+  if (!statement) {
+    const query = (db as unknown as { dialect: PgDialect }).dialect.sqlToQuery(statementOf(variant));
+    variants.set(variant, (statement = { text: query.sql, params: query.params }));
+  }
+  return statement;
+}
+
 /**
  * Writes one `delivery_attempts` row and keeps `deliveries` and the subscription's health in step,
  * in one statement (data-modifying CTEs, so one round trip and atomic without a transaction).
  * Returns the attempt number (attempts so far, across retries and replays).
  */
 export async function recordAttempt(db: Database, attempt: AttemptRecord): Promise<RecordedAttempt> {
-  const health = attempt.delivered ? healthAfterSuccess(attempt) : healthAfterFailure(attempt);
-  // drizzle has no expression for an INSERT … SELECT over an UPDATE … RETURNING: written as SQL on the schema's names.
-  const rows = await db.execute<{
+  const statement = compiled(db, variantOf(attempt));
+  const rows = (await db.$client.unsafe(
+    statement.text,
+    fillPlaceholders(statement.params, valuesOf(attempt)) as never[],
+    { prepare: true },
+  )) as unknown as {
     attempt: number;
     circuit_change: 'opened' | 'closed' | null;
-    opened_at: string | null;
+    opened_at: string | Date | null;
     circuit_open: boolean | null;
-  }>(sql`
-    with bumped as (
-      update ${deliveries} set
-        ${sql.identifier(deliveries.attempts.name)} = ${deliveries.attempts} + 1,
-        ${sql.identifier(deliveries.status.name)} = ${attempt.delivered ? 'delivered' : 'retrying'},
-        ${sql.identifier(deliveries.lastStatusCode.name)} = ${attempt.statusCode},
-        ${sql.identifier(deliveries.lastError.name)} = ${attempt.error},
-        ${sql.identifier(deliveries.lastAttemptAt.name)} = ${attempt.startedAt.toISOString()}::timestamptz,
-        ${sql.identifier(deliveries.deliveredAt.name)} = ${attempt.delivered ? sql`now()` : deliveries.deliveredAt}
-      where ${deliveries.id} = ${attempt.deliveryId}
-      returning ${deliveries.attempts} as attempts
-    ),
-    health as (${health}),
-    inserted as (
-      insert into ${deliveryAttempts} (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt, body_bytes, body_sha256)
-      select ${attempt.deliveryId}, bumped.attempts, ${attempt.startedAt.toISOString()}::timestamptz, ${attempt.durationMs}, ${attempt.statusCode},
-        ${attempt.error}, ${attempt.responseExcerpt}, ${attempt.bodyBytes}, ${attempt.bodySha256}
-      from bumped
-      returning ${sql.identifier(deliveryAttempts.attempt.name)} as attempt
-    )
-    select inserted.attempt, (select circuit_change from health) as circuit_change, (select opened_at from health) as opened_at,
-      (select circuit_open from health) as circuit_open
-    from inserted`);
+  }[];
   const row = rows[0];
   return {
     attempt: row?.attempt ?? 1,
@@ -80,12 +140,12 @@ const column = (c: { name: string }) => sql.identifier(c.name);
  * Health bookkeeping touches the (shared, hot) subscription row only when something changes: every
  * delivery to one endpoint updating its row would serialise them on the row lock.
  */
-function healthAfterSuccess(attempt: AttemptRecord) {
+function healthAfterSuccess() {
   return sql`update ${subscriptions} set ${column(subscriptions.lastDeliveredAt)} = now(), ${column(subscriptions.failureStreak)} = 0,
       ${column(subscriptions.failingSince)} = null, ${column(subscriptions.circuitOpenedAt)} = null,
       ${column(subscriptions.circuitNextProbeAt)} = null
     from (select ${subscriptions.id} as id, ${subscriptions.circuitOpenedAt} as opened_at from ${subscriptions}
-          where ${subscriptions.id} = ${attempt.subscriptionId}) prior
+          where ${subscriptions.id} = ${placeholder('subscriptionId')}) prior
     where ${subscriptions.id} = prior.id
       and (${subscriptions.failureStreak} <> 0 or ${subscriptions.lastDeliveredAt} is null
            or ${subscriptions.lastDeliveredAt} < now() - interval '1 second' or ${subscriptions.circuitOpenedAt} is not null)
@@ -93,19 +153,17 @@ function healthAfterSuccess(attempt: AttemptRecord) {
       false as circuit_open`;
 }
 
-/** A failure extends the streak; the retryable one that makes it reach the threshold opens the circuit. */
-function healthAfterFailure(attempt: AttemptRecord) {
-  const breaker = attempt.circuit;
-  const opens =
-    breaker?.countsFailure === true
-      ? sql`(${subscriptions.circuitOpenedAt} is null and ${subscriptions.failureStreak} + 1 >= ${breaker.failureThreshold})`
-      : sql`false`;
-  const probeAfter = sql`now() + ${breaker?.probeIntervalMs ?? 0} * interval '1 millisecond'`;
+/** A failure extends the streak; with `counting`, the one that makes it reach the threshold opens the circuit. */
+function healthAfterFailure(counting: boolean) {
+  const opens = counting
+    ? sql`(${subscriptions.circuitOpenedAt} is null and ${subscriptions.failureStreak} + 1 >= ${placeholder('failureThreshold')}::integer)`
+    : sql`false`;
+  const probeAfter = sql`now() + ${placeholder('probeIntervalMs')}::integer * interval '1 millisecond'`;
   return sql`update ${subscriptions} set ${column(subscriptions.failureStreak)} = ${subscriptions.failureStreak} + 1,
       ${column(subscriptions.failingSince)} = coalesce(${subscriptions.failingSince}, now()),
       ${column(subscriptions.circuitOpenedAt)} = case when ${opens} then now() else ${subscriptions.circuitOpenedAt} end,
       ${column(subscriptions.circuitNextProbeAt)} = case when ${opens} then ${probeAfter} else ${subscriptions.circuitNextProbeAt} end
-    where ${subscriptions.id} = ${attempt.subscriptionId}
+    where ${subscriptions.id} = ${placeholder('subscriptionId')}
     returning case when ${subscriptions.circuitOpenedAt} = now() then 'opened' end as circuit_change,
       ${subscriptions.circuitOpenedAt} as opened_at, ${subscriptions.circuitOpenedAt} is not null as circuit_open`;
 }

@@ -1,11 +1,11 @@
 // Recovering a subscription's time window (README "Recover a time window"): one `recover:` workflow
 // resends its deliveries; these start it, read its progress and cancel it.
-import { ulid } from 'ulid';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { countDeliveriesInWindow } from '../db/recovery-window.js';
 import { recoverProgressQuery } from '../domain/signals.js';
 import { workflowIds } from '../domain/workflow-ids.js';
 import type { RecoverProgress, RecoverScope } from '../domain/workflow-io.js';
+import { newUlid } from '../ids.js';
 import type { OperatorDeps } from './deps.js';
 
 export interface RecoveryView {
@@ -22,7 +22,7 @@ export async function startRecovery(
 ): Promise<{ workflowId: string; deliveries: number }> {
   const deliveries = await countDeliveriesInWindow(deps.db, { subscriptionId, ...window });
   const workflowId = await deps.starter.startRecovery({
-    recoveryUlid: ulid().toLowerCase(),
+    recoveryUlid: newUlid(),
     subscriptionId,
     ...window,
   });
