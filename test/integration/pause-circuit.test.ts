@@ -20,8 +20,8 @@ let stack: TestStack;
 const sinks = sinkPool();
 
 beforeAll(async () => {
-  // Held lanes look again every 5 s (the pause test waits for two such looks); resume reaches them sooner by signal.
-  stack = await startTestStack({ ...fastRetries, PAUSE_RECHECK_INTERVAL: '5s' });
+  // Held lanes look again every 3 s (the pause test waits for two such looks); resume reaches them sooner by signal.
+  stack = await startTestStack({ ...fastRetries, PAUSE_RECHECK_INTERVAL: '3s' });
 });
 afterAll(async () => {
   await stack?.stop();

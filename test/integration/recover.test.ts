@@ -19,14 +19,14 @@ import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
 const load = process.env.HOOKFLOW_LOAD === '1';
-const EVENTS = load ? 2_000 : 60;
+const EVENTS = load ? 2_000 : 30;
 const HOUR = 3_600_000;
 
 let stack: TestStack;
 const sinks = sinkPool();
 
 beforeAll(async () => {
-  stack = await startTestStack({ ...fastRetries, RECOVER_RATE_PER_SECOND: load ? '200' : '20' });
+  stack = await startTestStack({ ...fastRetries, RECOVER_RATE_PER_SECOND: load ? '200' : '10' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -149,7 +149,7 @@ describe('recover a time window', () => {
   );
 
   it('stops when cancelled, keeping what it resent', { timeout: 120_000 }, async () => {
-    // The whole three hours at 20 resends a second: the cancel arrives long before the end.
+    // The whole three hours at 10 resends a second, a page a second: the cancel arrives long before the end.
     const started = await recover(subscriptionId, {
       since: base.toISOString(),
       until: new Date(base.getTime() + 3 * HOUR).toISOString(),
