@@ -12,6 +12,7 @@ import { portInUse } from '../src/dev/free-port.js';
 import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
 import { stackShutdown } from '../src/dev/stack-shutdown.js';
 import { startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster.js';
+import { temporalPostgresOf } from '../src/dev/temporal-cluster-config.js';
 import { resolveManagementKey } from '../src/management-key.js';
 import { exitWithStartupError } from '../src/process/shutdown.js';
 import { describeStartupFailure } from '../src/process/startup-failure.js';
@@ -55,16 +56,10 @@ try {
     : await startEmbeddedPostgres(join(config.DATA_DIR, 'cluster-postgres'), 'hookflow', say);
   stops.push(() => database.stop());
   await migrateDatabaseAt(database.url);
-  const pg = new URL(database.url);
 
   const temporal: TemporalCluster = await startTemporalCluster({
     dataDir: config.DATA_DIR,
-    postgres: {
-      host: pg.hostname,
-      port: Number(pg.port || 5432),
-      user: decodeURIComponent(pg.username),
-      password: decodeURIComponent(pg.password),
-    },
+    postgres: temporalPostgresOf(database.url),
     ports: {
       frontend: config.CLUSTER_TEMPORAL_PORT,
       internalBase: config.CLUSTER_TEMPORAL_PORT + 100,

@@ -7,6 +7,7 @@ import type { Infrastructure } from '../../src/dev/dev-stack.js';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres.js';
 import { freePort, portInUse } from '../../src/dev/free-port.js';
 import { startTemporalCluster } from '../../src/dev/temporal-cluster.js';
+import { temporalPostgresOf } from '../../src/dev/temporal-cluster-config.js';
 import { migrateDatabaseAt } from '../../src/db/migrate.js';
 
 /**
@@ -33,18 +34,12 @@ export async function startClusterInfrastructure(
   const postgres = await startEmbeddedPostgres(join(config.DATA_DIR, `${name}-cluster-postgres`), database, log);
   try {
     await migrateDatabaseAt(postgres.url);
-    const pg = new URL(postgres.url);
     // The frontend and the eight ports its services take after it, all below 32768.
     const base = await freePortRange(9);
     const temporal = await startTemporalCluster({
       dataDir: config.DATA_DIR,
       clusterDir: join(config.DATA_DIR, `${name}-cluster`),
-      postgres: {
-        host: pg.hostname,
-        port: Number(pg.port || 5432),
-        user: decodeURIComponent(pg.username),
-        password: decodeURIComponent(pg.password),
-      },
+      postgres: temporalPostgresOf(postgres.url),
       ports: {
         frontend: base,
         internalBase: base + 1,

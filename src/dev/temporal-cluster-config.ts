@@ -10,6 +10,17 @@ export interface TemporalPostgres {
   password: string;
 }
 
+/** Temporal's connection settings for the PostgreSQL server a `postgres://` URL names. */
+export function temporalPostgresOf(databaseUrl: string): TemporalPostgres {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+}
+
 /** The server's ports: the frontend's gRPC port and the base of the ports its services take after it. */
 export interface TemporalClusterPorts {
   frontend: number;
