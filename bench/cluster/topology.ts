@@ -75,7 +75,7 @@ export async function startTopology(env: Record<string, string>, log: (line: str
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const databaseUrl = printed(/PostgreSQL\s+(\S+)/)![1]!.replace(':****@', ':hookflow@');
+  const databaseUrl = printed(/PostgreSQL\s+(postgres:\/\/\S+)/)![1]!.replace(':****@', ':hookflow@');
   return {
     dataDir,
     apis: [0, 1].map((i) => `http://127.0.0.1:${PORTS.api + i}`),
