@@ -11,7 +11,7 @@ const CACHELESS = [
 export default defineConfig({
   test: {
     pool: 'forks',
-    maxWorkers: 4,
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
