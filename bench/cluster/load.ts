@@ -29,7 +29,7 @@ export interface ClusterLoadResult {
   delivered: number[];
   /** Events a subscriber received more than once. */
   deliveredTwice: number[];
-  /** Repeats of an event answered 202 (new) after another request of it had been answered: see docs/reliability.md. */
+  /** Repeats of an event answered 202 (new) besides its original's 202: see docs/reliability.md. */
   repeatsAnswered202: number;
   /** Open dead letters left in the database at the end. */
   deadLetters: number;
@@ -83,17 +83,18 @@ async function manage(api: string, key: string, path: string, body: unknown): Pr
   if (!response.ok) throw new Error(`${path} → ${response.status} ${await response.text()}`);
 }
 
-/** Acknowledged event ids, and how many repeats of an event were answered 202 after its first answer. */
+/** Acknowledged event ids, and how many repeats of an event were answered 202 beside its first 202. */
 function answersOf(results: LoadResult[]) {
   const acknowledged = new Set<string>();
-  let repeatsAnswered202 = 0;
+  const answered202 = new Map<string, number>();
   for (const result of results)
     for (const answer of result.answers) {
       if (!answer || (answer.status !== 202 && answer.status !== 200)) continue;
       const { eventId } = JSON.parse(answer.body) as { eventId: string };
-      if (answer.status === 202 && acknowledged.has(eventId)) repeatsAnswered202++;
       acknowledged.add(eventId);
+      if (answer.status === 202) answered202.set(eventId, (answered202.get(eventId) ?? 0) + 1);
     }
+  const repeatsAnswered202 = [...answered202.values()].reduce((sum, n) => sum + n - 1, 0);
   return { acknowledged, repeatsAnswered202 };
 }
 
