@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnavailable, rootMessage, withinDeadline } from '../db/availability.js';
-import { loadDeliveryTarget, markCancelled, noteDeliveryError } from '../db/delivery-target.js';
+import {
+  claimSendAndLoad,
+  loadDeliveryTarget,
+  markCancelled,
+  noteDeliveryError,
+  type ClaimedTarget,
+  type DeliveryTarget,
+} from '../db/delivery-target.js';
 import { claimProbe } from '../db/endpoint-hold.js';
 import { circuitBreakerOf, type CircuitBreaker } from '../domain/delivery-policy.js';
 import type { HoldReason } from '../domain/vocabulary.js';
@@ -27,6 +34,8 @@ const EXCERPT_BYTES = 1024;
 const MIN_HOLD_MS = 250;
 /** A rate-limit slot at most this far away is waited for inside the activity; farther, by a workflow timer. */
 const IN_ACTIVITY_WAIT_MS = 1_000;
+/** How long a local first attempt holds the send beyond the request's own timeout. */
+const SEND_LEASE_MARGIN_MS = 5_000;
 
 /**
  * One delivery attempt, in named stages: load the target (the subscription as of now, so an
@@ -50,8 +59,19 @@ export function deliverWebhookActivity(deps: ActivityDependencies) {
       subscriptionId: input.subscriptionId,
     });
     try {
-      const target = await loadTarget(db, input.deliveryId);
-      if ('kind' in target) return target;
+      // Only a local first attempt can run twice at once (docs/architecture.md, "Delivery attempts").
+      const sendLeaseMs = Context.current().info.isLocal
+        ? config.DELIVERY_TIMEOUT_MS + SEND_LEASE_MARGIN_MS
+        : undefined;
+      const target = await loadTarget(db, input.deliveryId, sendLeaseMs);
+      if ('kind' in target) {
+        if (target.kind === 'throttled')
+          log.warn(
+            { event: 'delivery_send_in_flight' },
+            'another execution of this attempt is sending; waiting for it',
+          );
+        return target;
+      }
       const breaker = circuitBreakerOf(target.subscription.circuitBreaker ?? null, breakerDefaults);
       const gate = await holdOrProbe(db, target, breaker, config.PAUSE_RECHECK_INTERVAL);
       if (gate.held) return gate.held;
@@ -171,16 +191,32 @@ async function holdOrProbe(
 }
 
 /**
- * Loads what the attempt needs in one round trip. A retry after a crash that followed a recorded
- * 2xx answers `delivered` without sending; a purged event or a disabled/deleted subscription ends
- * the delivery for good (`subscription_disabled`).
+ * Loads what the attempt needs in one round trip (taking the send for `sendLeaseMs` when given). A
+ * retry after a crash that followed a recorded 2xx answers `delivered` without sending; an execution
+ * that finds the send held by another waits for it; a purged event or a disabled/deleted subscription
+ * ends the delivery for good (`subscription_disabled`).
  */
-async function loadTarget(db: Database, deliveryId: string): Promise<ReadyTarget | DeliveryAttemptResult> {
-  const target = await beforeSend(loadDeliveryTarget(db, deliveryId));
+async function loadTarget(
+  db: Database,
+  deliveryId: string,
+  sendLeaseMs: number | undefined,
+): Promise<ReadyTarget | DeliveryAttemptResult> {
+  const target: DeliveryTarget | ClaimedTarget | undefined = await beforeSend(
+    sendLeaseMs === undefined ? loadDeliveryTarget(db, deliveryId) : claimSendAndLoad(db, deliveryId, sendLeaseMs),
+  );
   const { delivery, subscription, event } = target ?? {};
   if (delivery?.status === 'delivered')
     return { kind: 'delivered', statusCode: delivery.lastStatusCode ?? 200, attempts: delivery.attempts };
   if (delivery?.status === 'cancelled') return { kind: 'cancelled', attempts: delivery.attempts };
+  const claim = sendLeaseMs === undefined ? undefined : (target as ClaimedTarget | undefined);
+  if (claim && !claim.claimed) {
+    const leftMs = (claim.heldUntil?.getTime() ?? Date.now()) - Date.now();
+    return {
+      kind: 'throttled',
+      waitMs: Math.max(MIN_HOLD_MS, leftMs),
+      temporalAttempt: Context.current().info.attempt,
+    };
+  }
   if (target && subscription?.enabled) return { ...target, subscription };
   const why = !event
     ? 'the event no longer exists'

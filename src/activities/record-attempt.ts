@@ -72,7 +72,8 @@ function statementOf(variant: Variant): SQL {
         ${sql.identifier(deliveries.lastStatusCode.name)} = ${placeholder('statusCode')}::integer,
         ${sql.identifier(deliveries.lastError.name)} = ${placeholder('error')}::text,
         ${sql.identifier(deliveries.lastAttemptAt.name)} = ${placeholder('startedAt')}::timestamptz,
-        ${sql.identifier(deliveries.deliveredAt.name)} = ${delivered ? sql`now()` : deliveries.deliveredAt}
+        ${sql.identifier(deliveries.deliveredAt.name)} = ${delivered ? sql`now()` : deliveries.deliveredAt},
+        ${sql.identifier(deliveries.sendingUntil.name)} = null
       where ${deliveries.id} = ${placeholder('deliveryId')}
       returning ${deliveries.attempts} as attempts
     ),

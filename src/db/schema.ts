@@ -150,6 +150,9 @@ export const deliveries = pgTable(
     // it. Until then the dispatcher holds the deliveries accepted after this one (acceptance floor).
     orderingQueue: text('ordering_queue'),
     queuedAt: timestamp('queued_at', { withTimezone: true }),
+    // Until when a local first attempt holds the send: a second execution of that attempt (the SDK
+    // runs a local activity again when its workflow task timed out under load) waits instead of sending.
+    sendingUntil: timestamp('sending_until', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
