@@ -27,6 +27,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+          // A fork runs its files one after another with the modules it imported already loaded
+          // (Temporal's SDK, drizzle, the app): on 2 saturated cores that is ~1.7 s of CPU saved per
+          // file. Each file still gets its own stack, task queue and sources; setup files run per file.
+          isolate: false,
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/helpers/failure-report.ts'],
         },
@@ -39,6 +43,7 @@ export default defineConfig({
         test: {
           name: 'cacheless',
           include: CACHELESS,
+          isolate: false,
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/helpers/failure-report.ts'],
           env: { TEST_WORKER_MAX_CACHED_WORKFLOWS: '0' },
