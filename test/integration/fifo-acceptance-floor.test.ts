@@ -2,7 +2,7 @@
 // dispatcher where PostgreSQL can see it — routed but its lane has not asked yet, or spilled and
 // started but its workflow has not run yet (a worker slow to pick either up): the real activities
 // and outbox relay against the suite's PostgreSQL and Temporal.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,10 @@ import { deliveries, ingressOutbox } from '../../src/db/schema.js';
 import { compareAcceptance, floorFor } from '../../src/domain/acceptance-order.js';
 import type { EventWorkflowInput, RoutedDelivery, RecordEventResult } from '../../src/domain/workflow-io.js';
 import { createLogger } from '../../src/logging.js';
-import { buildPolicies } from '../../src/temporal/policies-from-config.js';
 import { startOutboxRelay } from '../../src/worker-setup/outbox-relay.js';
 import { createCourierSource, subscribe } from '../helpers/delivery-fixtures.js';
 import { courierEnvelope, postHmacWebhook } from '../helpers/send.js';
+import { shipmentEventInput } from '../helpers/event-input.js';
 import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
@@ -44,22 +44,8 @@ describe('the acceptance floor of a FIFO queue', () => {
     const subscription = await subscribe(stack, sink.url, source.id, { ordering: 'fifo' });
     // Two events accepted 10 ms apart, long enough ago that the reorder window no longer holds them.
     const acceptedAt = Date.now() - 5_000;
-    const eventInput = (offsetMs: number): EventWorkflowInput => {
-      const key = randomUUID();
-      const payload = { eventType: 'shipment.delivered', idempotencyKey: key, payload: { seq: offsetMs } };
-      return {
-        eventId: `evt_${createHash('sha256').update(key).digest('hex').slice(0, 26)}`,
-        sourceId: source.id,
-        idempotencyKey: key,
-        eventType: 'shipment.delivered',
-        payload,
-        payloadSha256: createHash('sha256').update(JSON.stringify(payload)).digest('hex'),
-        headers: {},
-        receivedAt: new Date(acceptedAt + offsetMs).toISOString(),
-        traceId: randomUUID(),
-        policies: buildPolicies(stack.config),
-      };
-    };
+    const eventInput = (offsetMs: number): EventWorkflowInput =>
+      shipmentEventInput(stack.config, source.id, new Date(acceptedAt + offsetMs), { seq: offsetMs });
     /** Records and routes the event as its workflow would (a passthrough source: recordEvent routes too); returns its one delivery. */
     const route = async (input: EventWorkflowInput): Promise<RoutedDelivery> => {
       const workflowId = `event:${source.id}:${input.idempotencyKey}`;

@@ -3,17 +3,17 @@
 // requests for 1,000 subscriptions). The second execution may start while the first is still
 // sending: it must wait for the first instead of sending the message again. The real activity
 // against the suite's PostgreSQL and a real HTTP subscriber.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { deliveries } from '../../src/db/schema.js';
-import type { DeliveryAttemptInput, EventWorkflowInput, RecordEventResult } from '../../src/domain/workflow-io.js';
+import type { DeliveryAttemptInput, RecordEventResult } from '../../src/domain/workflow-io.js';
 import { createLogger } from '../../src/logging.js';
-import { buildPolicies } from '../../src/temporal/policies-from-config.js';
 import { WorkflowStarter } from '../../src/temporal/workflow-client.js';
 import { createCourierSource, subscribe } from '../helpers/delivery-fixtures.js';
+import { shipmentEventInput } from '../helpers/event-input.js';
 import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -43,21 +43,8 @@ describe('a local first attempt run twice at once', () => {
       return { status: 200 };
     });
     const subscription = await subscribe(stack, sink.url, source.id);
-    const key = randomUUID();
-    const payload = { eventType: 'shipment.delivered', idempotencyKey: key, payload: {} };
-    const event: EventWorkflowInput = {
-      eventId: `evt_${createHash('sha256').update(key).digest('hex').slice(0, 26)}`,
-      sourceId: source.id,
-      idempotencyKey: key,
-      eventType: 'shipment.delivered',
-      payload,
-      payloadSha256: createHash('sha256').update(JSON.stringify(payload)).digest('hex'),
-      headers: {},
-      receivedAt: new Date().toISOString(),
-      traceId: randomUUID(),
-      policies: buildPolicies(stack.config),
-    };
-    const workflowExecution = { workflowId: `event:${source.id}:${key}`, runId: randomUUID() };
+    const event = shipmentEventInput(stack.config, source.id, new Date());
+    const workflowExecution = { workflowId: `event:${source.id}:${event.idempotencyKey}`, runId: randomUUID() };
     const recorded: RecordEventResult = await new MockActivityEnvironment({ workflowExecution }).run(
       activities.recordEvent,
       event,
