@@ -1,8 +1,8 @@
 // A delivery's first attempt runs as a local activity, and Temporal runs a local activity again when
-// the workflow task that scheduled it timed out (a worker starved of CPU: seen in the suite as 1,032
-// requests for 1,000 subscriptions). The second execution may start while the first is still
-// sending: it must wait for the first instead of sending the message again. The real activity
-// against the suite's PostgreSQL and a real HTTP subscriber.
+// the workflow task that scheduled it timed out (a worker starved of CPU). The second execution may
+// start while the first is still sending: it must wait for the first instead of sending the message
+// again (docs/architecture.md, "Delivery attempts"). The real activity against the suite's PostgreSQL
+// and a real HTTP subscriber.
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
