@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { reaped, startedOrKilled } from './child-reaper.js';
 
@@ -14,6 +15,8 @@ export async function spawnWorkerProcess(config: Config, env: Record<string, str
         INGRESS_SPILLOVER_AFTER: '10s',
         // As in the in-process stack: the circuit breaker only where a test turns it on.
         CIRCUIT_BREAKER_FAILURE_THRESHOLD: String(config.CIRCUIT_BREAKER_FAILURE_THRESHOLD),
+        // The run's prebuilt workflow bundle: a worker bundling from source spends ~3 s of CPU first.
+        WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
         ...env,
         NODE_ENV: 'test',
         LOG_LEVEL: 'info',
