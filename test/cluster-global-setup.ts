@@ -2,7 +2,8 @@
 // server on PostgreSQL with SQL visibility, src/dev/temporal-cluster.ts) and provides the same values
 // as test/global-setup.ts, so the integration files run unchanged against it.
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { writeEntryBundles } from './helpers/entry-bundles.js';
 import { writeWorkflowBundle } from './helpers/workflow-bundle-file.js';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
@@ -37,12 +38,14 @@ export default async function setup(project: TestProject) {
   });
   const cli = await provisionTemporalCli({ dataDir: config.DATA_DIR, allowSdkDownload: false, log });
   const workflowBundlePath = await writeWorkflowBundle(dataDir, `workflow-bundle-${process.pid}.js`);
+  const entryBundles = await writeEntryBundles(`entries-cluster-${process.pid}`);
 
   project.provide('temporalAddress', temporal.address);
   project.provide('databaseUrl', postgres.url);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', cli.kind === 'binary' ? cli.path : 'temporal');
   project.provide('temporalLogPath', temporal.logFile);
+  project.provide('entryBundles', entryBundles);
   log(
     `Temporal cluster ${temporal.address} (UI ${temporal.uiUrl}), PostgreSQL ${database} ready in ${Date.now() - started} ms`,
   );
@@ -53,6 +56,7 @@ export default async function setup(project: TestProject) {
     } finally {
       await postgres.stop();
       rmSync(workflowBundlePath, { force: true });
+      rmSync(dirname(entryBundles.cli), { recursive: true, force: true });
     }
   };
 }

@@ -1,8 +1,9 @@
 // Provisions a test-owned Temporal dev server and a throwaway PostgreSQL database, exactly the way
 // the dev stack does, so a running `npm start` never interferes with `npm test`.
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
+import { writeEntryBundles, type EntryBundles } from './helpers/entry-bundles.js';
 import { writeWorkflowBundle } from './helpers/workflow-bundle-file.js';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
@@ -18,6 +19,8 @@ declare module 'vitest' {
     temporalCliPath: string;
     /** The suite's Temporal dev server log (failure-report.ts prints its tail). */
     temporalLogPath: string;
+    /** The API, worker and CLI entries compiled for child processes (test/helpers/entry-bundles.ts). */
+    entryBundles: EntryBundles;
   }
 }
 
@@ -58,11 +61,15 @@ export default async function setup(project: TestProject) {
     `workflow-bundle-${project.name}-${process.pid}.js`,
   );
 
+  const entriesName = `entries-${project.name}-${process.pid}`;
+  const entryBundles = await writeEntryBundles(entriesName);
+
   project.provide('temporalAddress', infra.temporalAddress);
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('temporalCliPath', infra.temporalCliPath ?? 'temporal');
   project.provide('temporalLogPath', temporalLogPath);
+  project.provide('entryBundles', entryBundles);
   console.log(
     `[test-setup] Temporal ${infra.temporalAddress}, PostgreSQL database ${database} ready in ${Date.now() - started} ms`,
   );
@@ -75,6 +82,7 @@ export default async function setup(project: TestProject) {
       await infra.stop();
       rmSync(temporalLogPath, { force: true });
       rmSync(workflowBundlePath, { force: true });
+      rmSync(dirname(entryBundles.cli), { recursive: true, force: true });
     }
   };
 }

@@ -1,13 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { freePort } from '../../src/dev/free-port.js';
 import { waitFor } from './wait.js';
 import { reaped, startedOrKilled } from './child-reaper.js';
 
-const apiEntry = fileURLToPath(new URL('../../workers/api.ts', import.meta.url));
-
-/** Runs `workers/api.ts` as a real child process configured like `config`; resolves once /readyz is 200. */
+/** Runs `workers/api.ts` (compiled, test/helpers/entry-bundles.ts) as a real child process configured like `config`; resolves once /readyz is 200. */
 export async function spawnApiProcess(
   config: Config,
   managementKey: string,
@@ -16,7 +14,7 @@ export async function spawnApiProcess(
   const port = await freePort();
   let output = '';
   const child = reaped(
-    spawn(process.execPath, ['--import', 'tsx', apiEntry], {
+    spawn(process.execPath, [inject('entryBundles').api], {
       env: {
         ...process.env,
         INGRESS_SPILLOVER_AFTER: '10s',

@@ -1,15 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { reaped, startedOrKilled } from './child-reaper.js';
 
-const workerEntry = fileURLToPath(new URL('../../workers/worker.ts', import.meta.url));
-
-/** Runs `workers/worker.ts` as a real child process configured like `config`; resolves once it polls. */
+/** Runs `workers/worker.ts` (compiled, test/helpers/entry-bundles.ts) as a real child process configured like `config`; resolves once it polls. */
 export async function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = reaped(
-    spawn(process.execPath, ['--import', 'tsx', workerEntry], {
+    spawn(process.execPath, [inject('entryBundles').worker], {
       env: {
         ...process.env,
         INGRESS_SPILLOVER_AFTER: '10s',

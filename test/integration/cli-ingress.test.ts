@@ -23,6 +23,18 @@ describe('hookflow CLI: sources and send', () => {
     expect(JSON.parse(sent.stdout)).toMatchObject({ status: 202, acknowledged: true, duplicate: false });
   });
 
+  it('runs as the installed bin/hookflow.js, exit codes included', async () => {
+    const id = uniqueId('cli-bin');
+    const created = await runCli(stack, ['sources', 'create', id, '--scheme', 'github', '--secret', 'bin-secret-123'], {
+      viaBin: true,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const listed = await runCli(stack, ['sources', 'list', '--json'], { viaBin: true });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(listed.stdout))).toContain(id);
+    expect((await runCli(stack, ['sources', 'create'], { viaBin: true })).code).toBe(2);
+  });
+
   it('exits 1 with the problem detail when the signature is wrong, and 2 on a usage error', async () => {
     const id = uniqueId('cli');
     await runCli(stack, ['sources', 'create', id, '--scheme', 'github', '--secret', 'right-secret-123']);
