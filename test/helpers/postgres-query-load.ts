@@ -22,6 +22,9 @@ export interface QueryLoadReport {
   wrongAnswers: number;
   /** Rejections by error code (postgres.js `code`, a socket `code`, or PostgreSQL's SQLSTATE). */
   rejectedBy: Record<string, number>;
+  /** The first error seen for each code that is not a connection or SQLSTATE code (a class name such as
+   *  `TypeError`): its message and the top of its stack, so that a failed run says where it came from. */
+  rejectedSamples: Record<string, string>;
   /** Queries still pending when the loops were asked to stop and the settle deadline passed. */
   unsettled?: number;
   /** What those queries were (plain query or transaction) and how long they had been pending, in ms. */
@@ -47,6 +50,7 @@ const report: QueryLoadReport = {
   transactionsRejected: 0,
   wrongAnswers: 0,
   rejectedBy: {},
+  rejectedSamples: {},
   slowestMs: 0,
 };
 /** The start time and kind of each query in flight, by loop. */
@@ -63,6 +67,18 @@ function codeOf(error: unknown): string {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e)
     if (typeof e.code === 'string') return e.code;
   return error instanceof Error ? error.constructor.name : typeof error;
+}
+
+/** An error's message and the top of its stack, with the causes drizzle wraps around the driver's. */
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = error as { stack?: unknown; cause?: unknown } | undefined;
+    e && parts.length < 3;
+    e = e.cause as typeof e
+  )
+    parts.push(typeof e.stack === 'string' ? e.stack.split('\n').slice(0, 8).join('\n') : String(e));
+  return parts.join('\ncaused by: ');
 }
 
 /** One query (or transaction, as the app's `db.transaction` runs them), chosen by `i`. */
@@ -97,6 +113,8 @@ async function loop(id: number): Promise<void> {
       if (i % 3 === 2) report.transactionsRejected++;
       const code = codeOf(error);
       report.rejectedBy[code] = (report.rejectedBy[code] ?? 0) + 1;
+      if (!/^[0-9A-Z_]+$/.test(code) && !(code in report.rejectedSamples))
+        report.rejectedSamples[code] = describe(error);
       // While PostgreSQL is down every query is refused at once: pace the retries.
       await sleep(20);
     } finally {

@@ -195,7 +195,10 @@ describe('postgres.js while PostgreSQL is killed and restarted under load', () =
         expect(report.unsettled).toBeUndefined();
         expect(report.recovered).toBe(true);
         expect(report.wrongAnswers).toBe(0);
-        expect(Object.keys(report.rejectedBy).filter((code) => !OUTAGE_ERROR.test(code))).toEqual([]);
+        expect(
+          Object.keys(report.rejectedBy).filter((code) => !OUTAGE_ERROR.test(code)),
+          `queries rejected with errors an outage does not explain: ${JSON.stringify(report.rejectedSamples, null, 2)}`,
+        ).toEqual([]);
         expect(disrupted()).toBeGreaterThanOrEqual(MIN_DISRUPTIONS);
         expect(report.succeeded).toBeGreaterThan(0);
         expect(report.rejected).toBeGreaterThan(0);
