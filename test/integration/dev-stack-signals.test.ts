@@ -29,10 +29,12 @@ describe('npm start and Ctrl-C', () => {
         return { status: 200 };
       });
       try {
-        await waitFor(async () => output().includes('[hookflow] ready.'), {
+        // A stack that failed to start has exited: stop waiting then, and say why.
+        await waitFor(async () => output().includes('[hookflow] ready.') || child.exitCode !== null, {
           timeoutMs: 90_000,
           what: () => `the dev stack to be ready\n${output()}`,
         });
+        expect(child.exitCode, `the dev stack exited before it was ready\n${output()}`).toBeNull();
         const eventId = await sendThroughDevStack({ url: `http://127.0.0.1:${ports.api}`, managementKey }, sink.url);
         await waitFor(async () => sink.received.length > 0, {
           timeoutMs: 30_000,
