@@ -35,14 +35,38 @@ afterAll(async () => {
   await sinks.closeAll();
 });
 
+/** The longest a request waits for partners when a sink holds requests until several are open. */
+const HOLD_CEILING_MS = 5_000;
+
 /** A sink that answers after `delayMs`, recording the most requests it saw at once. */
-async function orderedSink(options: { delayMs?: number; fail?: (body: { seq: number; key: string }) => boolean } = {}) {
+async function orderedSink(
+  options: {
+    delayMs?: number;
+    /**
+     * Until this many requests have been open at once, hold each one (at most HOLD_CEILING_MS):
+     * whether that concurrency is reached then depends on what the product allows, not on how fast
+     * this machine dispatches.
+     */
+    holdUntilInFlight?: number;
+    fail?: (body: { seq: number; key: string }) => boolean;
+  } = {},
+) {
   let inFlight = 0;
+  const held: (() => void)[] = [];
   const seen = { maxConcurrent: 0, overlaps: 0 };
   const sink = await sinks.start(async (request, seenBefore) => {
     inFlight++;
     seen.maxConcurrent = Math.max(seen.maxConcurrent, inFlight);
     if (inFlight > 1) seen.overlaps++;
+    if (seen.maxConcurrent >= (options.holdUntilInFlight ?? 0)) for (const release of held.splice(0)) release();
+    else
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, HOLD_CEILING_MS);
+        held.push(() => {
+          clearTimeout(timer);
+          done();
+        });
+      });
     await new Promise((done) => setTimeout(done, options.delayMs ?? 20));
     inFlight--;
     const data = bodyOf(request);
@@ -225,7 +249,11 @@ describe('FIFO ordering', () => {
     async () => {
       const source = await createCourierSource(stack);
       // Key k0's third event fails once; with one attempt it dead-letters and blocks k0 only.
-      const { sink, seen } = await orderedSink({ delayMs: 60, fail: (data) => data.key === 'k0' && data.seq === 8 });
+      const { sink, seen } = await orderedSink({
+        delayMs: 60,
+        holdUntilInFlight: 2,
+        fail: (data) => data.key === 'k0' && data.seq === 8,
+      });
       const subscription = await subscribe(stack, sink.url, source.id, {
         ordering: 'fifo',
         orderingKey: { pointer: '/payload/orderId' },
@@ -348,7 +376,9 @@ describe('maxInFlight', () => {
       const second = await spawnWorkerProcess(stack.config, fastRetries);
       try {
         const source = await createCourierSource(stack);
-        const { sink, seen } = await orderedSink({ delayMs: 250 });
+        // The first requests are held until three are open, then 250 ms more, so a fourth one the cap
+        // let through would overlap them.
+        const { sink, seen } = await orderedSink({ delayMs: 250, holdUntilInFlight: 3 });
         await subscribe(stack, sink.url, source.id, { maxInFlight: 3 });
         await sendEvents(source, 30, [stack.url]);
         await waitFor(async () => firstArrivals(sink.received).length >= 30, {
