@@ -51,7 +51,9 @@ const startServer = () =>
     dbFilename: join(dir, 'temporal.db'),
   });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const outboxDepth = async () => (await stack!.db.select({ n: count() }).from(ingressOutbox))[0]!.n;
+/** Outbox rows of one source: the table is shared with the other files' tests running alongside. */
+const outboxDepth = async (sourceId: string) =>
+  (await stack!.db.select({ n: count() }).from(ingressOutbox).where(eq(ingressOutbox.sourceId, sourceId)))[0]!.n;
 
 /** Sends every key in `keys` through `baseUrls` (round robin), `concurrency` at a time. */
 async function sendAll(
@@ -111,13 +113,15 @@ describe('spillover ingress', () => {
       const results = await sendAll(source, keys, [stack!.url], 50);
       const sentIn = Date.now() - downAt;
       await sleep(Math.max(0, OUTAGE_MS - sentIn));
-      expect(await outboxDepth()).toBe(UNIQUE);
+      const depthWhileDown = await outboxDepth(source.id);
       const startingAt = Date.now();
+      // Started again before anything is asserted, so a failure here leaves the next test a server.
       server = await startServer();
       const upAt = Date.now();
       console.log(
         `[spillover] Temporal stopped in ${downAt - stoppingAt} ms, started again in ${upAt - startingAt} ms`,
       );
+      expect(depthWhileDown).toBe(UNIQUE);
 
       const byStatus = (status: number) => results.filter((r) => r.status === status);
       expect(
@@ -133,7 +137,11 @@ describe('spillover ingress', () => {
       const eventIds = accepted.map((r) => r.eventId!);
       // How long the drain takes depends on the machine (the restarted server writes to SQLite): the
       // test fails when the relay stops making progress, not when a loaded machine is slow.
-      await waitForProgress(outboxDepth, (depth) => depth === 0, { what: 'the relay to drain the outbox' });
+      await waitForProgress(
+        () => outboxDepth(source.id),
+        (depth) => depth === 0,
+        { what: 'the relay to drain the outbox' },
+      );
       const drainedIn = Date.now() - upAt;
       const deliveredEvents = async () => eventIds.filter((id) => sink.byMessage(id).length > 0).length;
       await waitForProgress(deliveredEvents, (n) => n === eventIds.length, {
@@ -159,7 +167,11 @@ describe('spillover ingress', () => {
         ...env,
         INGRESS_SPILLOVER_AFTER: '0',
       });
-      const worker = await spawnWorkerProcess(stack!.config, env);
+      // A worker that fails to start must not leave the API process behind.
+      const worker = await spawnWorkerProcess(stack!.config, env).catch(async (error: unknown) => {
+        await killProcess(spilling.child);
+        throw error;
+      });
       try {
         const source = await createCourierSource(stack!);
         const raceSink = await startSink();
