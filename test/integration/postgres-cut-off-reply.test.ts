@@ -4,12 +4,12 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { closeDatabase, openDatabase } from '../../src/db/client.js';
 import { waitFor } from '../helpers/wait.js';
 
-// Regression test for the pending-query guard of scripts/patch-postgres-js.mjs: postgres.js counted
-// the rows of a reply in a counter that only the reply's end resets, so when a connection closed
-// part-way through a reply, the next query on that pool slot stored its first row at the old count
-// (`const [row] = …` was undefined, `length` too large); and the error that came before the close
-// was kept, to reject the first query of the next connection. Seen as one query in ~40,000 under
-// test/reliability/postgres-driver-crash.test.ts; here the cut is made on purpose.
+// Regression test for the pending-query guard of scripts/patch-postgres-js.mjs: when a connection
+// closed part-way through a reply, postgres.js kept that reply's state for the next connection in the
+// pool slot — the error that came before the close, which then rejected the next connection's first
+// query, and the reply's row count (the next connection's catalog query absorbs that one). The
+// driver-crash test saw replies taken out of turn about once in 40,000 queries; here the cut is made
+// on purpose.
 const APPLICATION_NAME = `hookflow-cut-off-reply-${process.pid}`;
 const ROUNDS = 3;
 
@@ -55,8 +55,7 @@ describe('postgres.js after a connection closes part-way through a reply', () =>
         /^(57P01|CONNECTION_CLOSED|ECONNRESET)$/,
       );
 
-      // Unguarded, the first query after the cut was rejected with the cut-off query's 57P01, and
-      // the next one stored its row at index 2.
+      // Unguarded, the first query after the cut was rejected with the cut-off query's 57P01.
       for (const n of [round * 10 + 1, round * 10 + 2]) {
         const answer = await db.execute<{ n: number }>(sql`select ${n}::int as n`);
         expect(answer.length, `round ${round}: rows in the reply to "select ${n}"`).toBe(1);

@@ -198,16 +198,10 @@ describe('spillover ingress', () => {
             intervalMs: 500,
             what: 'every raced event at the subscriber',
           });
-          await waitFor(
-            async () =>
-              (
-                await stack!.db.select({ n: count() }).from(ingressOutbox).where(eq(ingressOutbox.sourceId, source.id))
-              )[0]!.n === 0,
-            {
-              timeoutMs: 60_000,
-              what: 'the outbox rows of the race to be relayed',
-            },
-          );
+          await waitFor(async () => (await outboxDepth(source.id)) === 0, {
+            timeoutMs: 60_000,
+            what: 'the outbox rows of the race to be relayed',
+          });
           const workflows = await waitFor(
             async () => {
               const { count: n } = await stack!.temporal.workflow.count(`HookflowSource = "${source.id}"`);
