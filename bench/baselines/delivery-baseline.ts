@@ -4,7 +4,7 @@ import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
 import { orderPaidBody } from '../runner/signed-requests.js';
 import { startSubscriber } from '../runner/subscriber.js';
 import { waitForDeliveries } from '../runner/wait-deliveries.js';
-import { temporalCostPerDelivery } from './history.js';
+import { temporalCostPerDelivery, type TemporalCost } from './history.js';
 import type { BaselineEventInput, childEventWorkflow } from './workflows.js';
 
 export type BaselineShape = 'flat' | 'child' | 'localFirst';
@@ -41,6 +41,8 @@ export interface BaselineResult {
   deliveriesPerSec: number;
   historyEventsPerDelivery: number;
   billableActionsPerDelivery: number;
+  /** Medians over the sampled runs, ms: the worker's task queue, inside workflow tasks, start to close. */
+  runMedianMs: TemporalCost['medianMs'];
   cpuPercentOfOneCore: { temporalServerPct: number; workerPct: number; benchAndSubscribersPct: number };
 }
 
@@ -115,6 +117,7 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
       deliveriesPerSec: Math.round(delivered / seconds),
       historyEventsPerDelivery: Math.round(cost.historyEvents * 10) / 10,
       billableActionsPerDelivery: Math.round(cost.billableActions * 10) / 10,
+      runMedianMs: 'medianMs' in cost ? cost.medianMs : undefined,
       cpuPercentOfOneCore,
     };
   } finally {

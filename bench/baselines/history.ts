@@ -47,7 +47,7 @@ async function historyOf(
   client: Client,
   workflowId: string,
   waitMs: number,
-): Promise<{ events: number; actions: number; children: string[] }> {
+): Promise<{ events: number; actions: number; children: string[]; timing: RunTiming }> {
   const handle = client.workflow.getHandle(workflowId);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([handle.result().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -57,14 +57,54 @@ async function historyOf(
   const children = events
     .map((e) => e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId)
     .filter((id): id is string => !!id);
-  return { events: events.length, actions: billableActions(events), children };
+  return { events: events.length, actions: billableActions(events), children, timing: runTiming(events) };
+}
+
+/** Where one run's time went, in ms: waiting for a worker to pick up its tasks, inside them, and start to close. */
+interface RunTiming {
+  queued: number;
+  inTasks: number;
+  total: number;
+}
+
+const eventMs = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+
+/** Scheduled → started of each workflow task (the worker's queue), started → completed (its work, local activities included). */
+export function runTiming(events: HistoryEvent[]): RunTiming {
+  let queued = 0;
+  let inTasks = 0;
+  let scheduledAt: number | undefined;
+  let startedAt: number | undefined;
+  for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) scheduledAt = eventMs(e);
+    if (e.workflowTaskStartedEventAttributes) {
+      startedAt = eventMs(e);
+      if (scheduledAt !== undefined) queued += startedAt - scheduledAt;
+    }
+    if (
+      (e.workflowTaskCompletedEventAttributes ||
+        e.workflowTaskFailedEventAttributes ||
+        e.workflowTaskTimedOutEventAttributes) &&
+      startedAt !== undefined
+    )
+      inTasks += eventMs(e) - startedAt;
+  }
+  const total = events.length > 1 ? eventMs(events[events.length - 1]!) - eventMs(events[0]!) : 0;
+  return { queued, inTasks, total };
 }
 
 /** What a delivery costs Temporal: history events and billable actions, each per delivery. */
 export interface TemporalCost {
   historyEvents: number;
   billableActions: number;
+  /** Medians over the sampled top-level runs, ms: worker queue, inside workflow tasks, start to close. */
+  medianMs?: RunTiming;
 }
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : Math.round(sorted[Math.floor(sorted.length / 2)]!);
+};
 
 /**
  * Temporal cost per delivery over a sample of the given workflows (waited for until closed),
@@ -82,14 +122,24 @@ export async function temporalCostPerDelivery(
   let actions = 0;
   const seen = new Set<string>();
   let queue = [...picked];
+  const timings: RunTiming[] = [];
   while (queue.length > 0) {
     const batch = queue.filter((id) => !seen.has(id));
     batch.forEach((id) => seen.add(id));
     const histories = await Promise.all(batch.map((id) => historyOf(client, id, 30_000)));
+    if (timings.length === 0) timings.push(...histories.map((h) => h.timing));
     total += histories.reduce((sum, h) => sum + h.events, 0);
     actions += histories.reduce((sum, h) => sum + h.actions, 0);
     queue = histories.flatMap((h) => h.children);
   }
   const deliveries = picked.length * deliveriesPerWorkflow;
-  return { historyEvents: total / deliveries, billableActions: actions / deliveries };
+  return {
+    historyEvents: total / deliveries,
+    billableActions: actions / deliveries,
+    medianMs: {
+      queued: median(timings.map((t) => t.queued)),
+      inTasks: median(timings.map((t) => t.inTasks)),
+      total: median(timings.map((t) => t.total)),
+    },
+  };
 }

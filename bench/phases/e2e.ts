@@ -31,6 +31,7 @@ export async function sendAndDeliver(
   const before = readCpu(pids, { postgres: true });
   const start = performance.now();
   const sent = await runHttpLoad(stack.baseUrl, set.requests, options.sizes.concurrency);
+  const sentSeconds = (performance.now() - start) / 1000;
   const acceptedAnswers = sent.answers
     .filter((a) => a.status === 202)
     .map((a) => JSON.parse(a.body) as { eventId: string; workflowId: string });
@@ -41,6 +42,7 @@ export async function sendAndDeliver(
   const confirmed = () =>
     [...acceptedIds].filter((id) => steady.delivered.has(id)).length +
     [...acceptedIds].filter((id) => flaky.delivered.has(id)).length;
+  const deliveredWhenSent = confirmed();
   await waitForDeliveries(confirmed, expected, { log, label: source.tag });
   // The moment of the last 2xx a subscriber answered (not when the wait gave up).
   const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, start + 1) - start) / 1000;
@@ -54,10 +56,26 @@ export async function sendAndDeliver(
     postgresPct: share(used.postgresNet),
     benchAndSubscribersPct: share(used.bench),
   };
-  return { set, sent, acceptedAnswers, acceptedIds, expected, delivered: confirmed(), seconds, cpu };
+  // Whether the ingress or the delivery side bounds the phase: how long the sends took and how much was delivered by then.
+  log(
+    `${source.tag}: ${set.requests.length} requests answered in ${round1(sentSeconds)} s (c=${options.sizes.concurrency}); ${deliveredWhenSent}/${expected} delivered by then`,
+  );
+  return { set, sent, acceptedAnswers, acceptedIds, expected, delivered: confirmed(), seconds, sentSeconds, cpu };
 }
 
 type Delivery = Awaited<ReturnType<typeof sendAndDeliver>>;
+
+/** Each process's CPU ms per delivery (from its % of one core over the phase) and their total. */
+function cpuMsPerDelivery(percents: Record<string, number>, seconds: number, delivered: number) {
+  const perDelivery = Object.fromEntries(
+    Object.entries(percents).map(([name, pct]) => [
+      name.replace(/Pct$/, ''),
+      round1((pct * 10 * seconds) / Math.max(1, delivered)),
+    ]),
+  );
+  const total = round1(Object.values(perDelivery).reduce((sum, ms) => sum + ms, 0));
+  return { ...perDelivery, total };
+}
 
 /** How the bare shapes did, as e2e reports them next to its own figures. */
 function baselineFigures(baselines: BaselineSuiteResult) {
@@ -79,6 +97,9 @@ function e2eResult(
   const deliveriesPerSec = delivered / seconds;
   const { flat, child, localFirst } = baselines;
   const bestBaseline = Math.max(flat.deliveriesPerSec, child.deliveriesPerSec, localFirst.deliveriesPerSec);
+  const best = [flat, child, localFirst].find((b) => b.deliveriesPerSec === bestBaseline)!;
+  const hookflowCpu = cpuMsPerDelivery(run.cpu, seconds, delivered);
+  const bestCpu = cpuMsPerDelivery(best.cpuPercentOfOneCore, best.seconds, best.delivered);
   return {
     events: set.requests.length,
     uniqueEvents: set.unique,
@@ -116,6 +137,13 @@ function e2eResult(
         round1((b.cpuPercentOfOneCore.workerPct * 10 * b.seconds) / Math.max(1, b.delivered)),
       ]),
     ),
+    // Every process's CPU per delivery, and their sum: when the cores bound both shapes, their
+    // deliveries/s are in the inverse ratio of these sums (cpuBoundRatio).
+    cpuMsPerDelivery: hookflowCpu,
+    cpuBoundRatio: round2(bestCpu.total / Math.max(0.1, hookflowCpu.total)),
+    baselineCpuMsPerDelivery: Object.fromEntries(
+      Object.values(baselines).map((b) => [b.shape, cpuMsPerDelivery(b.cpuPercentOfOneCore, b.seconds, b.delivered)]),
+    ),
     baselineCpuPercentOfOneCore: {
       flat: flat.cpuPercentOfOneCore,
       child: child.cpuPercentOfOneCore,
@@ -135,18 +163,24 @@ function e2eResult(
       ]),
     ),
     ingestPerSec: Math.round(run.sent.perSecond),
+    sentSeconds: round1(run.sentSeconds),
+    // Where a happy-path run's time goes (medians, ms): the worker's task queue, inside its workflow tasks, start to close.
+    runMedianMs: measured.cost.medianMs,
+    baselineRunMedianMs: Object.fromEntries(Object.values(baselines).map((b) => [b.shape, b.runMedianMs])),
     apiPeakRssMb: measured.apiPeakRssMb,
     workerPeakRssMb: measured.workerPeakRssMb,
     cpuPercentOfOneCore: run.cpu,
   };
 }
 
-/** Its four `[bench]` lines. */
+/** Its six `[bench]` lines. */
 function describeE2e(r: ReturnType<typeof e2eResult>): string[] {
   return [
     `e2e: ${r.delivered}/${r.expectedDeliveries} deliveries in ${r.seconds} s = ${r.deliveriesPerSec}/s; lost ${r.lost}, processed twice ${r.processedTwice}, duplicate deliveries ${r.duplicateDeliveries}; peak RSS api ${r.apiPeakRssMb} MB, worker ${r.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(r.cpuPercentOfOneCore)}`,
     `e2e vs bare Temporal: flat ${r.baselineFlatDeliveriesPerSec}/s, child ${r.baselineChildDeliveriesPerSec}/s, localFirst ${r.baselineLocalFirstDeliveriesPerSec}/s; e2eRatio ${r.e2eRatio}, e2eRatioBest ${r.e2eRatioBest}; CPU % of one core ${JSON.stringify(r.baselineCpuPercentOfOneCore)}`,
     `history events/delivery: hookflow ${r.historyEventsPerDelivery}, flat ${r.baselineFlatHistoryEventsPerDelivery}, child ${r.baselineChildHistoryEventsPerDelivery}, localFirst ${r.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${r.historyRatio}`,
+    `run time, medians ms (queued for a worker / in workflow tasks / start to close): hookflow ${JSON.stringify(r.runMedianMs)}, bare ${JSON.stringify(r.baselineRunMedianMs)}`,
+    `CPU ms per delivery by process: hookflow ${JSON.stringify(r.cpuMsPerDelivery)}, bare ${JSON.stringify(r.baselineCpuMsPerDelivery)}; the best bare shape's total ÷ hookflow's = ${r.cpuBoundRatio} (e2eRatioBest when both are bound by the cores)`,
     `per delivery: billable actions hookflow ${r.billableActionsPerDelivery}, bare ${JSON.stringify(r.baselineBillableActionsPerDelivery)}; worker CPU ms hookflow ${r.workerCpuMsPerDelivery}, bare ${JSON.stringify(r.baselineWorkerCpuMsPerDelivery)}`,
   ];
 }
