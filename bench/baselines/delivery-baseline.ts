@@ -43,7 +43,15 @@ export interface BaselineResult {
   billableActionsPerDelivery: number;
   /** Medians over the sampled runs, ms: the worker's task queue, inside workflow tasks, start to close. */
   runMedianMs: TemporalCost['medianMs'];
-  cpuPercentOfOneCore: { temporalServerPct: number; workerPct: number; benchAndSubscribersPct: number };
+  cpuPercentOfOneCore: {
+    temporalServerPct: number;
+    workerPct: number;
+    /** PostgreSQL's processes: Temporal's persistence on the cluster topology, idle on the dev server. */
+    postgresPct: number;
+    benchAndSubscribersPct: number;
+    /** The whole machine (every process, ours or not), for how close the cores were to full. */
+    machinePct: number;
+  };
 }
 
 /**
@@ -66,7 +74,7 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
         0,
       );
     const pids = { temporal: run.temporalPid, worker: run.workerPid };
-    const before = readCpu(pids);
+    const before = readCpu(pids, { postgres: true, machine: true });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(
@@ -92,12 +100,14 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
       ...(run.stallMs ? { stallMs: run.stallMs } : {}),
     });
     const window = (performance.now() - t0) / 1000;
-    const used = cpuUsed(before, readCpu(pids));
+    const used = cpuUsed(before, readCpu(pids, { postgres: true, machine: true }));
     const share = (seconds: number) => percentOfOneCore(seconds, window);
     const cpuPercentOfOneCore = {
       temporalServerPct: share(used.processes.temporal),
       workerPct: share(used.processes.worker),
+      postgresPct: share(used.postgresNet),
       benchAndSubscribersPct: share(used.bench),
+      machinePct: share(used.machineBusy),
     };
     const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, t0 + 1) - t0) / 1000;
     // Happy path only: events whose first attempts all succeeded (the steady sink never fails).

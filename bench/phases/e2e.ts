@@ -28,7 +28,7 @@ export async function sendAndDeliver(
 ) {
   const set = signedRequests(source.id, source.secret, options.sizes.e2e, source.tag);
   const pids = { temporal: stack.infra.temporalPid, worker: hookflow.worker.pid, api: hookflow.api.pid };
-  const before = readCpu(pids, { postgres: true });
+  const before = readCpu(pids, { postgres: true, machine: true });
   const start = performance.now();
   const sent = await runHttpLoad(stack.baseUrl, set.requests, options.sizes.concurrency);
   const sentSeconds = (performance.now() - start) / 1000;
@@ -46,7 +46,7 @@ export async function sendAndDeliver(
   await waitForDeliveries(confirmed, expected, { log, label: source.tag });
   // The moment of the last 2xx a subscriber answered (not when the wait gave up).
   const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, start + 1) - start) / 1000;
-  const used = cpuUsed(before, readCpu(pids, { postgres: true }));
+  const used = cpuUsed(before, readCpu(pids, { postgres: true, machine: true }));
   // Where the two cores went during e2e: the component near one full core is the bound.
   const share = (cpu: number) => percentOfOneCore(cpu, seconds);
   const cpu = {
@@ -55,6 +55,7 @@ export async function sendAndDeliver(
     apiPct: share(used.processes.api),
     postgresPct: share(used.postgresNet),
     benchAndSubscribersPct: share(used.bench),
+    machinePct: share(used.machineBusy),
   };
   // Whether the ingress or the delivery side bounds the phase: how long the sends took and how much was delivered by then.
   log(
@@ -65,16 +66,15 @@ export async function sendAndDeliver(
 
 type Delivery = Awaited<ReturnType<typeof sendAndDeliver>>;
 
-/** Each process's CPU ms per delivery (from its % of one core over the phase) and their total. */
+/** Each process's CPU ms per delivery (from its % of one core over the phase), their total, and the whole machine's. */
 function cpuMsPerDelivery(percents: Record<string, number>, seconds: number, delivered: number) {
+  const { machinePct, ...processes } = percents;
+  const ms = (pct: number) => round1((pct * 10 * seconds) / Math.max(1, delivered));
   const perDelivery = Object.fromEntries(
-    Object.entries(percents).map(([name, pct]) => [
-      name.replace(/Pct$/, ''),
-      round1((pct * 10 * seconds) / Math.max(1, delivered)),
-    ]),
+    Object.entries(processes).map(([name, pct]) => [name.replace(/Pct$/, ''), ms(pct)]),
   );
-  const total = round1(Object.values(perDelivery).reduce((sum, ms) => sum + ms, 0));
-  return { ...perDelivery, total };
+  const total = round1(Object.values(perDelivery).reduce((sum, each) => sum + each, 0));
+  return { ...perDelivery, total, machine: ms(machinePct ?? 0) };
 }
 
 /** How the bare shapes did, as e2e reports them next to its own figures. */
