@@ -67,30 +67,38 @@ interface RunTiming {
   total: number;
 }
 
-const eventMs = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+/** A history event's time in ms since the epoch. */
+export const eventMs = (e: HistoryEvent) =>
+  Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
-/** Scheduled → started of each workflow task (the worker's queue), started → completed (its work, local activities included). */
-export function runTiming(events: HistoryEvent[]): RunTiming {
-  let queued = 0;
-  let inTasks = 0;
+/** Each workflow task's scheduled → started (waiting for a worker) and started → closed (its work, local activities included), ms. */
+export function workflowTaskDurations(events: HistoryEvent[]): { queued: number[]; inTasks: number[] } {
+  const queued: number[] = [];
+  const inTasks: number[] = [];
   let scheduledAt: number | undefined;
   let startedAt: number | undefined;
   for (const e of events) {
     if (e.workflowTaskScheduledEventAttributes) scheduledAt = eventMs(e);
     if (e.workflowTaskStartedEventAttributes) {
       startedAt = eventMs(e);
-      if (scheduledAt !== undefined) queued += startedAt - scheduledAt;
+      if (scheduledAt !== undefined) queued.push(startedAt - scheduledAt);
     }
-    if (
-      (e.workflowTaskCompletedEventAttributes ||
-        e.workflowTaskFailedEventAttributes ||
-        e.workflowTaskTimedOutEventAttributes) &&
-      startedAt !== undefined
-    )
-      inTasks += eventMs(e) - startedAt;
+    const closed =
+      e.workflowTaskCompletedEventAttributes ||
+      e.workflowTaskFailedEventAttributes ||
+      e.workflowTaskTimedOutEventAttributes;
+    if (closed && startedAt !== undefined) inTasks.push(eventMs(e) - startedAt);
   }
+  return { queued, inTasks };
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/** Where one run's time went: waiting for workers, inside its workflow tasks, and start to close. */
+function runTiming(events: HistoryEvent[]): RunTiming {
+  const tasks = workflowTaskDurations(events);
   const total = events.length > 1 ? eventMs(events[events.length - 1]!) - eventMs(events[0]!) : 0;
-  return { queued, inTasks, total };
+  return { queued: sum(tasks.queued), inTasks: sum(tasks.inTasks), total };
 }
 
 /** What a delivery costs Temporal: history events and billable actions, each per delivery. */

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { evenSample } from '../../baselines/history.js';
+import { evenSample, eventMs as ms, workflowTaskDurations } from '../../baselines/history.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const ms = (event: HistoryEvent) =>
-  Number(String(event.eventTime?.seconds ?? 0)) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
 const median = (values: number[]) =>
   values.length === 0 ? null : Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
 const signaled = (event: HistoryEvent, name: string) =>
@@ -46,16 +44,10 @@ export async function orderedCycle(client: Client, subscriptionId: string, sampl
   for (const runId of runs) {
     const events = (await client.workflow.getHandle(dispatcherId, runId).fetchHistory()).events ?? [];
     let lastRelease: number | undefined;
-    let scheduled: number | undefined;
-    let started: number | undefined;
+    const tasks = workflowTaskDurations(events);
+    scheduleToStart.push(...tasks.queued);
+    startToComplete.push(...tasks.inTasks);
     for (const event of events) {
-      if (event.workflowTaskScheduledEventAttributes) scheduled = ms(event);
-      if (event.workflowTaskStartedEventAttributes) {
-        started = ms(event);
-        if (scheduled !== undefined) scheduleToStart.push(started - scheduled);
-      }
-      if (event.workflowTaskCompletedEventAttributes && started !== undefined)
-        startToComplete.push(ms(event) - started);
       if (signalSent(event, 'admit')) {
         admissions++;
         const lane = event.signalExternalWorkflowExecutionInitiatedEventAttributes!.workflowExecution?.workflowId;
