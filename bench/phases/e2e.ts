@@ -6,9 +6,12 @@ import { temporalCostPerDelivery, type TemporalCost } from '../baselines/history
 import type { BaselineSuiteResult } from '../baselines/suite.js';
 import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
 import { runHttpLoad } from '../runner/http-load.js';
-import { sampleRss } from '../runner/memory.js';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { sampleRss, sampleWorkerMemory, type MemoryBreakdown } from '../runner/memory.js';
 import { required, type Phase, type PhaseContext } from '../runner/phase.js';
-import { signedRequests } from '../runner/signed-requests.js';
+import { signedRequests, uniqueOf } from '../runner/signed-requests.js';
 import type { HookflowProcesses } from '../runner/stack.js';
 import { startSubscriber, type Subscriber } from '../runner/subscriber.js';
 import { waitForDeliveries } from '../runner/wait-deliveries.js';
@@ -66,6 +69,46 @@ export async function sendAndDeliver(
 
 type Delivery = Awaited<ReturnType<typeof sendAndDeliver>>;
 
+/**
+ * Heap snapshots of the worker (started with `--heapsnapshot-signal=SIGWINCH --diagnostic-dir=dir`): one
+ * now, or one once a condition holds (polled every 200 ms); each waits until its file stops growing.
+ */
+function workerHeapSnapshots(worker: ChildProcess, dir: string, log: (line: string) => void) {
+  mkdirSync(dir, { recursive: true });
+  const take = async (label: string) => {
+    const before = new Set(readdirSync(dir));
+    worker.kill('SIGWINCH');
+    let size = -1;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
+      const now = file ? statSync(join(dir, file)).size : -1;
+      if (file && now === size) {
+        log(`e2e: heap snapshot of the worker (${label}): ${join(dir, file)}`);
+        return;
+      }
+      size = now;
+    }
+  };
+  return {
+    take,
+    /** Takes one once `condition` holds; `cancel()` gives up (the phase ended first). */
+    takeWhen(condition: () => boolean, label: string) {
+      let cancelled = false;
+      const done = (async () => {
+        while (!cancelled && !condition()) await new Promise((resolve) => setTimeout(resolve, 200));
+        if (!cancelled) await take(label);
+      })();
+      return {
+        done,
+        cancel: () => {
+          cancelled = true;
+        },
+      };
+    },
+  };
+}
+
 /** Each process's CPU ms per delivery (from its % of one core over the phase), their total, and the whole machine's. */
 function cpuMsPerDelivery(percents: Record<string, number>, seconds: number, delivered: number) {
   const { machinePct, ...processes } = percents;
@@ -91,7 +134,12 @@ function e2eResult(
   flaky: Subscriber,
   duplicateDeliveries: number,
   baselines: BaselineSuiteResult,
-  measured: { cost: TemporalCost; apiPeakRssMb: number; workerPeakRssMb: number },
+  measured: {
+    cost: TemporalCost;
+    apiPeakRssMb: number;
+    workerPeakRssMb: number;
+    workerPeakMemory: MemoryBreakdown | undefined;
+  },
 ) {
   const { set, acceptedIds, delivered, expected, seconds } = run;
   const deliveriesPerSec = delivered / seconds;
@@ -169,11 +217,13 @@ function e2eResult(
     baselineRunMedianMs: Object.fromEntries(Object.values(baselines).map((b) => [b.shape, b.runMedianMs])),
     apiPeakRssMb: measured.apiPeakRssMb,
     workerPeakRssMb: measured.workerPeakRssMb,
+    // What the worker's resident memory was made of at its highest sample (every 2 s).
+    workerPeakMemory: measured.workerPeakMemory,
     cpuPercentOfOneCore: run.cpu,
   };
 }
 
-/** Its six `[bench]` lines. */
+/** Its seven `[bench]` lines. */
 function describeE2e(r: ReturnType<typeof e2eResult>): string[] {
   return [
     `e2e: ${r.delivered}/${r.expectedDeliveries} deliveries in ${r.seconds} s = ${r.deliveriesPerSec}/s; lost ${r.lost}, processed twice ${r.processedTwice}, duplicate deliveries ${r.duplicateDeliveries}; peak RSS api ${r.apiPeakRssMb} MB, worker ${r.workerPeakRssMb} MB; CPU % of one core: ${JSON.stringify(r.cpuPercentOfOneCore)}`,
@@ -181,6 +231,7 @@ function describeE2e(r: ReturnType<typeof e2eResult>): string[] {
     `history events/delivery: hookflow ${r.historyEventsPerDelivery}, flat ${r.baselineFlatHistoryEventsPerDelivery}, child ${r.baselineChildHistoryEventsPerDelivery}, localFirst ${r.baselineLocalFirstHistoryEventsPerDelivery}; historyRatio ${r.historyRatio}`,
     `run time, medians ms (queued for a worker / in workflow tasks / start to close): hookflow ${JSON.stringify(r.runMedianMs)}, bare ${JSON.stringify(r.baselineRunMedianMs)}`,
     `CPU ms per delivery by process: hookflow ${JSON.stringify(r.cpuMsPerDelivery)}, bare ${JSON.stringify(r.baselineCpuMsPerDelivery)}; the best bare shape's total ÷ hookflow's = ${r.cpuBoundRatio} (e2eRatioBest when both are bound by the cores)`,
+    `worker memory at its highest sample, MB: ${JSON.stringify(r.workerPeakMemory)}`,
     `per delivery: billable actions hookflow ${r.billableActionsPerDelivery}, bare ${JSON.stringify(r.baselineBillableActionsPerDelivery)}; worker CPU ms hookflow ${r.workerCpuMsPerDelivery}, bare ${JSON.stringify(r.baselineWorkerCpuMsPerDelivery)}`,
   ];
 }
@@ -198,6 +249,7 @@ export const e2ePhase: Phase = {
     const hookflow = await stack.hookflow();
     const apiRss = sampleRss(hookflow.api.pid!);
     const workerRss = sampleRss(hookflow.worker.pid!);
+    const workerMemory = sampleWorkerMemory(hookflow.worker.pid!, hookflow.workerMetricsUrl);
     log('e2e: fan-out to 2 subscribers, one failing 5% of first attempts…');
     const [steady, flaky] = await Promise.all([startSubscriber(false), startSubscriber(true)]);
     stack.closeAtEnd(steady);
@@ -206,7 +258,16 @@ export const e2ePhase: Phase = {
     await stack.api.post('/v1/sources', { id: 'bench-e2e', scheme: 'standard-webhooks', secret });
     for (const sub of [steady, flaky])
       await stack.api.post('/v1/subscriptions', { url: sub.url, eventTypes: ['*'], sourceIds: ['bench-e2e'] });
+    const snapshotDir = ctx.options.heapSnapshotWorkerDir;
+    const snapshots = snapshotDir ? workerHeapSnapshots(hookflow.worker, snapshotDir, log) : undefined;
+    await snapshots?.take('before e2e');
+    const halfway = snapshots?.takeWhen(
+      () => steady.delivered.size + flaky.delivered.size >= uniqueOf(ctx.options.sizes.e2e),
+      'halfway',
+    );
     const run = await sendAndDeliver(ctx, hookflow, [steady, flaky], { id: 'bench-e2e', secret, tag: 'e2e' });
+    halfway?.cancel();
+    await halfway?.done;
     const duplicateDeliveries = [...steady.delivered.values(), ...flaky.delivered.values()].filter((n) => n > 1).length;
     // Temporal cost on the happy path: event workflows (and any children) of events whose first attempts all succeeded.
     const happy = run.acceptedAnswers.filter((a) => !flaky.failedIds.has(a.eventId)).map((a) => a.workflowId);
@@ -218,6 +279,7 @@ export const e2ePhase: Phase = {
       cost,
       apiPeakRssMb,
       workerPeakRssMb: workerRss.stop(),
+      workerPeakMemory: await workerMemory.stop(),
     });
     return { result, lines: describeE2e(result) };
   },

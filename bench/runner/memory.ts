@@ -39,14 +39,19 @@ export interface MemoryReading {
 export function readMemory(pid: number | undefined): MemoryReading | undefined {
   if (!pid) return undefined;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? NaN);
+    const kb = statusFields(pid);
     const mb = (value: number) => Math.round(value / 102.4) / 10;
     const rss = kb('VmRSS');
     return Number.isNaN(rss) ? undefined : { rssMb: mb(rss), anonMb: mb(kb('RssAnon')) };
   } catch {
     return undefined;
   }
+}
+
+/** A reader of /proc/<pid>/status's `kB` fields, as read now (throws once the process has exited). */
+function statusFields(pid: number): (field: string) => number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return (field) => Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? NaN);
 }
 
 /** A point of a time series: `t` in minutes since some origin, `y` the value. */
@@ -75,4 +80,73 @@ export function slopePerMinute(
     den += (p.t - meanT) ** 2;
   }
   return den === 0 ? undefined : { slope: num / den, points: window.length };
+}
+
+/** Where a process's resident memory is at one moment, MB: mapped files, and the anonymous part split by what Node reports. */
+export interface MemoryBreakdown {
+  rssMb: number;
+  /** Mapped files: the Node binary, native addons (Temporal's core bridge), shared libraries. */
+  fileMb: number;
+  anonMb: number;
+  /** The main thread's V8 heap (committed / in use) and memory outside it that V8 tracks (buffers). */
+  mainHeapTotalMb: number;
+  mainHeapUsedMb: number;
+  mainNewSpaceMb: number;
+  externalMb: number;
+  /** Anonymous memory outside the main heap and its external memory: the workflow thread's V8 heap, native allocations (Temporal's core, malloc arenas), thread stacks. */
+  restAnonMb: number;
+}
+
+const mbOf = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
+
+/** One Prometheus sample value (`name` or `name{labels}`) from a text exposition. */
+function metric(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1).split(' ')[0]) : NaN;
+}
+
+/**
+ * Samples a Hookflow worker every `intervalMs`: /proc for its resident set and the worker's own
+ * Prometheus endpoint for its main V8 heap; `stop()` returns the breakdown at the highest RSS seen.
+ */
+export function sampleWorkerMemory(pid: number, metricsUrl: string, intervalMs = 2_000) {
+  let peak: MemoryBreakdown | undefined;
+  let stopped = false;
+  const read = async () => {
+    try {
+      const kb = statusFields(pid);
+      const rssMb = Math.round(kb('VmRSS') / 102.4) / 10;
+      if (peak && rssMb <= peak.rssMb) return;
+      const text = await (await fetch(metricsUrl)).text();
+      const p = 'hookflow_worker_nodejs_';
+      const anonMb = Math.round(kb('RssAnon') / 102.4) / 10;
+      const mainHeapTotalMb = mbOf(metric(text, `${p}heap_size_total_bytes`));
+      const externalMb = mbOf(metric(text, `${p}external_memory_bytes`));
+      peak = {
+        rssMb,
+        fileMb: Math.round((kb('RssFile') + kb('RssShmem')) / 102.4) / 10,
+        anonMb,
+        mainHeapTotalMb,
+        mainHeapUsedMb: mbOf(metric(text, `${p}heap_size_used_bytes`)),
+        mainNewSpaceMb: mbOf(metric(text, `${p}heap_space_size_total_bytes{space="new"}`)),
+        externalMb,
+        restAnonMb: Math.round((anonMb - mainHeapTotalMb - externalMb) * 10) / 10,
+      };
+    } catch {
+      // the process has exited, or its endpoint did not answer this time
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await read();
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    async stop(): Promise<MemoryBreakdown | undefined> {
+      stopped = true;
+      await loop;
+      return peak;
+    },
+  };
 }

@@ -24,6 +24,8 @@ export interface BenchOptions {
   profileApiDir: string | undefined;
   /** `--profile-worker DIR` writes a V8 CPU profile of Hookflow's worker there (to see what bounds e2e). */
   profileWorkerDir: string | undefined;
+  /** `--heap-snapshots-worker DIR`: V8 heap snapshots of the worker there, before e2e and halfway through its deliveries. */
+  heapSnapshotWorkerDir: string | undefined;
   /** `--temporal cluster`: the Temporal server on PostgreSQL (the production topology) instead of the dev server. */
   temporal: 'dev' | 'cluster';
 }
@@ -66,6 +68,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     spilloverLogDir: flagValue(argv, 'spillover-logs'),
     profileApiDir: flagValue(argv, 'profile-api'),
     profileWorkerDir: flagValue(argv, 'profile-worker'),
+    heapSnapshotWorkerDir: flagValue(argv, 'heap-snapshots-worker'),
     temporal: temporalFlag(flagValue(argv, 'temporal')),
   };
 }

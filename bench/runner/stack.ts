@@ -35,6 +35,8 @@ export const newManagementKey = (name: string) => `${name}-${randomBytes(16).toS
 export interface HookflowProcesses {
   worker: ChildProcess;
   api: ChildProcess;
+  /** The worker's Prometheus endpoint (its V8 heap figures for the memory breakdown). */
+  workerMetricsUrl: string;
 }
 
 export interface BenchStack {
@@ -87,7 +89,11 @@ function hookflowEnv(infra: Infrastructure, managementKey: string, port: number)
 
 /** Starts the infrastructure and builds dist/; phases start their processes through the returned stack. */
 export async function startBenchStack(
-  options: { profileWorkerDir?: string | undefined; temporal?: 'dev' | 'cluster' },
+  options: {
+    profileWorkerDir?: string | undefined;
+    heapSnapshotWorkerDir?: string | undefined;
+    temporal?: 'dev' | 'cluster';
+  },
   log: (line: string) => void,
 ): Promise<BenchStack> {
   const config = loadConfig({ ...process.env, TEMPORAL_ADDRESS: process.env.BENCH_TEMPORAL_ADDRESS });
@@ -112,14 +118,22 @@ export async function startBenchStack(
   };
   const startHookflow = async (): Promise<HookflowProcesses> => {
     const profile = options.profileWorkerDir;
+    const metricsPort = await freePort();
     const worker = await spawn(
       'dist/workers/worker.js',
-      { ...env, LOG_LEVEL: 'info' },
+      { ...env, LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(metricsPort) },
       '"worker_started"',
-      profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+      [
+        ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+        // SIGWINCH writes a heap snapshot there (the e2e phase sends it); not SIGUSR2, on which the
+        // Temporal SDK's runtime shuts its workers down.
+        ...(options.heapSnapshotWorkerDir
+          ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${options.heapSnapshotWorkerDir}`]
+          : []),
+      ],
     );
     const api = await spawn('dist/workers/api.js', { ...env, LOG_LEVEL: 'info' }, '"api_listening"');
-    return { worker, api };
+    return { worker, api, workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
   };
   return {
     config,
