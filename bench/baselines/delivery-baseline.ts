@@ -112,7 +112,7 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
     const seconds = (Math.max(steady.lastDeliveredAt, flaky.lastDeliveredAt, t0 + 1) - t0) / 1000;
     // Happy path only: events whose first attempts all succeeded (the steady sink never fails).
     const happy = events.filter((e) => !flaky.failedIds.has(e.eventId)).map((e) => e.workflowId);
-    const cost =
+    const cost: TemporalCost =
       run.history === false
         ? { historyEvents: 0, billableActions: 0 }
         : await temporalCostPerDelivery(run.client, happy, 2);
@@ -127,7 +127,7 @@ export async function runDeliveryBaseline(run: BaselineRun): Promise<BaselineRes
       deliveriesPerSec: Math.round(delivered / seconds),
       historyEventsPerDelivery: Math.round(cost.historyEvents * 10) / 10,
       billableActionsPerDelivery: Math.round(cost.billableActions * 10) / 10,
-      runMedianMs: 'medianMs' in cost ? cost.medianMs : undefined,
+      runMedianMs: cost.medianMs,
       cpuPercentOfOneCore,
     };
   } finally {

@@ -106,13 +106,12 @@ export interface TemporalCost {
   historyEvents: number;
   billableActions: number;
   /** Medians over the sampled top-level runs, ms: worker queue, inside workflow tasks, start to close. */
-  medianMs?: RunTiming;
+  medianMs?: { [K in keyof RunTiming]: number | null };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : Math.round(sorted[Math.floor(sorted.length / 2)]!);
-};
+/** The median, rounded; null for no values. */
+export const median = (values: number[]) =>
+  values.length === 0 ? null : Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
 
 /**
  * Temporal cost per delivery over a sample of the given workflows (waited for until closed),

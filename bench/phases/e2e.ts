@@ -1,14 +1,15 @@
 // The end-to-end phase of `npm run bench`: signed events with 10% duplicates through Hookflow's API
 // and worker, fanned out to 2 subscribers (one failing 5% of first attempts), until every delivery is
 // confirmed; compared with the bare Temporal delivery shapes measured just before on the same server.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { temporalCostPerDelivery, type TemporalCost } from '../baselines/history.js';
+import type { BaselineShape } from '../baselines/delivery-baseline.js';
 import type { BaselineSuiteResult } from '../baselines/suite.js';
 import { cpuUsed, percentOfOneCore, readCpu } from '../runner/cpu.js';
 import { runHttpLoad } from '../runner/http-load.js';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { sampleRss, sampleWorkerMemory, type MemoryBreakdown } from '../runner/memory.js';
 import { required, type Phase, type PhaseContext } from '../runner/phase.js';
 import { signedRequests, uniqueOf } from '../runner/signed-requests.js';
@@ -117,7 +118,8 @@ function cpuMsPerDelivery(percents: Record<string, number>, seconds: number, del
     Object.entries(processes).map(([name, pct]) => [name.replace(/Pct$/, ''), ms(pct)]),
   );
   const total = round1(Object.values(perDelivery).reduce((sum, each) => sum + each, 0));
-  return { ...perDelivery, total, machine: ms(machinePct ?? 0) };
+  // The worker's share is also read on its own (workerCpuMsPerDelivery).
+  return { ...perDelivery, worker: ms(processes.workerPct ?? 0), total, machine: ms(machinePct ?? 0) };
 }
 
 /** How the bare shapes did, as e2e reports them next to its own figures. */
@@ -147,7 +149,9 @@ function e2eResult(
   const bestBaseline = Math.max(flat.deliveriesPerSec, child.deliveriesPerSec, localFirst.deliveriesPerSec);
   const best = [flat, child, localFirst].find((b) => b.deliveriesPerSec === bestBaseline)!;
   const hookflowCpu = cpuMsPerDelivery(run.cpu, seconds, delivered);
-  const bestCpu = cpuMsPerDelivery(best.cpuPercentOfOneCore, best.seconds, best.delivered);
+  const baselineCpu = Object.fromEntries(
+    Object.values(baselines).map((b) => [b.shape, cpuMsPerDelivery(b.cpuPercentOfOneCore, b.seconds, b.delivered)]),
+  ) as Record<BaselineShape, ReturnType<typeof cpuMsPerDelivery>>;
   return {
     events: set.requests.length,
     uniqueEvents: set.unique,
@@ -178,20 +182,15 @@ function e2eResult(
       localFirst: localFirst.billableActionsPerDelivery,
     },
     // Worker CPU per delivery: every millisecond of it is taken from Temporal on a 2-core machine.
-    workerCpuMsPerDelivery: round1((run.cpu.workerPct * 10 * seconds) / Math.max(1, delivered)),
+    workerCpuMsPerDelivery: hookflowCpu.worker,
     baselineWorkerCpuMsPerDelivery: Object.fromEntries(
-      Object.values(baselines).map((b) => [
-        b.shape,
-        round1((b.cpuPercentOfOneCore.workerPct * 10 * b.seconds) / Math.max(1, b.delivered)),
-      ]),
+      Object.entries(baselineCpu).map(([shape, cpu]) => [shape, cpu.worker]),
     ),
     // Every process's CPU per delivery, and their sum: when the cores bound both shapes, their
     // deliveries/s are in the inverse ratio of these sums (cpuBoundRatio).
     cpuMsPerDelivery: hookflowCpu,
-    cpuBoundRatio: round2(bestCpu.total / Math.max(0.1, hookflowCpu.total)),
-    baselineCpuMsPerDelivery: Object.fromEntries(
-      Object.values(baselines).map((b) => [b.shape, cpuMsPerDelivery(b.cpuPercentOfOneCore, b.seconds, b.delivered)]),
-    ),
+    cpuBoundRatio: round2(baselineCpu[best.shape].total / Math.max(0.1, hookflowCpu.total)),
+    baselineCpuMsPerDelivery: baselineCpu,
     baselineCpuPercentOfOneCore: {
       flat: flat.cpuPercentOfOneCore,
       child: child.cpuPercentOfOneCore,

@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { evenSample, eventMs as ms, workflowTaskDurations } from '../../baselines/history.js';
+import { evenSample, eventMs as ms, median, workflowTaskDurations } from '../../baselines/history.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const median = (values: number[]) =>
-  values.length === 0 ? null : Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
 const signaled = (event: HistoryEvent, name: string) =>
   event.workflowExecutionSignaledEventAttributes?.signalName === name;
 const signalSent = (event: HistoryEvent, name: string) =>
