@@ -32,14 +32,58 @@ async function* exported(histories: AsyncIterable<HistoryAndWorkflowId>): AsyncI
   }
 }
 
+/** Where the history of a run that does not replay is kept, for the report and for reproducing it. */
+const unreplayableDir = join(process.cwd(), '.data', 'test', 'unreplayable');
+
+/** One line per event: id, type, and what tells commands apart (activity type, marker, timer, task failure). */
+function eventLines(history: Parameters<typeof historyToJson>[0]): string[] {
+  const json = JSON.parse(historyToJson(history)) as { events?: Record<string, unknown>[] };
+  return (json.events ?? []).map((event) => {
+    const attributes = Object.entries(event).find(([key]) => key.endsWith('EventAttributes'))?.[1] as
+      Record<string, unknown> | undefined;
+    const detail = [
+      (attributes?.activityType as { name?: string } | undefined)?.name,
+      attributes?.markerName,
+      attributes?.startToFireTimeout,
+      attributes?.cause,
+      (attributes?.failure as { message?: string } | undefined)?.message?.slice(0, 160),
+    ].filter((part) => part !== undefined);
+    return `    ${String(event.eventId)} ${String(event.eventType).replace('EVENT_TYPE_', '')} ${detail.join(' ')}`;
+  });
+}
+
 /** Replays every run (open or closed) that a visibility query finds, with the given workflow bundle code. */
 export async function replayHistories(temporal: Client, query: string, bundleCode: string): Promise<ReplayReport> {
   const histories = temporal.workflow.list({ query }).intoHistories({ concurrency: 4 });
   const report: ReplayReport = { replayed: 0, failures: [] };
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { code: bundleCode } }, exported(histories))) {
+  const byRun = new Map<string, HistoryAndWorkflowId>();
+  async function* remembered(items: AsyncIterable<HistoryAndWorkflowId>): AsyncIterable<HistoryAndWorkflowId> {
+    for await (const item of items) {
+      byRun.set(item.workflowId, item);
+      yield item;
+    }
+  }
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { code: bundleCode } },
+    remembered(exported(histories)),
+  )) {
     report.replayed += 1;
-    if (result.error)
-      report.failures.push({ workflowId: result.workflowId, runId: result.runId, error: String(result.error) });
+    const item = byRun.get(result.workflowId);
+    byRun.delete(result.workflowId);
+    if (!result.error) continue;
+    let error = String(result.error);
+    // The history goes with the failure: a nondeterminism that only shows under load cannot be rerun at will.
+    if (item) {
+      const history = item.history as Parameters<typeof historyToJson>[0];
+      mkdirSync(unreplayableDir, { recursive: true });
+      const file = join(unreplayableDir, `${result.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({ workflowId: result.workflowId, ...(JSON.parse(historyToJson(history)) as object) }),
+      );
+      error += `\n  history (${file}):\n${eventLines(history).join('\n')}`;
+    }
+    report.failures.push({ workflowId: result.workflowId, runId: result.runId, error });
   }
   return report;
 }
@@ -50,7 +94,7 @@ export async function assertTaskQueueReplays(temporal: Client, taskQueue: string
   if (report.failures.length > 0)
     throw new Error(
       `${report.failures.length} of ${report.replayed} workflow histories on ${taskQueue} do not replay:\n` +
-        report.failures.map((f) => `  ${f.workflowId} (${f.runId ?? '?'}): ${f.error.split('\n')[0]}`).join('\n'),
+        report.failures.map((f) => `  ${f.workflowId} (${f.runId ?? '?'}): ${f.error}`).join('\n'),
     );
   return report.replayed;
 }
