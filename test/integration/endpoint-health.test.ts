@@ -258,8 +258,10 @@ describe('secret grace expiry (schedule workflow driven directly)', () => {
     expect(before?.previousSecret).toBe(subscription.secret);
     await new Promise((r) => setTimeout(r, 1_200));
     const result = (await run(secretExpiryWorkflow)) as { subscriptions: number; sources: number };
-    expect(result.subscriptions).toBeGreaterThanOrEqual(1);
-    expect(result.sources).toBeGreaterThanOrEqual(1);
+    // The counts cover the whole database, which the suite's files share: another file's worker
+    // running the same schedule may have removed these secrets first (a busy-core run saw 0). What
+    // this run must leave is the state below.
+    expect(result).toEqual({ subscriptions: expect.any(Number), sources: expect.any(Number) });
     expect(
       (await stack.db.query.subscriptions.findFirst({ where: eq(subscriptions.id, subscription.id) }))?.previousSecret,
     ).toBeNull();
