@@ -5,6 +5,7 @@ import { nonRetryableDeliveryTypes } from '../domain/failures.js';
 import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { DeliveryAttemptResult, LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
 import type { HeldLanes } from './held-lanes.js';
+import type { LocalActivityGate } from './local-activity-gate.js';
 import { activityEnding } from './local-activity-failure.js';
 import { retryPolicyAfter } from './retry-plan.js';
 
@@ -36,7 +37,13 @@ const isSettled = (result: DeliveryAttemptResult): result is SettledResult =>
  * retrying delivery shows in the UI's pending-activity panel as usual.
  */
 export async function deliverWithinBudget(
-  settings: { event: LaneEvent; policies: WorkflowPolicies; onChange: () => void; held: HeldLanes },
+  settings: {
+    event: LaneEvent;
+    policies: WorkflowPolicies;
+    onChange: () => void;
+    held: HeldLanes;
+    localAttempts: LocalActivityGate;
+  },
   lane: BudgetLane,
   deliveryOptions: ActivityOptions,
 ): Promise<SettledResult> {
@@ -61,7 +68,7 @@ export async function deliverWithinBudget(
       summary,
     });
     try {
-      const result = await deliverWebhook(attempt(attemptsOf(plan), 0));
+      const result = await settings.localAttempts.run(() => deliverWebhook(attempt(attemptsOf(plan), 0)));
       if (isSettled(result)) return result;
       await waitBeforeCallingAgain(settings, lane, result, outage);
     } catch (error) {

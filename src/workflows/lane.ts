@@ -5,6 +5,7 @@ import type { WorkflowPolicies } from '../domain/workflow-policies.js';
 import type { LaneEvent, LaneState, RoutedDelivery } from '../domain/workflow-io.js';
 import type { Admissions } from './dispatcher-admission.js';
 import type { HeldLanes } from './held-lanes.js';
+import type { LocalActivityGate } from './local-activity-gate.js';
 import { deliverWithinBudget } from './delivery-budget.js';
 import { activityEnding } from './local-activity-failure.js';
 import { OperatorMailbox, type OperatorDecision } from './operator-mailbox.js';
@@ -21,6 +22,8 @@ export interface LaneContext {
   admissions: Admissions;
   /** Where lanes wait while their subscription is paused or its circuit is open. */
   held: HeldLanes;
+  /** Where the lanes' local first attempts go on from, together (replay safety). */
+  localAttempts: LocalActivityGate;
   /** False for Hookflow's own operational events: reports about them could ping-pong between failing operator endpoints. */
   reportsOperationalEvents: boolean;
 }

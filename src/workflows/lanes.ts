@@ -6,6 +6,7 @@ import type { LaneEvent, LaneState, OperatorRequest, RoutedDelivery } from '../d
 import { Admissions } from './dispatcher-admission.js';
 import { HeldLanes } from './held-lanes.js';
 import { Lane, type LaneContext } from './lane.js';
+import { LocalActivityGate } from './local-activity-gate.js';
 import { requestTargets } from './operator-control.js';
 import { OperatorDecision } from './operator-mailbox.js';
 import { activityOptions } from './retry.js';
@@ -45,6 +46,7 @@ export class LaneSet {
       deliveryOptions: options.delivery,
       admissions: new Admissions(bookkeeping.requestAdmission),
       held: new HeldLanes(),
+      localAttempts: new LocalActivityGate(),
       reportsOperationalEvents: !settings.event.eventType.startsWith(OPERATIONAL_PREFIX),
     };
   }

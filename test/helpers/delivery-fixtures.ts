@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { courierEnvelope, postHmacWebhook } from './send.js';
 import { manage } from './management.js';
@@ -44,6 +45,28 @@ export async function subscribe(stack: TestStack, url: string, sourceId: string,
   });
   expect(created.status, created.text).toBe(201);
   return created.body as { id: string; secret: string };
+}
+
+/**
+ * Waits until `count` of a subscription's deliveries are `delivered` in the ledger. A sink counts a
+ * request when it arrives; the attempt row and the delivered status are written after its response,
+ * so a test that counts rows waits for this first.
+ */
+export async function waitForDeliveredRows(
+  stack: TestStack,
+  subscriptionId: string,
+  count: number,
+  timeoutMs = 60_000,
+) {
+  await waitFor(
+    async () => {
+      const [row] = await stack.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from deliveries where subscription_id = ${subscriptionId} and status = 'delivered'`,
+      );
+      return row!.n >= count;
+    },
+    { timeoutMs, what: `${count} delivered rows of ${subscriptionId}` },
+  );
 }
 
 /** Waits for an event's deliveries to reach `status` and returns the event detail. */

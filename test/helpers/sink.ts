@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,10 +18,17 @@ export interface Reply {
 /**
  * A real HTTP subscriber on loopback. `respond` decides each answer (default 200) and sees the
  * request and how many times this webhook-id arrived before.
+ *
+ * Its URL carries a path of its own, and only requests under it are received (their `path` is the
+ * rest). The suite's files share one database, so a closed sink's subscription (another file's,
+ * matching every event) still routes to its port, which the OS may give to a new sink: those
+ * requests are strays, answered 410 (the endpoint is gone) and never counted as received.
  */
 export interface Sink {
   url: string;
   received: ReceivedRequest[];
+  /** Requests to this port outside the sink's path: meant for an earlier sink on the same port. */
+  strays: number;
   respond: (request: ReceivedRequest, seenBefore: number) => Reply | Promise<Reply>;
   /** Requests for one webhook-id. */
   byMessage(id: string): ReceivedRequest[];
@@ -29,9 +37,11 @@ export interface Sink {
 
 export async function startSink(respond?: Sink['respond']): Promise<Sink> {
   const seen = new Map<string, number>();
+  const prefix = `/sink-${randomBytes(6).toString('hex')}`;
   const sink: Sink = {
     url: '',
     received: [],
+    strays: 0,
     respond: respond ?? (() => ({ status: 200 })),
     byMessage: (id) => sink.received.filter((r) => r.headers['webhook-id'] === id),
     close: () =>
@@ -44,8 +54,16 @@ export async function startSink(respond?: Sink['respond']): Promise<Sink> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
+      const path = req.url ?? '/';
+      const rest = path.slice(prefix.length);
+      if (!path.startsWith(prefix) || (rest !== '' && !/^[/?]/.test(rest))) {
+        sink.strays += 1;
+        res.writeHead(410);
+        res.end();
+        return;
+      }
       const request = {
-        path: req.url ?? '/',
+        path: rest.startsWith('/') ? rest : `/${rest}`,
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         at: Date.now(),
@@ -60,7 +78,7 @@ export async function startSink(respond?: Sink['respond']): Promise<Sink> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`;
   return sink;
 }
 

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateQuery } from '../../src/domain/signals.js';
-import { createCourierSource, fastRetries, subscribe } from '../helpers/delivery-fixtures.js';
+import { createCourierSource, fastRetries, subscribe, waitForDeliveredRows } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
 import { sinkPool, type Sink } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -119,6 +119,7 @@ describe('pause and resume', () => {
       timeoutMs: 30_000,
       what: 'HookflowPaused to be unset once the lanes went on',
     });
+    await waitForDeliveredRows(stack, unordered.id, 5);
     expect(await attemptRows(unordered.id)).toBe(5);
     expect(await openDeadLetters(unordered.id)).toBe(0);
   });

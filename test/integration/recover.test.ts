@@ -11,6 +11,7 @@ import {
   fastRetries,
   subscribe,
   waitForDeadLetter,
+  waitForDeliveredRows,
   waitForDeliveryStatus,
 } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
@@ -85,6 +86,7 @@ describe('recover a time window', () => {
         timeoutMs: load ? 600_000 : 120_000,
         what: () => `${EVENTS} deliveries (${sink.received.length} so far)`,
       });
+      await waitForDeliveredRows(stack, subscriptionId, EVENTS);
       // A window of hours cannot be waited for: the ledger's acceptance times are spread over three
       // hours, keeping their order (received_at, then id), before anything is recovered.
       base = new Date(Date.now() - 4 * HOUR);
