@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stateQuery } from '../../src/domain/signals.js';
 import { runCli } from '../helpers/cli.js';
@@ -11,6 +12,7 @@ import {
   waitForDeliveryStatus,
 } from '../helpers/delivery-fixtures.js';
 import { manage } from '../helpers/management.js';
+import { replayHistories } from '../helpers/history-replay.js';
 import { sinkPool } from '../helpers/sink.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
@@ -30,6 +32,8 @@ afterAll(async () => {
   await stack?.stop();
   await sinks.closeAll();
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const temporalCli = (...args: string[]) =>
   promisify(execFile)(inject('temporalCliPath'), [...args, '--address', stack.config.TEMPORAL_ADDRESS!]);
@@ -171,6 +175,43 @@ describe('what the history shows', () => {
     expect(flaky.byMessage(eventId)).toHaveLength(2);
     void good;
   });
+
+  // Live, each lane's local first attempt comes back in an activation of its own, in the order the
+  // endpoints answered; on replay they come back together. What the lanes do next (a dead-letter
+  // activity, a retry timer) must come out in the same order both ways (docs/architecture.md).
+  it(
+    'replays two lanes whose first attempts end differently to the same commands, whichever endpoint answers first',
+    { timeout: 120_000 },
+    async () => {
+      const retryLater = { retryPolicy: { maximumAttempts: 2, initialInterval: '2s' } };
+      const slow = (status: number) => async () => (await sleep(300), { status });
+      // First event: one endpoint rejects at once (dead letter), the other fails retryably 300 ms later
+      // (retry timer). Second event: the reverse.
+      const [rejectsFast, failsLater, failsFast, rejectsLater] = await Promise.all([
+        sinks.start(() => ({ status: 400 })),
+        sinks.start(slow(503)),
+        sinks.start(() => ({ status: 503 })),
+        sinks.start(slow(400)),
+      ]);
+      const [first, second] = [await createCourierSource(stack), await createCourierSource(stack)];
+      const rejectedFirst = await subscribe(stack, rejectsFast.url, first.id);
+      await subscribe(stack, failsLater.url, first.id, retryLater);
+      await subscribe(stack, failsFast.url, second.id, retryLater);
+      const rejectedSecond = await subscribe(stack, rejectsLater.url, second.id);
+      const sent = [await first.send(), await second.send()];
+      await waitForDeadLetter(stack, rejectedFirst.id, sent[0]!.eventId);
+      await waitForDeadLetter(stack, rejectedSecond.id, sent[1]!.eventId);
+      await waitFor(async () => failsLater.received.length >= 2 && failsFast.received.length >= 2, {
+        timeoutMs: 60_000,
+        what: 'the retryable lanes to retry once',
+      });
+      const bundle = readFileSync(inject('workflowBundlePath'), 'utf8');
+      const ids = sent.map((s) => `WorkflowId = "${s.workflowId}"`).join(' OR ');
+      const report = await replayHistories(stack.temporal, ids, bundle);
+      expect(report.replayed).toBe(2);
+      expect(report.failures).toEqual([]);
+    },
+  );
 });
 
 describe('redelivery', () => {
