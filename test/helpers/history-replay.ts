@@ -15,29 +15,39 @@ export interface ReplayReport {
 
 /** Where histories are also written (to build the committed corpus): `HOOKFLOW_EXPORT_HISTORIES=<dir>`. */
 const exportDir = process.env.HOOKFLOW_EXPORT_HISTORIES;
+/** Where the history of a run that does not replay is kept, for the report and for reproducing it. */
+const unreplayableDir = join(process.cwd(), '.data', 'test', 'unreplayable');
+
+type History = Parameters<typeof historyToJson>[0];
+type HistoryJson = { events?: Record<string, unknown>[] };
+
+/**
+ * Writes a history as the corpus keeps it (test/fixtures/histories/): the JSON `temporal workflow
+ * show` prints, plus the workflow id, which workflow code reads (replay needs it). Returns the path.
+ */
+function writeHistoryFile(dir: string, name: string, workflowId: string, json: HistoryJson): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}${name}.json`);
+  writeFileSync(file, JSON.stringify({ workflowId, ...json }));
+  return file;
+}
+
+const jsonOf = (history: History) => JSON.parse(historyToJson(history)) as HistoryJson;
 
 async function* exported(histories: AsyncIterable<HistoryAndWorkflowId>): AsyncIterable<HistoryAndWorkflowId> {
   for await (const item of histories) {
     if (exportDir) {
-      mkdirSync(exportDir, { recursive: true });
-      // Runs of one workflow id (continue-as-new) each get a file: the id, then the run id's last 8
-      // characters. The workflow id goes into the file too: workflow code reads it (replay needs it).
-      const history = item.history as Parameters<typeof historyToJson>[0];
+      // Runs of one workflow id (continue-as-new) each get a file: the id, then the run id's last 8 characters.
+      const history = item.history as History;
       const runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '';
-      const name = `${item.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.${runId.slice(-8)}.json`;
-      const json = { workflowId: item.workflowId, ...(JSON.parse(historyToJson(history)) as object) };
-      writeFileSync(join(exportDir, name), JSON.stringify(json));
+      writeHistoryFile(exportDir, `.${runId.slice(-8)}`, item.workflowId, jsonOf(history));
     }
     yield item;
   }
 }
 
-/** Where the history of a run that does not replay is kept, for the report and for reproducing it. */
-const unreplayableDir = join(process.cwd(), '.data', 'test', 'unreplayable');
-
 /** One line per event: id, type, and what tells commands apart (activity type, marker, timer, task failure). */
-function eventLines(history: Parameters<typeof historyToJson>[0]): string[] {
-  const json = JSON.parse(historyToJson(history)) as { events?: Record<string, unknown>[] };
+function eventLines(json: HistoryJson): string[] {
   return (json.events ?? []).map((event) => {
     const attributes = Object.entries(event).find(([key]) => key.endsWith('EventAttributes'))?.[1] as
       Record<string, unknown> | undefined;
@@ -56,10 +66,11 @@ function eventLines(history: Parameters<typeof historyToJson>[0]): string[] {
 export async function replayHistories(temporal: Client, query: string, bundleCode: string): Promise<ReplayReport> {
   const histories = temporal.workflow.list({ query }).intoHistories({ concurrency: 4 });
   const report: ReplayReport = { replayed: 0, failures: [] };
-  const byRun = new Map<string, HistoryAndWorkflowId>();
+  // Keyed by workflow id: a failure is reported with the history the replayer was given for it.
+  const byWorkflowId = new Map<string, HistoryAndWorkflowId>();
   async function* remembered(items: AsyncIterable<HistoryAndWorkflowId>): AsyncIterable<HistoryAndWorkflowId> {
     for await (const item of items) {
-      byRun.set(item.workflowId, item);
+      byWorkflowId.set(item.workflowId, item);
       yield item;
     }
   }
@@ -68,20 +79,15 @@ export async function replayHistories(temporal: Client, query: string, bundleCod
     remembered(exported(histories)),
   )) {
     report.replayed += 1;
-    const item = byRun.get(result.workflowId);
-    byRun.delete(result.workflowId);
+    const item = byWorkflowId.get(result.workflowId);
+    byWorkflowId.delete(result.workflowId);
     if (!result.error) continue;
     let error = String(result.error);
     // The history goes with the failure: a nondeterminism that only shows under load cannot be rerun at will.
     if (item) {
-      const history = item.history as Parameters<typeof historyToJson>[0];
-      mkdirSync(unreplayableDir, { recursive: true });
-      const file = join(unreplayableDir, `${result.workflowId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({ workflowId: result.workflowId, ...(JSON.parse(historyToJson(history)) as object) }),
-      );
-      error += `\n  history (${file}):\n${eventLines(history).join('\n')}`;
+      const json = jsonOf(item.history as History);
+      const file = writeHistoryFile(unreplayableDir, '', result.workflowId, json);
+      error += `\n  history (${file}):\n${eventLines(json).join('\n')}`;
     }
     report.failures.push({ workflowId: result.workflowId, runId: result.runId, error });
   }
