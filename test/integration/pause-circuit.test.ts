@@ -212,6 +212,8 @@ describe('circuit breaker', () => {
         expect(during).toBeLessThanOrEqual(bound + 2);
       }
       for (const subscription of [unordered, fifo]) {
+        // The sinks counted the last 2xx on arrival; its attempt row lands with the delivered status.
+        await waitForDeliveredRows(stack, subscription.id, events);
         expect(await openDeadLetters(subscription.id)).toBe(0);
         expect(await attemptRows(subscription.id)).toBe((subscription === unordered ? plain : ordered).received.length);
       }
